@@ -1,0 +1,128 @@
+//! The shape of a conformance case: an ID, the requirement it checks, and either one HTTP
+//! exchange described as data or a named multi-step scenario.
+
+/// One requirement of the contract, checked one way.
+#[derive(Debug, Clone, Copy)]
+pub struct Case {
+    /// Stable identifier, `area/name` (`token/...`, `cors/...`, `http/...`).
+    pub id: &'static str,
+    /// The requirement, in one sentence.
+    pub requirement: &'static str,
+    /// How it is checked.
+    pub check: Check,
+}
+
+/// How a case is checked.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    /// Send one request, judge the one response.
+    Exchange {
+        /// What to send.
+        request: Request,
+        /// What the response must be.
+        expect: Expect,
+    },
+    /// A check that needs several requests or raw control of the connection.
+    Scenario(Scenario),
+}
+
+/// A request, as data.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path (and query) on the server.
+    pub path: &'static str,
+    /// Extra headers, sent as given.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The body.
+    pub body: Body,
+}
+
+/// A request body.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// No body at all.
+    Empty,
+    /// These bytes, with a `Content-Length`.
+    Bytes(&'static [u8]),
+    /// These bytes, sent with `Transfer-Encoding: chunked` in small chunks.
+    Chunked(&'static [u8]),
+    /// A valid request for room `room1` and participant `alice`, padded with an unknown field
+    /// to exactly `len` bytes (so limits can be probed to the byte).
+    Padded {
+        /// Total size in bytes.
+        len: usize,
+        /// Send chunked instead of with a `Content-Length`.
+        chunked: bool,
+    },
+}
+
+/// What a response must be.
+#[derive(Debug, Clone, Copy)]
+pub struct Expect {
+    /// The status code.
+    pub status: StatusRule,
+    /// The body (and with it the content type).
+    pub body: BodyRule,
+    /// Header requirements.
+    pub headers: &'static [HeaderRule],
+}
+
+/// A status requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusRule {
+    /// Exactly this code.
+    Is(u16),
+    /// Any 2xx (a CORS preflight may be 200 or 204).
+    Success,
+}
+
+/// A body requirement. The content type follows from it and the response format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRule {
+    /// A token for this room and identity, judged by LiveKit's verifier and strict claims.
+    Token {
+        /// Expected `video.room`.
+        room: &'static str,
+        /// Expected `sub`.
+        identity: &'static str,
+    },
+    /// An error carrying exactly this message.
+    ErrorMessage(&'static str),
+    /// An error carrying a one-line human message (any wording).
+    ErrorLine,
+    /// Not judged.
+    Any,
+}
+
+/// A header requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderRule {
+    /// `Access-Control-Allow-Origin` is `*`, or the request's origin with `Vary: Origin`.
+    AllowsAnyOrigin,
+    /// `Access-Control-Allow-Methods` lists this method (or is `*`).
+    AllowsMethod(&'static str),
+    /// `Access-Control-Allow-Headers` permits every header of this comma-separated list.
+    AllowsHeaders(&'static str),
+    /// `Access-Control-Max-Age` is a positive number of seconds.
+    HasMaxAge,
+    /// The `Allow` header lists this method.
+    AllowHeaderLists(&'static str),
+}
+
+/// Checks that need more than one request/response pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// Two requests on one kept-alive connection are both answered.
+    KeepAlive,
+    /// After an oversized chunked upload is refused, the server still answers.
+    ServesAfterOversizedBody,
+    /// A connection that got a 413 either says `Connection: close` or carries the next request.
+    ConnectionUsableAfterRefusal,
+    /// A client that stalls mid-request does not delay another client.
+    StalledClientDoesNotBlock,
+}
+
+/// The origin used by CORS cases: the OpenVidu tutorials' Vite dev server.
+pub const ORIGIN: &str = "http://localhost:5173";

@@ -1,0 +1,342 @@
+//! Judging one response against a case's expectations. Everything the contract leaves free
+//! is accepted: 200 or 204 for a preflight, `*` or an echoed origin, any wording of an error
+//! message except the fixed one, extra JWT claims such as `iat` or `jti`.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use livekit_api::access_token::TokenVerifier;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::case::{BodyRule, Expect, HeaderRule, ORIGIN, StatusRule};
+use crate::target::{ResponseFormat, Target};
+
+/// A response as received.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// Status code.
+    pub status: u16,
+    /// All headers.
+    pub headers: HeaderMap,
+    /// The body's bytes.
+    pub body: Vec<u8>,
+}
+
+/// `Ok` when the response meets `expect`, else every reason it does not, joined by `; `.
+pub fn judge(expect: &Expect, observed: &Observed, target: &Target) -> Result<(), String> {
+    let mut failures = Vec::new();
+    match expect.status {
+        StatusRule::Is(status) if observed.status != status => {
+            failures.push(format!("status {} (expected {status})", observed.status));
+        }
+        StatusRule::Success if !(200..300).contains(&observed.status) => {
+            failures.push(format!("status {} (expected 2xx)", observed.status));
+        }
+        _ => {}
+    }
+    for rule in expect.headers {
+        if let Err(reason) = judge_header(*rule, &observed.headers) {
+            failures.push(reason);
+        }
+    }
+    if let Err(reason) = judge_body(expect.body, observed, target) {
+        failures.push(reason);
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// All comma-separated items of every instance of a header, trimmed.
+fn header_list(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
+    match rule {
+        HeaderRule::AllowsAnyOrigin => match header(headers, "access-control-allow-origin") {
+            Some("*") => Ok(()),
+            Some(ORIGIN) => {
+                let vary = header_list(headers, "vary");
+                if vary
+                    .iter()
+                    .any(|v| v == "*" || v.eq_ignore_ascii_case("origin"))
+                {
+                    Ok(())
+                } else {
+                    Err("Access-Control-Allow-Origin echoes the origin without Vary: Origin".into())
+                }
+            }
+            Some(other) => Err(format!("Access-Control-Allow-Origin is {other:?}")),
+            None => Err("no Access-Control-Allow-Origin header".into()),
+        },
+        HeaderRule::AllowsMethod(method) => {
+            let methods = header_list(headers, "access-control-allow-methods");
+            if methods.iter().any(|m| m == method || m == "*") {
+                Ok(())
+            } else {
+                Err(format!(
+                    "Access-Control-Allow-Methods {methods:?} lacks {method}"
+                ))
+            }
+        }
+        HeaderRule::AllowsHeaders(requested) => {
+            let allowed = header_list(headers, "access-control-allow-headers");
+            // `*` covers every header but Authorization (Fetch standard, CORS-safelisting).
+            let wildcard = allowed.iter().any(|h| h == "*");
+            let missing: Vec<&str> = requested
+                .split(',')
+                .map(str::trim)
+                .filter(|want| {
+                    let listed = allowed.iter().any(|h| h.eq_ignore_ascii_case(want));
+                    !(listed || wildcard && !want.eq_ignore_ascii_case("authorization"))
+                })
+                .collect();
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "Access-Control-Allow-Headers {allowed:?} does not permit {missing:?}"
+                ))
+            }
+        }
+        HeaderRule::HasMaxAge => match header(headers, "access-control-max-age")
+            .map(|value| value.trim().parse::<u64>())
+        {
+            Some(Ok(seconds)) if seconds > 0 => Ok(()),
+            Some(_) => Err("Access-Control-Max-Age is not a positive number".into()),
+            None => Err("no Access-Control-Max-Age header".into()),
+        },
+        HeaderRule::AllowHeaderLists(method) => {
+            let allow = header_list(headers, "allow");
+            if allow.iter().any(|m| m.eq_ignore_ascii_case(method)) {
+                Ok(())
+            } else {
+                Err(format!("Allow header {allow:?} lacks {method}"))
+            }
+        }
+    }
+}
+
+/// Checks the content type's media type and, when given, its charset.
+fn judge_content_type(
+    headers: &HeaderMap,
+    essence: &str,
+    charset: Option<&str>,
+) -> Result<(), String> {
+    let Some(raw) = header(headers, "content-type") else {
+        return Err(format!("no Content-Type (expected {essence})"));
+    };
+    let Ok(mime) = raw.parse::<mime::Mime>() else {
+        return Err(format!("unparsable Content-Type {raw:?}"));
+    };
+    if !mime.essence_str().eq_ignore_ascii_case(essence) {
+        return Err(format!("Content-Type {raw:?} (expected {essence})"));
+    }
+    if let Some(charset) = charset {
+        let actual = mime.get_param(mime::CHARSET).map(|c| c.as_str().to_owned());
+        if !actual.is_some_and(|c| c.eq_ignore_ascii_case(charset)) {
+            return Err(format!("Content-Type {raw:?} lacks charset={charset}"));
+        }
+    }
+    Ok(())
+}
+
+fn judge_body(rule: BodyRule, observed: &Observed, target: &Target) -> Result<(), String> {
+    match rule {
+        BodyRule::Any => Ok(()),
+        BodyRule::Token { room, identity } => {
+            let jwt = success_payload(observed, target.format)?;
+            judge_token(&jwt, room, identity, target)
+        }
+        BodyRule::ErrorMessage(expected) => {
+            let message = error_message(observed, target.format)?;
+            if message == expected {
+                Ok(())
+            } else {
+                Err(format!(
+                    "error message {message:?} (expected exactly {expected:?})"
+                ))
+            }
+        }
+        BodyRule::ErrorLine => error_message(observed, target.format).map(drop),
+    }
+}
+
+/// The JWT of a success response, checking the format's content type and shape.
+fn success_payload(observed: &Observed, format: ResponseFormat) -> Result<String, String> {
+    let text = std::str::from_utf8(&observed.body).map_err(|_| "body is not UTF-8".to_owned())?;
+    match format {
+        ResponseFormat::Text => {
+            judge_content_type(&observed.headers, "text/plain", Some("utf-8"))?;
+            Ok(text.to_owned())
+        }
+        ResponseFormat::Json => {
+            judge_content_type(&observed.headers, "application/json", None)?;
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(fields)) => match fields.get("token") {
+                    Some(Value::String(token)) => Ok(token.clone()),
+                    _ => Err(format!("body {text:?} has no string \"token\"")),
+                },
+                _ => Err(format!("body {text:?} is not a JSON object")),
+            }
+        }
+    }
+}
+
+/// The message of an error response: one line of text, or `{"errorMessage": ...}` in JSON.
+fn error_message(observed: &Observed, format: ResponseFormat) -> Result<String, String> {
+    let text = std::str::from_utf8(&observed.body).map_err(|_| "body is not UTF-8".to_owned())?;
+    let message = match format {
+        ResponseFormat::Text => {
+            judge_content_type(&observed.headers, "text/plain", Some("utf-8"))?;
+            // A single trailing newline is still one line.
+            text.strip_suffix('\n').unwrap_or(text).to_owned()
+        }
+        ResponseFormat::Json => {
+            judge_content_type(&observed.headers, "application/json", None)?;
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(fields)) => match fields.get("errorMessage") {
+                    Some(Value::String(message)) => message.clone(),
+                    _ => return Err(format!("body {text:?} has no string \"errorMessage\"")),
+                },
+                _ => return Err(format!("body {text:?} is not a JSON object")),
+            }
+        }
+    };
+    if message.trim().is_empty() {
+        Err("error message is empty".into())
+    } else if message.contains('\n') {
+        Err(format!(
+            "error message spans several lines: {}",
+            shorten(&message)
+        ))
+    } else if message.trim_start().starts_with('<') {
+        Err(format!(
+            "error message looks like HTML: {}",
+            shorten(&message)
+        ))
+    } else {
+        Ok(message)
+    }
+}
+
+fn shorten(text: &str) -> String {
+    let short: String = text.chars().take(80).collect();
+    format!("{short:?}")
+}
+
+/// Claims a join token may carry in `video` without granting more than joining one room.
+const HARMLESS_VIDEO_GRANTS: &[&str] = &[
+    "room",
+    "roomJoin",
+    "canPublish",
+    "canSubscribe",
+    "canPublishData",
+    "canPublishSources",
+    "canUpdateOwnMetadata",
+];
+
+/// Judges a token: LiveKit's own verifier must accept it, then the claims are checked
+/// strictly: issuer, identity, room, the join grant and nothing more, TTL and `nbf`.
+pub fn judge_token(jwt: &str, room: &str, identity: &str, target: &Target) -> Result<(), String> {
+    if jwt.trim() != jwt || jwt.split('.').count() != 3 {
+        return Err(format!("body is not exactly a JWT: {}", shorten(jwt)));
+    }
+    let verifier = TokenVerifier::with_api_key(&target.api_key, &target.api_secret);
+    if let Err(err) = verifier.verify(jwt) {
+        return Err(format!("LiveKit's verifier rejects the token: {err:?}"));
+    }
+    let header = decode_segment(jwt, 0)?;
+    if header.get("alg") != Some(&Value::from("HS256")) {
+        return Err(format!("JWT header {header} is not HS256"));
+    }
+    let claims = decode_segment(jwt, 1)?;
+    let mut failures = Vec::new();
+    let mut expect_claim = |name: &str, actual: Option<&Value>, expected: Value| {
+        if actual != Some(&expected) {
+            failures.push(format!(
+                "{name} is {} (expected {expected})",
+                actual.map_or("missing".to_owned(), Value::to_string)
+            ));
+        }
+    };
+    expect_claim("iss", claims.get("iss"), target.api_key.as_str().into());
+    expect_claim("sub", claims.get("sub"), identity.into());
+    let video = claims.get("video");
+    expect_claim("video.room", video.and_then(|v| v.get("room")), room.into());
+    expect_claim(
+        "video.roomJoin",
+        video.and_then(|v| v.get("roomJoin")),
+        true.into(),
+    );
+    if let Some(Value::Object(grants)) = video {
+        for (name, value) in grants {
+            let granted = !matches!(value, Value::Bool(false) | Value::Null);
+            if granted && !HARMLESS_VIDEO_GRANTS.contains(&name.as_str()) {
+                failures.push(format!("video.{name} = {value} grants more than joining"));
+            }
+        }
+    }
+    for name in [
+        "sip",
+        "roomConfig",
+        "roomPreset",
+        "agent",
+        "inference",
+        "observability",
+    ] {
+        if claims.get(name).is_some() {
+            failures.push(format!("extra grant {name}"));
+        }
+    }
+    let nbf = claims.get("nbf").and_then(Value::as_i64);
+    let exp = claims.get("exp").and_then(Value::as_i64);
+    match (nbf, exp) {
+        (Some(nbf), Some(exp)) => {
+            if exp - nbf != i64::from(target.ttl_seconds) {
+                failures.push(format!(
+                    "exp - nbf = {} s (expected a TTL of {} s)",
+                    exp - nbf,
+                    target.ttl_seconds
+                ));
+            }
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            // LiveKit allows 60 s of clock skew; the same bound is asked of `nbf` = now.
+            if (nbf - now).abs() > 60 {
+                failures.push(format!("nbf is {} s away from now", nbf - now));
+            }
+        }
+        _ => failures.push("nbf and exp must both be integers".to_owned()),
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
+    }
+}
+
+/// Decodes one base64url segment of a JWT as JSON.
+pub fn decode_segment(jwt: &str, index: usize) -> Result<Value, String> {
+    let segment = jwt.split('.').nth(index).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|err| format!("JWT segment {index} is not base64url: {err}"))?;
+    serde_json::from_slice(&bytes).map_err(|err| format!("JWT segment {index} is not JSON: {err}"))
+}

@@ -1,0 +1,29 @@
+//! The token server's HTTP contract as data, and a runner that checks any server against it.
+//!
+//! - [`case`]: what a case is: an ID, a requirement, and a request with its expectations
+//!   (or a named scenario where one request is not enough).
+//! - [`cases`]: the contract itself, [`cases::CASES`]; `conformance --list` prints it.
+//! - [`judge`]: judging a response; tokens go through LiveKit's own verifier first.
+//! - [`scenario`]: multi-request checks over raw connections (keep-alive, stalled clients).
+//! - [`runner`]: sends the cases with `reqwest` and collects every outcome.
+//! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML.
+//! - [`target`]: the server under test and the settings it should have.
+//! - [`process`] and [`binary_checks`]: running a backend binary as a process and checking
+//!   it end to end; each backend's tests call [`binary_tests!`].
+//!
+//! The runner only speaks HTTP: it never links a backend, so it judges servers written in
+//! any language.
+
+pub mod binary_checks;
+pub mod case;
+pub mod cases;
+pub mod judge;
+pub mod process;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod target;
+
+pub use report::{Outcome, Report, Verdict};
+pub use runner::{Selection, Unreachable, run};
+pub use target::{ResponseFormat, Target};

@@ -1,0 +1,224 @@
+//! Runs cases against a server over HTTP and collects every outcome; a failure never stops
+//! the run.
+
+use std::time::Duration;
+
+use futures_util::stream;
+use reqwest::Method;
+
+use crate::case::{Body, Case, Check, Request};
+use crate::cases::CASES;
+use crate::judge::{Observed, judge};
+use crate::report::{Outcome, Report, Verdict};
+use crate::scenario;
+use crate::target::Target;
+
+/// How long one request may take before the case fails.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Which cases to run: `--only` and `--skip` prefixes of case IDs.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Run only cases whose ID starts with one of these (all when empty).
+    pub only: Vec<String>,
+    /// Skip cases whose ID starts with one of these.
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    /// Why `id` is not selected, if it is not.
+    pub fn why_skipped(&self, id: &str) -> Option<String> {
+        if let Some(prefix) = self
+            .skip
+            .iter()
+            .find(|prefix| id.starts_with(prefix.as_str()))
+        {
+            return Some(format!("skipped by --skip {prefix}"));
+        }
+        if !self.only.is_empty()
+            && !self
+                .only
+                .iter()
+                .any(|prefix| id.starts_with(prefix.as_str()))
+        {
+            return Some("not selected by --only".to_owned());
+        }
+        None
+    }
+}
+
+/// The server could not be reached at all: nothing was judged.
+#[derive(Debug)]
+pub struct Unreachable(pub String);
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unreachable {}
+
+/// An HTTP client fit for judging servers: no proxies, no redirects, no decompression, and
+/// a fresh connection per request so one case's connection trouble never fails the next.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("a plain HTTP client always builds")
+}
+
+/// Runs every selected case of [`CASES`] against `target`.
+pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unreachable> {
+    run_cases(CASES, target, selection).await
+}
+
+/// Runs the given cases against `target`, in order.
+pub async fn run_cases(
+    cases: &'static [Case],
+    target: &Target,
+    selection: &Selection,
+) -> Result<Report, Unreachable> {
+    scenario::probe(target).await.map_err(Unreachable)?;
+    let client = client();
+    let mut outcomes = Vec::with_capacity(cases.len());
+    for case in cases {
+        let verdict = match selection.why_skipped(case.id) {
+            Some(reason) => Verdict::Skip(reason),
+            None => match run_case(&client, target, case).await {
+                Ok(()) => Verdict::Pass,
+                Err(reason) => Verdict::Fail(reason),
+            },
+        };
+        outcomes.push(Outcome {
+            id: case.id,
+            requirement: case.requirement,
+            verdict,
+        });
+    }
+    Ok(Report {
+        target: target.base_url.clone(),
+        outcomes,
+    })
+}
+
+/// Runs one case.
+pub async fn run_case(
+    client: &reqwest::Client,
+    target: &Target,
+    case: &Case,
+) -> Result<(), String> {
+    match case.check {
+        Check::Exchange { request, expect } => {
+            let observed = send(client, target, &request).await?;
+            judge(&expect, &observed, target)
+        }
+        Check::Scenario(which) => scenario::run(which, client, target).await,
+    }
+}
+
+/// Sends one request described as data and reads the whole response.
+pub async fn send(
+    client: &reqwest::Client,
+    target: &Target,
+    request: &Request,
+) -> Result<Observed, String> {
+    let method = Method::from_bytes(request.method.as_bytes())
+        .map_err(|err| format!("bad method in case: {err}"))?;
+    let mut builder = client.request(method, target.url(request.path));
+    for (name, value) in request.headers {
+        builder = builder.header(*name, *value);
+    }
+    builder = match request.body {
+        Body::Empty => builder,
+        Body::Bytes(bytes) => builder.body(bytes),
+        Body::Chunked(bytes) => builder.body(chunked(bytes.to_vec(), 16)),
+        Body::Padded {
+            len,
+            chunked: false,
+        } => builder.body(padded_body(len)),
+        Body::Padded { len, chunked: true } => builder.body(self::chunked(padded_body(len), 4096)),
+    };
+    let response = builder
+        .send()
+        .await
+        .map_err(|err| format!("request failed: {}", error_chain(&err)))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| format!("reading the response failed: {}", error_chain(&err)))?;
+    Ok(Observed {
+        status,
+        headers,
+        body: body.to_vec(),
+    })
+}
+
+/// A body without a length, so it goes out with `Transfer-Encoding: chunked`.
+fn chunked(bytes: Vec<u8>, chunk_size: usize) -> reqwest::Body {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = bytes
+        .chunks(chunk_size)
+        .map(|chunk| Ok(chunk.to_vec()))
+        .collect();
+    reqwest::Body::wrap_stream(stream::iter(chunks))
+}
+
+/// A valid request for `room1`/`alice` of exactly `len` bytes (at least 60).
+pub fn padded_body(len: usize) -> Vec<u8> {
+    let head = br#"{"roomName":"room1","participantName":"alice","padding":""#;
+    let tail = br#""}"#;
+    let padding = len.saturating_sub(head.len() + tail.len());
+    let mut body = Vec::with_capacity(len);
+    body.extend_from_slice(head);
+    body.resize(head.len() + padding, b'x');
+    body.extend_from_slice(tail);
+    body
+}
+
+/// An error with its causes, on one line.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_bodies_have_the_exact_length_and_stay_valid() {
+        for len in [100, 16 * 1024, 16 * 1024 + 1] {
+            let body = padded_body(len);
+            assert_eq!(body.len(), len);
+            let value: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
+            assert_eq!(value["participantName"], "alice");
+        }
+    }
+
+    #[test]
+    fn selection_by_prefix() {
+        let selection = Selection {
+            only: vec!["token/".into(), "cors/preflight".into()],
+            skip: vec!["token/oversized".into()],
+        };
+        assert!(selection.why_skipped("token/valid").is_none());
+        assert!(
+            selection
+                .why_skipped("cors/preflight-any-headers")
+                .is_none()
+        );
+        assert!(selection.why_skipped("token/oversized-chunked").is_some());
+        assert!(selection.why_skipped("http/keep-alive").is_some());
+    }
+}

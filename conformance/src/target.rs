@@ -1,0 +1,64 @@
+//! The server under test and what the suite expects of its configuration.
+
+use std::fmt;
+
+/// The shape of token and error bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ResponseFormat {
+    /// The seed's contract: the JWT, or the message, as `text/plain; charset=utf-8`.
+    #[default]
+    Text,
+    /// OpenVidu 3's: `{"token": ...}` and `{"errorMessage": ...}` as `application/json`.
+    Json,
+}
+
+/// A server to check, and the settings it was started with.
+#[derive(Clone)]
+pub struct Target {
+    /// Base URL, e.g. `http://127.0.0.1:6080` (no trailing slash needed).
+    pub base_url: String,
+    /// The API key the server signs with (the expected `iss`).
+    pub api_key: String,
+    /// The API secret the server signs with.
+    pub api_secret: String,
+    /// The expected token lifetime, `exp - nbf`.
+    pub ttl_seconds: u32,
+    /// The expected body format.
+    pub format: ResponseFormat,
+}
+
+impl Target {
+    /// A target on the LiveKit dev credentials and the default TTL, in text format.
+    pub fn new(base_url: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key: "devkey".to_owned(),
+            api_secret: "secret".to_owned(),
+            ttl_seconds: 21_600,
+            format: ResponseFormat::Text,
+        }
+    }
+
+    /// Sets the credentials the server signs with.
+    pub fn with_credentials(mut self, api_key: &str, api_secret: &str) -> Self {
+        api_key.clone_into(&mut self.api_key);
+        api_secret.clone_into(&mut self.api_secret);
+        self
+    }
+
+    /// The URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.trim_end_matches('/'))
+    }
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Target")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key)
+            .field("ttl_seconds", &self.ttl_seconds)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}

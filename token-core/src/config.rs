@@ -1,0 +1,270 @@
+//! Settings, from command-line flags, the environment and a `.env` file, in that order of
+//! precedence. Every value is validated here, once, so a running server never meets a bad one.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use clap::{CommandFactory, FromArgMatches, Parser};
+
+/// The API key LiveKit's development server (`livekit-server --dev`) accepts.
+pub const DEV_API_KEY: &str = "devkey";
+/// The API secret LiveKit's development server accepts.
+pub const DEV_API_SECRET: &str = "secret";
+/// The port every OpenVidu tutorial server listens on.
+pub const DEFAULT_PORT: u16 = 6080;
+/// Six hours, the default TTL of every official LiveKit SDK.
+pub const DEFAULT_TOKEN_TTL_SECONDS: u32 = 6 * 60 * 60;
+/// Thirty days: longer-lived join tokens are almost certainly a mistake.
+pub const MAX_TOKEN_TTL_SECONDS: u32 = 30 * 24 * 60 * 60;
+/// LiveKit's own server logs an error for secrets shorter than this (HS256 wants 256 bits).
+pub const RECOMMENDED_SECRET_BYTES: usize = 32;
+
+/// Everything a backend needs to run.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    about = "Serves LiveKit access tokens for the OpenVidu tutorials: POST /token with \
+             {\"roomName\", \"participantName\"}.",
+    version
+)]
+pub struct Settings {
+    /// Port to listen on; 0 picks any free port.
+    #[arg(long, env = "SERVER_PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+
+    /// Address to listen on; the default is every interface.
+    #[arg(long, env = "SERVER_HOST", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    pub host: IpAddr,
+
+    /// LiveKit API key, the `iss` of every token.
+    #[arg(long, env = "LIVEKIT_API_KEY", default_value = DEV_API_KEY, value_parser = parse_api_key)]
+    pub api_key: String,
+
+    /// LiveKit API secret that signs every token [default: the LiveKit dev server's secret].
+    #[arg(
+        long,
+        env = "LIVEKIT_API_SECRET",
+        default_value = DEV_API_SECRET,
+        hide_default_value = true,
+        hide_env_values = true,
+        value_parser = parse_api_secret
+    )]
+    pub api_secret: ApiSecret,
+
+    /// Lifetime of each token in seconds (exp - nbf).
+    #[arg(
+        long,
+        env = "TOKEN_TTL_SECONDS",
+        default_value_t = DEFAULT_TOKEN_TTL_SECONDS,
+        value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TOKEN_TTL_SECONDS))
+    )]
+    pub token_ttl_seconds: u32,
+}
+
+impl Settings {
+    /// Reads `.env` (real environment variables win over it), then the flags and environment.
+    ///
+    /// `name` is the binary's name, shown in `--help` and in errors.
+    pub fn load(name: &'static str) -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(err) if err.not_found() => {}
+            Err(err) => return Err(ConfigError::Invalid(format!("cannot read .env: {err}"))),
+        }
+        Self::from_args(name, std::env::args_os())
+    }
+
+    /// Parses flags (and the process environment) without touching `.env`.
+    pub fn from_args<I, T>(name: &'static str, args: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Self::command()
+            .name(name)
+            .bin_name(name)
+            .try_get_matches_from(args)
+            .map_err(ConfigError::from_clap)?;
+        Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)
+    }
+
+    /// The token lifetime as a [`Duration`].
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(u64::from(self.token_ttl_seconds))
+    }
+
+    /// Warnings worth logging at start-up: settings that work but should not reach production.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.api_key == DEV_API_KEY || self.api_secret.expose() == DEV_API_SECRET {
+            warnings.push(
+                "using LiveKit's development credentials (devkey/secret): \
+                 set LIVEKIT_API_KEY and LIVEKIT_API_SECRET for production"
+                    .to_owned(),
+            );
+        }
+        if self.api_secret.expose().len() < RECOMMENDED_SECRET_BYTES {
+            warnings.push(format!(
+                "LIVEKIT_API_SECRET is shorter than {RECOMMENDED_SECRET_BYTES} bytes, \
+                 which LiveKit's own server flags as insecure"
+            ));
+        }
+        warnings
+    }
+}
+
+/// The LiveKit API secret. It prints as `ApiSecret(***)` so it never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiSecret(String);
+
+impl ApiSecret {
+    /// Wraps a secret; empty secrets are refused at parse time, see [`Settings`].
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret itself, for signing and verifying only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiSecret(***)")
+    }
+}
+
+fn parse_api_key(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Err("the API key must not be empty".to_owned());
+    }
+    Ok(value.to_owned())
+}
+
+fn parse_api_secret(value: &str) -> Result<ApiSecret, String> {
+    if value.is_empty() {
+        return Err("the API secret must not be empty".to_owned());
+    }
+    Ok(ApiSecret::new(value))
+}
+
+/// Why the settings could not be loaded.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// `--help` or `--version` was asked for: print the text and exit successfully.
+    Informational(String),
+    /// A setting is invalid: print the one-line reason and exit with status 2.
+    Invalid(String),
+}
+
+impl ConfigError {
+    fn from_clap(err: clap::Error) -> Self {
+        use clap::error::ErrorKind;
+        match err.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                Self::Informational(err.render().to_string())
+            }
+            // clap's message ends with a usage hint on further lines; operators want one line,
+            // and most set the environment variable rather than the flag, so it is named too.
+            _ => {
+                let text = err.render().to_string();
+                let first = text.lines().next().unwrap_or_default();
+                let mut line = first.trim_start_matches("error: ").to_owned();
+                if let Some(env) = env_of_invalid_arg(&err) {
+                    line.push_str(&format!(" (set by {env} or the flag)"));
+                }
+                Self::Invalid(line)
+            }
+        }
+    }
+}
+
+/// The environment variable behind the argument a clap error is about.
+fn env_of_invalid_arg(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.trim_start_matches("--");
+    Settings::command()
+        .get_arguments()
+        .find(|candidate| candidate.get_long() == Some(long))
+        .and_then(|candidate| candidate.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Informational(text) | Self::Invalid(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings, ConfigError> {
+        Settings::from_args("test", std::iter::once("test").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_the_tutorials() {
+        let settings = parse(&[]).expect("defaults are valid");
+        assert_eq!(settings.port, 6080);
+        assert_eq!(settings.api_key, "devkey");
+        assert_eq!(settings.api_secret.expose(), "secret");
+        assert_eq!(settings.token_ttl(), Duration::from_secs(21_600));
+        assert_eq!(settings.warnings().len(), 2);
+    }
+
+    #[test]
+    fn invalid_values_give_one_line() {
+        for args in [
+            &["--port", "http"][..],
+            &["--port", "70000"],
+            &["--api-key", ""],
+            &["--api-key", "  "],
+            &["--api-secret", ""],
+            &["--token-ttl-seconds", "0"],
+            &["--token-ttl-seconds", "6h"],
+            &["--host", "localhost:80"],
+        ] {
+            match parse(args) {
+                Err(ConfigError::Invalid(line)) => {
+                    assert!(!line.contains('\n'), "{args:?}: {line:?}");
+                    assert!(line.contains(" (set by "), "{args:?}: {line:?}");
+                    assert!(!line.is_empty(), "{args:?}");
+                }
+                other => panic!("{args:?} should be invalid, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_secret_never_shows() {
+        let secret = "a-very-long-production-secret-value-0123456789";
+        let settings = parse(&["--api-secret", secret]).expect("valid");
+        assert!(!format!("{settings:?}").contains(secret));
+        assert!(settings.warnings().is_empty() || !settings.warnings()[0].contains(secret));
+        let help = Settings::command().render_long_help().to_string();
+        assert!(help.contains("LIVEKIT_API_SECRET"));
+        assert!(!help.contains("[default: secret]"));
+    }
+
+    #[test]
+    fn production_settings_do_not_warn() {
+        let settings = parse(&[
+            "--api-key",
+            "APIabc",
+            "--api-secret",
+            "0123456789abcdef0123456789abcdef",
+        ])
+        .expect("valid");
+        assert!(settings.warnings().is_empty());
+    }
+}

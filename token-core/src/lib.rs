@@ -1,0 +1,27 @@
+//! Everything the LiveKit token server does that does not depend on a web framework.
+//!
+//! The three backends (`server-axum`, `server-actix`, `server-warp`) are thin adapters: they
+//! move bytes between their framework and the types here, and decide nothing themselves.
+//!
+//! - [`config`]: the settings (`SERVER_PORT`, `LIVEKIT_API_KEY`, ...), read from flags, the
+//!   environment and a `.env` file, and validated once at start-up.
+//! - [`contract`]: the HTTP contract: paths, limits, every status code, message and content
+//!   type, and [`TokenService`], which turns a request's content type and body into a
+//!   [`Reply`].
+//! - [`body`]: reading a request body under the size limit, from any framework's stream.
+//! - [`request`]: parsing and validating the `POST /token` body.
+//! - [`token`]: minting the LiveKit access token (an HS256 JWT).
+//! - [`cors`]: the values of the CORS policy every backend applies.
+//! - [`startup`]: what every binary does before and after serving: configuration, logging,
+//!   binding, and the shutdown signal.
+
+pub mod body;
+pub mod config;
+pub mod contract;
+pub mod cors;
+pub mod request;
+pub mod startup;
+pub mod token;
+
+pub use config::Settings;
+pub use contract::{ContractError, Reply, TokenService};

@@ -1,0 +1,124 @@
+//! What every backend binary does around serving: load the settings, start logging, bind
+//! the listener, announce it, wait for SIGINT/SIGTERM, and turn failures into exit codes.
+//!
+//! A backend's `main` is one call: `startup::run(env!("CARGO_BIN_NAME"), serve)`.
+
+use std::future::Future;
+use std::io::{self, IsTerminal};
+use std::net::{SocketAddr, TcpListener};
+use std::pin::Pin;
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{ConfigError, Settings};
+use crate::contract::TokenService;
+
+/// Resolves when the process is asked to stop; backends then finish in-flight requests.
+pub type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Exit status for invalid settings (the same as clap's usage errors).
+pub const EXIT_CONFIG: u8 = 2;
+
+/// Runs a backend binary to completion and returns its exit status.
+///
+/// `serve` gets a bound, non-blocking listener, the token service and the shutdown signal;
+/// it returns once every in-flight request has been answered.
+pub fn run<S, F>(binary: &'static str, serve: S) -> ExitCode
+where
+    S: FnOnce(TcpListener, TokenService, ShutdownSignal) -> F,
+    F: Future<Output = io::Result<()>>,
+{
+    let settings = match Settings::load(binary) {
+        Ok(settings) => settings,
+        Err(ConfigError::Informational(text)) => {
+            println!("{}", text.trim_end());
+            return ExitCode::SUCCESS;
+        }
+        Err(ConfigError::Invalid(reason)) => {
+            eprintln!("{binary}: invalid configuration: {reason}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    init_logging();
+    match serve_until_signal(binary, &settings, serve) {
+        Ok(()) => {
+            tracing::info!(backend = binary, "stopped");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            tracing::error!(backend = binary, "{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve_until_signal<S, F>(binary: &'static str, settings: &Settings, serve: S) -> io::Result<()>
+where
+    S: FnOnce(TcpListener, TokenService, ShutdownSignal) -> F,
+    F: Future<Output = io::Result<()>>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let requested = SocketAddr::new(settings.host, settings.port);
+    let listener = bind(requested).map_err(|err| {
+        io::Error::new(err.kind(), format!("cannot listen on {requested}: {err}"))
+    })?;
+    let address = listener.local_addr()?;
+    // Signal handlers are installed before the server is announced, so a SIGTERM sent as soon
+    // as the address is known is never missed.
+    let shutdown = runtime.block_on(async { shutdown_signal() })?;
+    for warning in settings.warnings() {
+        tracing::warn!(backend = binary, "{warning}");
+    }
+    tracing::info!(
+        backend = binary,
+        %address,
+        token_ttl_seconds = settings.token_ttl_seconds,
+        "listening"
+    );
+    let service = TokenService::new(settings);
+    runtime.block_on(serve(listener, service, shutdown))
+}
+
+/// Binds a listener ready for any async runtime (non-blocking).
+pub fn bind(address: SocketAddr) -> io::Result<TcpListener> {
+    let listener = TcpListener::bind(address)?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// Log lines go to stdout; the level comes from `RUST_LOG` (default `info`).
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(io::stdout().is_terminal())
+        .init();
+}
+
+/// A future that resolves on the first SIGINT or SIGTERM. Must be called inside a runtime.
+pub fn shutdown_signal() -> io::Result<ShutdownSignal> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+            tracing::info!("shutdown signal received: finishing in-flight requests");
+        }))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(Box::pin(async {
+            // Without Unix signals, Ctrl-C is the only request to stop.
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutdown signal received: finishing in-flight requests");
+        }))
+    }
+}
