@@ -162,13 +162,14 @@ async fn serves_after_oversized(client: &reqwest::Client, target: &Target) -> Re
     );
     let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
     // The server may refuse and close at any point: write errors are expected, not failures.
-    if stream.write_all(head.as_bytes()).await.is_ok() {
+    let upload = async {
+        stream.write_all(head.as_bytes()).await?;
         for _ in 0..16 {
-            if stream.write_all(chunk.as_bytes()).await.is_err() {
-                break;
-            }
+            stream.write_all(chunk.as_bytes()).await?;
         }
-    }
+        stream.write_all(b"0\r\n\r\n").await
+    };
+    let _ = upload.await;
     let _ = read_response(&mut stream).await;
     drop(stream);
     expect_token(client, target).await

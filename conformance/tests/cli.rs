@@ -1,0 +1,148 @@
+//! The `conformance` command line: output, exit codes, filters, JUnit.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use conformance::cases::CASES;
+use support::{API_KEY, API_SECRET, BACKENDS, TTL_SECONDS, settings, start};
+
+async fn conformance(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args(args)
+            .output()
+            .expect("run conformance")
+    })
+    .await
+    .expect("join")
+}
+
+fn args(url: &str, extra: &[&str]) -> Vec<String> {
+    let ttl = TTL_SECONDS.to_string();
+    [
+        "--url",
+        url,
+        "--api-key",
+        API_KEY,
+        "--api-secret",
+        API_SECRET,
+        "--ttl",
+        &ttl,
+    ]
+    .iter()
+    .chain(extra)
+    .map(|arg| (*arg).to_owned())
+    .collect()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_conforming_server_exits_0_with_a_summary_line() {
+    let server = start(&BACKENDS[0], &settings());
+    let output = conformance(args(&server.target.base_url, &[])).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("PASS ")).count(),
+        CASES.len()
+    );
+    assert_eq!(
+        text.lines().last(),
+        Some(format!("{} passed, 0 failed", CASES.len()).as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_expectation_exits_1_and_says_why() {
+    let server = start(&BACKENDS[0], &settings());
+    let mut args = args(&server.target.base_url, &["--only", "token/valid"]);
+    args[5] = "not-the-secret-0123456789abcdefghijk".to_owned();
+    let output = conformance(args).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL token/valid: LiveKit's verifier rejects the token"),
+        "{text}"
+    );
+    assert!(text.ends_with(&format!(
+        "0 passed, 1 failed, {} skipped\n",
+        CASES.len() - 1
+    )));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn filters_skip_with_a_reason_and_junit_is_written() {
+    let server = start(&BACKENDS[0], &settings());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let junit = dir.path().join("results.xml");
+    let output = conformance(args(
+        &server.target.base_url,
+        &[
+            "--only",
+            "cors/",
+            "--skip",
+            "cors/error-4",
+            "--junit",
+            junit.to_str().expect("UTF-8 path"),
+        ],
+    ))
+    .await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("PASS cors/preflight\n"), "{text}");
+    assert!(
+        text.contains("SKIP cors/error-413: skipped by --skip cors/error-4"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SKIP token/valid: not selected by --only"),
+        "{text}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("JUnit file");
+    assert!(xml.contains(&format!("tests=\"{}\"", CASES.len())), "{xml}");
+    assert!(xml.contains("name=\"cors/preflight\""), "{xml}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_server_exits_2() {
+    // Bind then drop, so the port is (almost certainly) closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let output = conformance(args(&format!("http://127.0.0.1:{port}"), &[])).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot connect"));
+    assert!(output.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_arguments_exit_2() {
+    for bad in [
+        vec!["--url", "http://127.0.0.1:1", "--ttl", "six hours"],
+        vec!["--url", "http://127.0.0.1:1", "--response-format", "xml"],
+        vec![],
+    ] {
+        let output = conformance(bad.iter().map(|a| (*a).to_owned()).collect()).await;
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_prints_every_case_and_sends_nothing() {
+    let output = conformance(vec!["--list".to_owned()]).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0));
+    for case in CASES {
+        assert!(
+            text.lines()
+                .any(|line| line.starts_with(case.id) && line.ends_with(case.requirement)),
+            "{} missing from --list",
+            case.id
+        );
+    }
+}

@@ -1,0 +1,429 @@
+//! The suite is proven to catch bugs: each mutant is our axum backend with one deliberate
+//! defect (the ones official tutorial servers actually have, and more). Every mutant must
+//! fail the suite, and every case must fail against at least one mutant.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use conformance::cases::CASES;
+use conformance::judge::decode_segment;
+use conformance::{Selection, Target, run};
+use serde_json::Value;
+use support::{API_KEY, API_SECRET, TTL_SECONDS, settings};
+use token_core::config::ApiSecret;
+use tokio::sync::Mutex;
+
+/// One defect each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Defect {
+    // Tokens.
+    WrongTtl,
+    WrongIssuer,
+    WrongSecret,
+    AdminGrant,
+    RequotedIdentity,
+    TrimmedNames,
+    LossyUnicodeNames,
+    TokenAsJsonContentType,
+    QuotedTokenBody,
+    // Validation.
+    EmptyNamesAccepted,
+    NonStringNamesCoerced,
+    ArrayBodyAccepted,
+    UnknownFieldsRejected,
+    WrongFixedMessage,
+    ServerErrorOnUnparsableBody,
+    ServerErrorOnNonObjectBody,
+    // Content type and size.
+    NoUnsupportedMediaType,
+    OnlyExactApplicationJson,
+    NoBodyLimit,
+    LimitOffByOne,
+    ChunkedBodiesRefused,
+    // Errors and routing.
+    HtmlErrorPages,
+    MultiLineErrors,
+    WrongMethodIs404,
+    NoAllowHeader,
+    PrefixRouting,
+    // Connections.
+    NoKeepAlive,
+    StopsServingAfterOversizedBody,
+    SilentCloseAfter413,
+    OneRequestBodyAtATime,
+    // CORS.
+    NoCorsOnErrors,
+    EchoedOriginWithoutVary,
+    NoPreflight,
+    PreflightAllowsOnlyContentType,
+    NoMaxAge,
+}
+
+const DEFECTS: &[Defect] = {
+    use Defect::*;
+    &[
+        WrongTtl,
+        WrongIssuer,
+        WrongSecret,
+        AdminGrant,
+        RequotedIdentity,
+        TrimmedNames,
+        LossyUnicodeNames,
+        TokenAsJsonContentType,
+        QuotedTokenBody,
+        EmptyNamesAccepted,
+        NonStringNamesCoerced,
+        ArrayBodyAccepted,
+        UnknownFieldsRejected,
+        WrongFixedMessage,
+        ServerErrorOnUnparsableBody,
+        ServerErrorOnNonObjectBody,
+        NoUnsupportedMediaType,
+        OnlyExactApplicationJson,
+        NoBodyLimit,
+        LimitOffByOne,
+        ChunkedBodiesRefused,
+        HtmlErrorPages,
+        MultiLineErrors,
+        WrongMethodIs404,
+        NoAllowHeader,
+        PrefixRouting,
+        NoKeepAlive,
+        StopsServingAfterOversizedBody,
+        SilentCloseAfter413,
+        OneRequestBodyAtATime,
+        NoCorsOnErrors,
+        EchoedOriginWithoutVary,
+        NoPreflight,
+        PreflightAllowsOnlyContentType,
+        NoMaxAge,
+    ]
+};
+
+const LIMIT: usize = 16 * 1024;
+
+#[derive(Clone)]
+struct Mutant {
+    defect: Defect,
+    broken: Arc<AtomicBool>,
+    reading: Arc<Mutex<()>>,
+}
+
+fn plain(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text.to_owned(),
+    )
+        .into_response()
+}
+
+/// Rewrites the names of a JSON request body.
+fn rewrite_names(body: &Bytes, rewrite: impl Fn(&mut Value)) -> Bytes {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(mut value) => {
+            rewrite(&mut value);
+            Bytes::from(value.to_string())
+        }
+        Err(_) => body.clone(),
+    }
+}
+
+fn each_name(value: &mut Value, change: impl Fn(&mut Value)) {
+    if let Value::Object(fields) = value {
+        for name in ["roomName", "participantName"] {
+            change(fields.entry(name).or_insert(Value::Null));
+        }
+    }
+}
+
+async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> Response {
+    use Defect::*;
+    let defect = mutant.defect;
+    if defect == StopsServingAfterOversizedBody && mutant.broken.load(Ordering::SeqCst) {
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "gave up");
+    }
+    if defect == NoPreflight && request.method() == Method::OPTIONS {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "no");
+    }
+    let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
+    if defect == ChunkedBodiesRefused && chunked {
+        return plain(StatusCode::LENGTH_REQUIRED, "length required");
+    }
+    let (mut parts, body) = request.into_parts();
+    if defect == PrefixRouting && parts.uri.path().starts_with("/token") {
+        parts.uri = "/token".parse().expect("static URI");
+    }
+    if defect == NoUnsupportedMediaType {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    if defect == OnlyExactApplicationJson
+        && parts.method == Method::POST
+        && parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v != "application/json")
+    {
+        return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "use application/json");
+    }
+    if defect == SilentCloseAfter413 && chunked {
+        // Stop reading at the limit and leave the rest unread, without saying so.
+        if to_bytes(body, LIMIT).await.is_err() {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large");
+        }
+        return plain(StatusCode::BAD_REQUEST, "try again");
+    }
+    let guard = match defect {
+        OneRequestBodyAtATime => Some(mutant.reading.lock().await),
+        _ => None,
+    };
+    let Ok(mut bytes) = to_bytes(body, usize::MAX).await else {
+        return plain(StatusCode::BAD_REQUEST, "unreadable");
+    };
+    drop(guard);
+    match defect {
+        StopsServingAfterOversizedBody if bytes.len() > LIMIT => {
+            mutant.broken.store(true, Ordering::SeqCst);
+        }
+        NoBodyLimit if bytes.len() > LIMIT => {
+            bytes = Bytes::from_static(br#"{"roomName":"room1","participantName":"alice"}"#);
+        }
+        LimitOffByOne if bytes.len() >= LIMIT => {
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "too large");
+        }
+        ServerErrorOnUnparsableBody if serde_json::from_slice::<Value>(&bytes).is_err() => {
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "TypeError");
+        }
+        ServerErrorOnNonObjectBody
+            if serde_json::from_slice::<Value>(&bytes).is_ok_and(|v| !v.is_object()) =>
+        {
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "AttributeError");
+        }
+        UnknownFieldsRejected
+            if serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|v| v.as_object().map(|o| o.len() > 2))
+                .unwrap_or(false) =>
+        {
+            return plain(StatusCode::BAD_REQUEST, "unknown field");
+        }
+        RequotedIdentity => {
+            bytes = rewrite_names(&bytes, |v| {
+                each_name(v, |name| {
+                    if let Value::String(text) = name {
+                        *text = format!("\"{text}\"");
+                    }
+                })
+            });
+        }
+        TrimmedNames => {
+            bytes = rewrite_names(&bytes, |v| {
+                each_name(v, |name| {
+                    if let Value::String(text) = name {
+                        *text = text.trim().to_owned();
+                    }
+                })
+            });
+        }
+        LossyUnicodeNames => {
+            bytes = rewrite_names(&bytes, |v| {
+                each_name(v, |name| {
+                    if let Value::String(text) = name {
+                        *text = text
+                            .chars()
+                            .map(|c| if c.is_ascii() { c } else { '?' })
+                            .collect();
+                    }
+                })
+            });
+        }
+        EmptyNamesAccepted => {
+            bytes = rewrite_names(&bytes, |v| {
+                each_name(v, |name| {
+                    if name.is_null() || name.as_str() == Some("") {
+                        *name = Value::from("someone");
+                    }
+                })
+            });
+        }
+        NonStringNamesCoerced => {
+            bytes = rewrite_names(&bytes, |v| {
+                each_name(v, |name| {
+                    if !name.is_null() && !name.is_string() {
+                        *name = Value::from(name.to_string());
+                    }
+                })
+            });
+        }
+        ArrayBodyAccepted => {
+            bytes = rewrite_names(&bytes, |v| {
+                if let Value::Array(items) = v {
+                    *v = serde_json::json!({"roomName": items.first(), "participantName": items.get(1)});
+                }
+            });
+        }
+        _ => {}
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::TRANSFER_ENCODING);
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    alter_response(defect, response).await
+}
+
+async fn alter_response(defect: Defect, response: Response) -> Response {
+    use Defect::*;
+    let (mut parts, body) = response.into_parts();
+    let mut bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let headers = &mut parts.headers;
+    let error = parts.status.is_client_error() || parts.status.is_server_error();
+    match defect {
+        AdminGrant if parts.status == StatusCode::OK && !bytes.is_empty() => {
+            let jwt = String::from_utf8_lossy(&bytes).into_owned();
+            let mut claims = decode_segment(&jwt, 1).expect("our own token");
+            claims["video"]["roomAdmin"] = Value::Bool(true);
+            let resigned = jsonwebtoken::encode(
+                &jsonwebtoken::Header::default(),
+                &claims,
+                &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
+            )
+            .expect("sign");
+            bytes = Bytes::from(resigned);
+        }
+        TokenAsJsonContentType if parts.status == StatusCode::OK => {
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        QuotedTokenBody if parts.status == StatusCode::OK => {
+            bytes = Bytes::from(format!("\"{}\"", String::from_utf8_lossy(&bytes)));
+        }
+        WrongFixedMessage if bytes == "roomName and participantName are required" => {
+            bytes = Bytes::from_static(b"roomName is required");
+        }
+        HtmlErrorPages if error => {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            bytes = Bytes::from_static(b"<!doctype html><title>Error</title><p>Bad request</p>");
+        }
+        MultiLineErrors if error => {
+            let mut text = bytes.to_vec();
+            text.extend_from_slice(b"\n    at handler (server.js:42:7)");
+            bytes = Bytes::from(text);
+        }
+        WrongMethodIs404 if parts.status == StatusCode::METHOD_NOT_ALLOWED => {
+            parts.status = StatusCode::NOT_FOUND;
+        }
+        NoAllowHeader => {
+            headers.remove(header::ALLOW);
+        }
+        NoKeepAlive => {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        NoCorsOnErrors if error => {
+            headers.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        }
+        EchoedOriginWithoutVary => {
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("http://localhost:5173"),
+            );
+            headers.remove(header::VARY);
+        }
+        PreflightAllowsOnlyContentType
+            if headers.contains_key(header::ACCESS_CONTROL_ALLOW_HEADERS) =>
+        {
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("content-type"),
+            );
+        }
+        NoMaxAge => {
+            headers.remove(header::ACCESS_CONTROL_MAX_AGE);
+        }
+        _ => {}
+    }
+    headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Serves the mutant on a free port; the server lives as long as the test's runtime.
+async fn start(defect: Defect) -> Target {
+    let mut settings = settings();
+    match defect {
+        Defect::WrongTtl => settings.token_ttl_seconds *= 2,
+        Defect::WrongIssuer => settings.api_key = "APIsomeoneelse".to_owned(),
+        Defect::WrongSecret => {
+            settings.api_secret = ApiSecret::new("another-secret-0123456789abcdefghij");
+        }
+        _ => {}
+    }
+    let service = token_core::TokenService::new(&settings);
+    let mutant = Mutant {
+        defect,
+        broken: Arc::default(),
+        reading: Arc::default(),
+    };
+    // The defect wraps the whole backend, outside its routing, CORS and `Allow` handling.
+    let app = axum::Router::new()
+        .fallback_service(server_axum::app(service))
+        .layer(from_fn_with_state(mutant, inject));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
+    target.ttl_seconds = TTL_SECONDS;
+    target
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_mutant_fails_and_every_case_catches_one() {
+    let mut caught: BTreeSet<&str> = BTreeSet::new();
+    let mut survivors = Vec::new();
+    for &defect in DEFECTS {
+        let target = start(defect).await;
+        let report = run(&target, &Selection::default())
+            .await
+            .expect("reachable");
+        let failed = report.failed_ids();
+        println!("{defect:?}: caught by {failed:?}");
+        if failed.is_empty() {
+            survivors.push(defect);
+        }
+        caught.extend(failed);
+    }
+    let uncaught: Vec<&str> = CASES
+        .iter()
+        .map(|case| case.id)
+        .filter(|id| !caught.contains(id))
+        .collect();
+    println!(
+        "mutation coverage: {} of {} cases fail against at least one of {} mutants ({:.0}%)",
+        CASES.len() - uncaught.len(),
+        CASES.len(),
+        DEFECTS.len(),
+        100.0 * (CASES.len() - uncaught.len()) as f64 / CASES.len() as f64
+    );
+    assert!(
+        survivors.is_empty(),
+        "mutants the suite does not catch: {survivors:?}"
+    );
+    assert!(
+        uncaught.is_empty(),
+        "cases no mutant makes fail: {uncaught:?}"
+    );
+}

@@ -1,0 +1,103 @@
+//! Starting our backends in-process, on `127.0.0.1:0`, through their library API.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+
+use conformance::Target;
+use token_core::startup::ShutdownSignal;
+use token_core::{Settings, TokenService};
+use tokio::sync::oneshot;
+
+type Serving = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+/// A backend as its library offers it.
+pub struct Backend {
+    pub name: &'static str,
+    pub serve: fn(std::net::TcpListener, TokenService, ShutdownSignal) -> Serving,
+}
+
+/// Every backend; adding one is one line.
+pub const BACKENDS: &[Backend] = &[
+    Backend {
+        name: "axum",
+        serve: |listener, service, shutdown| {
+            Box::pin(server_axum::serve(listener, service, shutdown))
+        },
+    },
+    Backend {
+        name: "actix",
+        serve: |listener, service, shutdown| {
+            Box::pin(server_actix::serve(listener, service, shutdown))
+        },
+    },
+    Backend {
+        name: "warp",
+        serve: |listener, service, shutdown| {
+            Box::pin(server_warp::serve(listener, service, shutdown))
+        },
+    },
+];
+
+/// The settings every in-process test uses: production-shaped credentials, a short TTL.
+pub const API_KEY: &str = "APIinprocess";
+pub const API_SECRET: &str = "in-process-secret-0123456789abcdef";
+pub const TTL_SECONDS: u32 = 900;
+
+/// Settings from flags, as a binary would parse them.
+pub fn settings() -> Settings {
+    let ttl = TTL_SECONDS.to_string();
+    let args = [
+        "test",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--api-key",
+        API_KEY,
+        "--api-secret",
+        API_SECRET,
+        "--token-ttl-seconds",
+        &ttl,
+    ];
+    Settings::from_args("test", args).expect("valid test settings")
+}
+
+/// A backend serving in this process; stops when dropped.
+pub struct Running {
+    pub target: Target,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts `backend` with `settings` on a free loopback port.
+pub fn start(backend: &Backend, settings: &Settings) -> Running {
+    let listener = token_core::startup::bind(std::net::SocketAddr::new(settings.host, 0))
+        .expect("bind a loopback port");
+    let address = listener.local_addr().expect("bound address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let shutdown: ShutdownSignal = Box::pin(async {
+        let _ = stopped.await;
+    });
+    tokio::spawn((backend.serve)(
+        listener,
+        TokenService::new(settings),
+        shutdown,
+    ));
+    let mut target = Target::new(format!("http://{address}"))
+        .with_credentials(&settings.api_key, settings.api_secret.expose());
+    target.ttl_seconds = settings.token_ttl_seconds;
+    Running {
+        target,
+        stop: Some(stop),
+    }
+}
