@@ -1,4 +1,4 @@
-//! The token server on actix-web: routes, CORS and body limits mapped onto `token-core`.
+//! The token server on actix-web: routes and CORS mapped onto `token-core`.
 //!
 //! [`app`] builds the application (tests can call it directly); [`serve`] runs it on a
 //! listener until the shutdown future resolves, then lets in-flight requests finish.
@@ -9,14 +9,11 @@ use std::io;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_TYPE;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use token_core::body::read_body;
-use token_core::contract::TOKEN_PATH;
-use token_core::{ContractError, Reply, TokenService, cors};
+use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
 
-/// The whole application: `POST /token`, 404/405 replies, CORS.
+/// The whole application: every endpoint, 404/405 replies, CORS.
 pub fn app(
     service: TokenService,
 ) -> App<
@@ -35,15 +32,30 @@ pub fn app(
         .allowed_methods(cors::ALLOW_METHODS)
         .allow_any_header()
         .max_age(usize::try_from(cors::MAX_AGE_SECONDS).ok());
-    App::new()
-        .app_data(web::Data::new(service))
-        .service(
-            web::resource(TOKEN_PATH)
-                .route(web::post().to(token))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .default_service(web::to(not_found))
-        .wrap(cors)
+    let mut app = App::new().app_data(web::Data::new(service));
+    for endpoint in Endpoint::ALL {
+        let method = Method::from_bytes(endpoint.method().as_bytes())
+            .expect("token-core's endpoint methods are valid");
+        app = app.service(
+            web::resource(endpoint.path())
+                .route(web::method(method).to(
+                    move |service: web::Data<TokenService>,
+                          request: HttpRequest,
+                          body: web::Payload| {
+                        handle(endpoint, service, request, body)
+                    },
+                ))
+                .default_service(web::to(
+                    move |service: web::Data<TokenService>| async move {
+                        to_response(service.method_not_allowed(endpoint))
+                    },
+                )),
+        );
+    }
+    app.default_service(web::to(|service: web::Data<TokenService>| async move {
+        to_response(service.error_reply(ContractError::NotFound))
+    }))
+    .wrap(cors)
 }
 
 /// Serves [`app`] on `listener` until `shutdown` resolves and in-flight requests are done.
@@ -68,30 +80,15 @@ where
     server.await
 }
 
-async fn token(
+async fn handle(
+    endpoint: Endpoint,
     service: web::Data<TokenService>,
     request: HttpRequest,
     body: web::Payload,
 ) -> HttpResponse {
-    let reply = match read_body(body).await {
-        Ok(body) => service.token_reply(
-            request
-                .headers()
-                .get(CONTENT_TYPE)
-                .map(|value| value.as_bytes()),
-            &body,
-        ),
-        Err(err) => service.error_reply(err),
-    };
-    to_response(reply)
-}
-
-async fn method_not_allowed(service: web::Data<TokenService>) -> HttpResponse {
-    to_response(service.error_reply(ContractError::MethodNotAllowed))
-}
-
-async fn not_found(service: web::Data<TokenService>) -> HttpResponse {
-    to_response(service.error_reply(ContractError::NotFound))
+    let headers = request.headers();
+    let request = RequestHeaders::from_lookup(|name| headers.get(name).map(|v| v.as_bytes()));
+    to_response(service.handle(endpoint, request, body).await)
 }
 
 fn to_response(reply: Reply) -> HttpResponse {

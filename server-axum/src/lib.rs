@@ -1,4 +1,4 @@
-//! The token server on axum: routes, CORS and body limits mapped onto `token-core`.
+//! The token server on axum: routes, CORS and panics mapped onto `token-core`.
 //!
 //! [`app`] builds the router (tests call it directly); [`serve`] runs it on a listener until
 //! the shutdown future resolves, then lets in-flight requests finish.
@@ -10,31 +10,40 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{CONNECTION, CONTENT_TYPE};
+use axum::http::header::CONNECTION;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use token_core::body::read_body;
-use token_core::contract::TOKEN_PATH;
-use token_core::{ContractError, Reply, TokenService, cors};
+use axum::routing::{MethodFilter, on};
+use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-/// The whole application: `POST /token`, 404/405 replies, panics caught, CORS.
+/// The whole application: every endpoint, 404/405 replies, panics caught, CORS.
 pub fn app(service: TokenService) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::exact(HeaderValue::from_static(
             cors::ALLOW_ORIGIN,
         )))
-        .allow_methods(AllowMethods::list(cors::ALLOW_METHODS.map(|method| {
-            Method::from_bytes(method.as_bytes()).expect("token-core's methods are valid")
-        })))
+        .allow_methods(AllowMethods::list(cors::ALLOW_METHODS.map(parse_method)))
         .allow_headers(AllowHeaders::mirror_request())
         .max_age(Duration::from_secs(cors::MAX_AGE_SECONDS));
+    let mut router = Router::new();
+    for endpoint in Endpoint::ALL {
+        let method = MethodFilter::try_from(parse_method(endpoint.method()))
+            .expect("token-core's endpoint methods are standard");
+        let route = on(method, move |State(service), headers, body| {
+            handle(endpoint, service, headers, body)
+        })
+        .fallback(move |State(service): State<TokenService>| async move {
+            to_response(service.method_not_allowed(endpoint))
+        });
+        router = router.route(endpoint.path(), route);
+    }
     let panic_service = service.clone();
-    Router::new()
-        .route(TOKEN_PATH, post(token).fallback(method_not_allowed))
-        .fallback(not_found)
+    router
+        .fallback(|State(service): State<TokenService>| async move {
+            to_response(service.error_reply(ContractError::NotFound))
+        })
         // Inside the CORS layer, so a 500 from a panic still carries the CORS headers.
         .layer(CatchPanicLayer::custom(move |_| {
             to_response(panic_service.error_reply(ContractError::Internal))
@@ -58,22 +67,22 @@ where
         .await
 }
 
-async fn token(State(service): State<TokenService>, headers: HeaderMap, body: Body) -> Response {
-    let reply = match read_body(body.into_data_stream()).await {
-        Ok(body) => {
-            service.token_reply(headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes), &body)
-        }
-        Err(err) => service.error_reply(err),
-    };
-    to_response(reply)
+async fn handle(
+    endpoint: Endpoint,
+    service: TokenService,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let request = RequestHeaders::from_lookup(|name| headers.get(name).map(HeaderValue::as_bytes));
+    to_response(
+        service
+            .handle(endpoint, request, body.into_data_stream())
+            .await,
+    )
 }
 
-async fn method_not_allowed(State(service): State<TokenService>) -> Response {
-    to_response(service.error_reply(ContractError::MethodNotAllowed))
-}
-
-async fn not_found(State(service): State<TokenService>) -> Response {
-    to_response(service.error_reply(ContractError::NotFound))
+fn parse_method(method: &str) -> Method {
+    Method::from_bytes(method.as_bytes()).expect("token-core's methods are valid")
 }
 
 fn to_response(reply: Reply) -> Response {

@@ -1,4 +1,4 @@
-//! The token server on warp: routes, CORS and body limits mapped onto `token-core`.
+//! The token server on warp: routes and CORS mapped onto `token-core`.
 //!
 //! [`app`] builds the filter (tests can call it directly); [`serve`] runs it on a listener
 //! until the shutdown future resolves, then lets in-flight requests finish.
@@ -7,16 +7,14 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 
-use futures_util::Stream;
-use token_core::body::read_body;
-use token_core::contract::TOKEN_PATH;
-use token_core::{ContractError, Reply, TokenService, cors};
-use warp::http::StatusCode;
-use warp::http::header::{CONNECTION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::header::{CONNECTION, HeaderMap, HeaderName, HeaderValue};
+use warp::http::{Method, StatusCode};
 use warp::reply::Response;
-use warp::{Buf, Filter};
 
-/// The whole application: CORS preflights, `POST /token`, 404/405 replies.
+/// The whole application: CORS preflights, every endpoint, 404/405 replies.
 ///
 /// CORS is written out here with `token-core`'s values because `warp::cors` cannot meet the
 /// contract: it never sends `*` (it echoes the origin without `Vary: Origin`), answers 403
@@ -41,21 +39,13 @@ pub fn app(
             }
             response
         });
-
     let not_found = service.clone();
-    let with_service = warp::any().map(move || service.clone());
-    let post_token = warp::post()
-        .and(with_service.clone())
-        .and(warp::header::headers_cloned())
-        .and(warp::body::stream())
-        .then(token);
-    let other_method = with_service.clone().map(|service: TokenService| {
-        to_response(service.error_reply(ContractError::MethodNotAllowed))
-    });
-    let token_path = warp::path(TOKEN_PATH.trim_start_matches('/')).and(warp::path::end());
-    let routes = token_path
-        .and(post_token.or(other_method).unify())
-        // Every route above answers its own errors, so the one rejection left is "no route".
+    let routes = Endpoint::ALL
+        .map(|endpoint| route(endpoint, service.clone()))
+        .into_iter()
+        .reduce(|routes, route| routes.or(route).unify().boxed())
+        .expect("there are endpoints")
+        // Every route answers its own errors, so the one rejection left is "no such path".
         .recover(move |_| {
             let reply = not_found.error_reply(ContractError::NotFound);
             async move { Ok::<_, Infallible>(to_response(reply)) }
@@ -69,6 +59,43 @@ pub fn app(
             response
         });
     preflight.or(routes).unify()
+}
+
+/// `endpoint`'s path: its own method goes to `token-core`, any other gets the 405.
+fn route(endpoint: Endpoint, service: TokenService) -> BoxedFilter<(Response,)> {
+    let path = endpoint
+        .path()
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .fold(warp::any().boxed(), |path, segment| {
+            path.and(warp::path(segment)).boxed()
+        })
+        .and(warp::path::end());
+    let method = warp::method()
+        .and_then(move |method: Method| async move {
+            if method.as_str() == endpoint.method() {
+                Ok(())
+            } else {
+                Err(warp::reject())
+            }
+        })
+        .untuple_one();
+    let with_service = warp::any().map(move || service.clone());
+    let matching = method
+        .and(with_service.clone())
+        .and(warp::header::headers_cloned())
+        .and(warp::body::stream())
+        .then(
+            move |service: TokenService, headers: HeaderMap, body| async move {
+                let request = RequestHeaders::from_lookup(|name| {
+                    headers.get(name).map(HeaderValue::as_bytes)
+                });
+                to_response(service.handle(endpoint, request, body).await)
+            },
+        );
+    let other_method = with_service
+        .map(move |service: TokenService| to_response(service.method_not_allowed(endpoint)));
+    path.and(matching.or(other_method).unify()).boxed()
 }
 
 /// Serves [`app`] on `listener` until `shutdown` resolves and in-flight requests are done.
@@ -87,20 +114,6 @@ where
         .run()
         .await;
     Ok(())
-}
-
-async fn token(
-    service: TokenService,
-    headers: HeaderMap,
-    body: impl Stream<Item = Result<impl Buf, warp::Error>> + Send,
-) -> Response {
-    let reply = match read_body(body).await {
-        Ok(body) => {
-            service.token_reply(headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes), &body)
-        }
-        Err(err) => service.error_reply(err),
-    };
-    to_response(reply)
 }
 
 fn to_response(reply: Reply) -> Response {

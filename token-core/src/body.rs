@@ -1,7 +1,7 @@
 //! Reading a request body under the contract's size limit, the same way on every framework.
 //!
-//! Each framework exposes the body as a stream of byte chunks; this reads at most
-//! [`MAX_TOKEN_BODY_BYTES`]. Past that it keeps reading and discarding for a bounded while
+//! Each framework exposes the body as a stream of byte chunks; this reads at most the
+//! endpoint's limit. Past that it keeps reading and discarding for a bounded while
 //! before the 413 goes out, so a client still uploading can finish and read the answer
 //! instead of meeting a reset connection (the "lingering close" web servers do). Frameworks'
 //! own limits either stop reading at once (hyper resets the upload) or, in warp's case,
@@ -12,15 +12,15 @@ use std::time::Duration;
 use bytes::Buf;
 use futures_util::{Stream, StreamExt};
 
-use crate::contract::{ContractError, MAX_TOKEN_BODY_BYTES};
+use crate::contract::ContractError;
 
 /// How much of an oversized body is read and discarded before answering 413.
 pub const MAX_DRAIN_BYTES: usize = 1024 * 1024;
 /// How long an oversized body is read and discarded before answering 413.
 pub const MAX_DRAIN_TIME: Duration = Duration::from_secs(2);
 
-/// Reads a whole request body of at most [`MAX_TOKEN_BODY_BYTES`].
-pub async fn read_body<S, B, E>(body: S) -> Result<Vec<u8>, ContractError>
+/// Reads a whole request body of at most `limit` bytes.
+pub async fn read_body<S, B, E>(body: S, limit: usize) -> Result<Vec<u8>, ContractError>
 where
     S: Stream<Item = Result<B, E>>,
     B: Buf,
@@ -29,7 +29,7 @@ where
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|_| ContractError::BodyUnreadable)?;
-        if bytes.len() + chunk.remaining() > MAX_TOKEN_BODY_BYTES {
+        if bytes.len() + chunk.remaining() > limit {
             let discard = async {
                 let mut budget = MAX_DRAIN_BYTES;
                 while let Some(Ok(chunk)) = body.next().await {
@@ -40,7 +40,7 @@ where
                 }
             };
             let _ = tokio::time::timeout(MAX_DRAIN_TIME, discard).await;
-            return Err(ContractError::PayloadTooLarge);
+            return Err(ContractError::PayloadTooLarge(limit));
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();
@@ -55,6 +55,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::MAX_TOKEN_BODY_BYTES;
     use futures_util::stream;
 
     fn chunks(sizes: &[usize]) -> impl Stream<Item = Result<&'static [u8], ()>> {
@@ -69,16 +70,20 @@ mod tests {
 
     #[tokio::test]
     async fn the_limit_is_exact_across_chunks() {
-        let body = read_body(chunks(&[10_000, MAX_TOKEN_BODY_BYTES - 10_000])).await;
-        assert_eq!(body.map(|b| b.len()), Ok(MAX_TOKEN_BODY_BYTES));
-        let body = read_body(chunks(&[10_000, MAX_TOKEN_BODY_BYTES - 10_000, 1])).await;
-        assert_eq!(body, Err(ContractError::PayloadTooLarge));
-        assert_eq!(read_body(chunks(&[])).await, Ok(Vec::new()));
+        let limit = MAX_TOKEN_BODY_BYTES;
+        let body = read_body(chunks(&[10_000, limit - 10_000]), limit).await;
+        assert_eq!(body.map(|b| b.len()), Ok(limit));
+        let body = read_body(chunks(&[10_000, limit - 10_000, 1]), limit).await;
+        assert_eq!(body, Err(ContractError::PayloadTooLarge(limit)));
+        assert_eq!(read_body(chunks(&[]), limit).await, Ok(Vec::new()));
     }
 
     #[tokio::test]
     async fn a_failing_stream_is_unreadable() {
         let failing = stream::iter([Ok(&b"{"[..]), Err(())]);
-        assert_eq!(read_body(failing).await, Err(ContractError::BodyUnreadable));
+        assert_eq!(
+            read_body(failing, 10).await,
+            Err(ContractError::BodyUnreadable)
+        );
     }
 }

@@ -59,6 +59,21 @@ pub struct Settings {
         value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TOKEN_TTL_SECONDS))
     )]
     pub token_ttl_seconds: u32,
+
+    /// Shape of token and error bodies: `text` (the JWT or message as plain text) or `json`
+    /// (`{"token": ...}` / `{"errorMessage": ...}`, as OpenVidu 3's tutorial clients expect).
+    #[arg(long, env = "TOKEN_RESPONSE_FORMAT", value_enum, default_value_t = ResponseFormat::Text)]
+    pub response_format: ResponseFormat,
+}
+
+/// The shape of reply bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ResponseFormat {
+    /// `text/plain; charset=utf-8`: the JWT, or the error message.
+    #[default]
+    Text,
+    /// `application/json`: `{"token": ...}`, or `{"errorMessage": ...}`.
+    Json,
 }
 
 impl Settings {
@@ -233,6 +248,7 @@ mod tests {
             &["--token-ttl-seconds", "0"],
             &["--token-ttl-seconds", "6h"],
             &["--host", "localhost:80"],
+            &["--response-format", "xml"],
         ] {
             match parse(args) {
                 Err(ConfigError::Invalid(line)) => {

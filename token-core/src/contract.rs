@@ -1,35 +1,113 @@
-//! The HTTP contract every backend serves: paths, limits, status codes, messages and content
-//! types. Backends never choose any of these themselves; they ask [`TokenService`] for a
-//! [`Reply`] and copy it onto the wire.
+//! The HTTP contract every backend serves: endpoints, limits, status codes, messages and
+//! content types. Backends never choose any of these themselves; they hand
+//! [`TokenService::handle`] the request's headers and body stream and copy the [`Reply`]
+//! onto the wire.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::config::Settings;
+use bytes::Buf;
+use futures_util::Stream;
+use serde::Serialize;
+
+use crate::body::read_body;
+use crate::config::{ResponseFormat, Settings};
 use crate::request::TokenRequest;
 use crate::token::TokenMinter;
+use crate::webhook::WebhookVerifier;
 
-/// The one path that mints tokens.
-pub const TOKEN_PATH: &str = "/token";
 /// The largest `POST /token` body accepted, counted in bytes as they arrive (chunked too).
 pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;
-/// The `Allow` header of a 405 on [`TOKEN_PATH`].
-pub const TOKEN_ALLOW: &str = "POST, OPTIONS";
-/// Content type of every reply body.
+/// The largest webhook body accepted; LiveKit's events are a few KiB.
+pub const MAX_WEBHOOK_BODY_BYTES: usize = 1024 * 1024;
+/// Content type of text replies.
 pub const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+/// Content type of JSON replies.
+pub const APPLICATION_JSON: &str = "application/json";
 /// The one error message the contract fixes word for word (the OpenVidu tutorials' own).
 pub const NAMES_REQUIRED: &str = "roomName and participantName are required";
+
+/// The routes of the contract. Adapters route each to [`TokenService::handle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /token`: mint a join token.
+    Token,
+    /// `POST /livekit/webhook`: receive a signed LiveKit event.
+    Webhook,
+    /// `GET /healthz`: liveness and readiness for load balancers.
+    Health,
+}
+
+impl Endpoint {
+    /// Every endpoint, for adapters that build their routes in a loop.
+    pub const ALL: [Self; 3] = [Self::Token, Self::Webhook, Self::Health];
+
+    /// The path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Token => "/token",
+            Self::Webhook => "/livekit/webhook",
+            Self::Health => "/healthz",
+        }
+    }
+
+    /// The one method it answers (CORS preflights aside).
+    pub fn method(self) -> &'static str {
+        match self {
+            Self::Token | Self::Webhook => "POST",
+            Self::Health => "GET",
+        }
+    }
+
+    /// The `Allow` header of a 405 on this path.
+    pub fn allow(self) -> &'static str {
+        match self {
+            Self::Token | Self::Webhook => "POST, OPTIONS",
+            Self::Health => "GET, OPTIONS",
+        }
+    }
+
+    /// The largest body accepted.
+    pub fn body_limit(self) -> usize {
+        match self {
+            Self::Token => MAX_TOKEN_BODY_BYTES,
+            Self::Webhook => MAX_WEBHOOK_BODY_BYTES,
+            Self::Health => 0,
+        }
+    }
+}
+
+/// The request headers the contract reads. Adapters fill it with
+/// [`RequestHeaders::from_lookup`], so which headers matter is decided here.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestHeaders<'a> {
+    /// `Content-Type`, raw.
+    pub content_type: Option<&'a [u8]>,
+    /// `Authorization`, raw (webhooks).
+    pub authorization: Option<&'a [u8]>,
+}
+
+impl<'a> RequestHeaders<'a> {
+    /// Reads the headers through `lookup`, which maps a lower-case header name to its raw
+    /// value in the framework's header map.
+    pub fn from_lookup(lookup: impl Fn(&'static str) -> Option<&'a [u8]>) -> Self {
+        Self {
+            content_type: lookup("content-type"),
+            authorization: lookup("authorization"),
+        }
+    }
+}
 
 /// Every way a request can fail, with its status and one-line message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContractError {
     /// No route at this path.
     NotFound,
-    /// The path exists but not for this method.
-    MethodNotAllowed,
-    /// The body was larger than [`MAX_TOKEN_BODY_BYTES`].
-    PayloadTooLarge,
+    /// The path exists but not for this method; carries the `Allow` value.
+    MethodNotAllowed(&'static str),
+    /// The body was larger than the endpoint's limit, in bytes.
+    PayloadTooLarge(usize),
     /// The body is not sent as JSON (`application/json` or `application/*+json`).
     UnsupportedMediaType,
     /// The connection failed while the body was being read.
@@ -46,6 +124,16 @@ pub enum ContractError {
     NamesRequired,
     /// A name is present but is not a JSON string; carries the field's name.
     NotAString(&'static str),
+    /// A webhook without an `Authorization` header.
+    MissingAuthorization,
+    /// A webhook whose `Authorization` is not a valid token for our key; carries why.
+    InvalidAuthorization(&'static str),
+    /// A valid webhook token without a `sha256` claim.
+    MissingBodyHash,
+    /// A valid webhook token whose `sha256` is not the hash of the body received.
+    BodyHashMismatch,
+    /// A verified webhook body that is not a JSON object with a string `event`.
+    InvalidWebhookEvent,
     /// The server failed; nothing the client can fix.
     Internal,
 }
@@ -55,16 +143,21 @@ impl ContractError {
     pub fn status(&self) -> u16 {
         match self {
             Self::NotFound => 404,
-            Self::MethodNotAllowed => 405,
-            Self::PayloadTooLarge => 413,
+            Self::MethodNotAllowed(_) => 405,
+            Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType => 415,
+            Self::MissingAuthorization
+            | Self::InvalidAuthorization(_)
+            | Self::MissingBodyHash
+            | Self::BodyHashMismatch => 401,
             Self::BodyUnreadable
             | Self::NotUtf8
             | Self::EmptyBody
             | Self::InvalidJson(_)
             | Self::NotAnObject
             | Self::NamesRequired
-            | Self::NotAString(_) => 400,
+            | Self::NotAString(_)
+            | Self::InvalidWebhookEvent => 400,
             Self::Internal => 500,
         }
     }
@@ -74,11 +167,8 @@ impl fmt::Display for ContractError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotFound => f.write_str("not found: the token endpoint is POST /token"),
-            Self::MethodNotAllowed => f.write_str("method not allowed: use POST"),
-            Self::PayloadTooLarge => write!(
-                f,
-                "request body is larger than {MAX_TOKEN_BODY_BYTES} bytes"
-            ),
+            Self::MethodNotAllowed(allow) => write!(f, "method not allowed: use {allow}"),
+            Self::PayloadTooLarge(limit) => write!(f, "request body is larger than {limit} bytes"),
             Self::UnsupportedMediaType => {
                 f.write_str("request body must be sent as Content-Type: application/json")
             }
@@ -89,6 +179,20 @@ impl fmt::Display for ContractError {
             Self::NotAnObject => f.write_str("request body must be a JSON object"),
             Self::NamesRequired => f.write_str(NAMES_REQUIRED),
             Self::NotAString(field) => write!(f, "{field} must be a string"),
+            Self::MissingAuthorization => f.write_str("Authorization header is required"),
+            Self::InvalidAuthorization(why) => {
+                write!(
+                    f,
+                    "Authorization header is not a valid webhook token: {why}"
+                )
+            }
+            Self::MissingBodyHash => f.write_str("webhook token has no sha256 claim"),
+            Self::BodyHashMismatch => {
+                f.write_str("request body does not match the webhook token's sha256 claim")
+            }
+            Self::InvalidWebhookEvent => {
+                f.write_str("webhook body must be a JSON object with a string \"event\"")
+            }
             Self::Internal => f.write_str("internal server error"),
         }
     }
@@ -108,7 +212,7 @@ pub struct Reply {
     /// Close the connection after this reply (`Connection: close`): set when the rest of
     /// the request body was left unread, so the connection cannot carry another request.
     pub close_connection: bool,
-    /// The body: a JWT on success, a one-line message otherwise.
+    /// The body.
     pub body: String,
 }
 
@@ -121,72 +225,166 @@ impl Reply {
         std::iter::once(("content-type", self.content_type))
             .chain(self.allow.map(|allow| ("allow", allow)))
     }
-}
 
-impl From<ContractError> for Reply {
-    fn from(err: ContractError) -> Self {
-        let allow = (err == ContractError::MethodNotAllowed).then_some(TOKEN_ALLOW);
+    fn success(format: ResponseFormat, body: SuccessBody<'_>) -> Self {
+        let (content_type, body) = match (format, body) {
+            (ResponseFormat::Text, SuccessBody::Token(text) | SuccessBody::Status(text)) => {
+                (TEXT_PLAIN, text.to_owned())
+            }
+            (ResponseFormat::Json, body) => (APPLICATION_JSON, json(&body)),
+        };
+        Self {
+            status: 200,
+            content_type,
+            allow: None,
+            close_connection: false,
+            body,
+        }
+    }
+
+    fn error(format: ResponseFormat, err: &ContractError) -> Self {
+        let message = err.to_string();
+        let (content_type, body) = match format {
+            ResponseFormat::Text => (TEXT_PLAIN, message),
+            ResponseFormat::Json => (
+                APPLICATION_JSON,
+                json(&ErrorBody {
+                    error_message: &message,
+                }),
+            ),
+        };
         Self {
             status: err.status(),
-            content_type: TEXT_PLAIN,
-            allow,
-            close_connection: err == ContractError::PayloadTooLarge,
-            body: err.to_string(),
+            content_type,
+            allow: match err {
+                ContractError::MethodNotAllowed(allow) => Some(allow),
+                _ => None,
+            },
+            close_connection: matches!(err, ContractError::PayloadTooLarge(_)),
+            body,
         }
     }
 }
 
-/// The token endpoint without the HTTP: cheap to clone, shared by every connection.
+/// Success bodies: the token, or a status word. In JSON, `{"token": ...}` / `{"status": ...}`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum SuccessBody<'a> {
+    Token(&'a str),
+    Status(&'a str),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody<'a> {
+    error_message: &'a str,
+}
+
+fn json(body: &impl Serialize) -> String {
+    // Serialising a struct of strings cannot fail.
+    serde_json::to_string(body).unwrap_or_default()
+}
+
+/// The contract without the HTTP: cheap to clone, shared by every connection.
 #[derive(Clone)]
 pub struct TokenService {
-    minter: Arc<TokenMinter>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    minter: TokenMinter,
+    webhooks: WebhookVerifier,
+    format: ResponseFormat,
 }
 
 impl TokenService {
     /// Builds the service from validated settings; all per-process work happens here.
     pub fn new(settings: &Settings) -> Self {
         Self {
-            minter: Arc::new(TokenMinter::new(
-                &settings.api_key,
-                &settings.api_secret,
-                settings.token_ttl(),
+            inner: Arc::new(Inner {
+                minter: TokenMinter::new(
+                    &settings.api_key,
+                    &settings.api_secret,
+                    settings.token_ttl(),
+                ),
+                webhooks: WebhookVerifier::new(&settings.api_key, &settings.api_secret),
+                format: settings.response_format,
+            }),
+        }
+    }
+
+    /// Answers a request routed to `endpoint`: reads the body stream under the endpoint's
+    /// limit, then replies as [`TokenService::reply`] does.
+    pub async fn handle<S, B, E>(
+        &self,
+        endpoint: Endpoint,
+        headers: RequestHeaders<'_>,
+        body: S,
+    ) -> Reply
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: Buf,
+    {
+        if endpoint.body_limit() == 0 {
+            return self.reply(endpoint, headers, &[]);
+        }
+        match read_body(body, endpoint.body_limit()).await {
+            Ok(body) => self.reply(endpoint, headers, &body),
+            Err(err) => self.error_reply(err),
+        }
+    }
+
+    /// Answers a request routed to `endpoint` whose whole body has been read.
+    pub fn reply(&self, endpoint: Endpoint, headers: RequestHeaders<'_>, body: &[u8]) -> Reply {
+        let format = self.inner.format;
+        let result = match endpoint {
+            Endpoint::Token => self
+                .mint(headers.content_type, body)
+                .map(|jwt| Reply::success(format, SuccessBody::Token(&jwt))),
+            Endpoint::Webhook => self
+                .inner
+                .webhooks
+                .receive(headers.authorization, body)
+                .map(|event| {
+                    event.log();
+                    Reply::success(format, SuccessBody::Status("ok"))
+                }),
+            // Probes read the status; plain `ok` in every format keeps them trivial.
+            Endpoint::Health => Ok(Reply::success(
+                ResponseFormat::Text,
+                SuccessBody::Status("ok"),
             )),
-        }
+        };
+        result.unwrap_or_else(|err| self.error_reply(err))
     }
 
-    /// Answers `POST /token` given the raw `Content-Type` header (if any) and the whole body.
-    pub fn token_reply(&self, content_type: Option<&[u8]>, body: &[u8]) -> Reply {
-        match self.mint(content_type, body) {
-            Ok(jwt) => Reply {
-                status: 200,
-                content_type: TEXT_PLAIN,
-                allow: None,
-                close_connection: false,
-                body: jwt,
-            },
-            Err(err) => err.into(),
-        }
-    }
-
-    /// Validates the request and mints its token: the whole contract of `POST /token`.
+    /// Validates a token request and mints its token: the whole contract of `POST /token`.
     pub fn mint(&self, content_type: Option<&[u8]>, body: &[u8]) -> Result<String, ContractError> {
         let request = TokenRequest::parse(content_type, body)?;
-        self.minter
+        self.inner
+            .minter
             .mint(&request, SystemTime::now())
             .map_err(|_| ContractError::Internal)
     }
 
-    /// The reply for an error found by the adapter (unknown path, wrong method, body too big).
+    /// The reply for an error, in the configured format. Adapters use it for what only they
+    /// can see: an unknown path, a wrong method, a panic.
     pub fn error_reply(&self, err: ContractError) -> Reply {
-        err.into()
+        Reply::error(self.inner.format, &err)
+    }
+
+    /// The 405 for `endpoint`'s path.
+    pub fn method_not_allowed(&self, endpoint: Endpoint) -> Reply {
+        self.error_reply(ContractError::MethodNotAllowed(endpoint.allow()))
     }
 }
 
 impl fmt::Debug for TokenService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenService")
-            .field("minter", &self.minter)
-            .finish()
+            .field("minter", &self.inner.minter)
+            .field("format", &self.inner.format)
+            .finish_non_exhaustive()
     }
 }
 
@@ -194,24 +392,37 @@ impl fmt::Debug for TokenService {
 mod tests {
     use super::*;
 
+    fn service(format: &str) -> TokenService {
+        let settings = Settings::from_args("test", ["test", "--response-format", format])
+            .expect("valid settings");
+        TokenService::new(&settings)
+    }
+
+    const ERRORS: [ContractError; 17] = [
+        ContractError::NotFound,
+        ContractError::MethodNotAllowed("POST, OPTIONS"),
+        ContractError::PayloadTooLarge(16),
+        ContractError::UnsupportedMediaType,
+        ContractError::BodyUnreadable,
+        ContractError::NotUtf8,
+        ContractError::EmptyBody,
+        ContractError::InvalidJson(String::new()),
+        ContractError::NotAnObject,
+        ContractError::NamesRequired,
+        ContractError::NotAString("roomName"),
+        ContractError::MissingAuthorization,
+        ContractError::InvalidAuthorization("expired"),
+        ContractError::MissingBodyHash,
+        ContractError::BodyHashMismatch,
+        ContractError::InvalidWebhookEvent,
+        ContractError::Internal,
+    ];
+
     #[test]
     fn every_error_is_one_line_of_plain_text() {
-        let errors = [
-            ContractError::NotFound,
-            ContractError::MethodNotAllowed,
-            ContractError::PayloadTooLarge,
-            ContractError::UnsupportedMediaType,
-            ContractError::BodyUnreadable,
-            ContractError::NotUtf8,
-            ContractError::EmptyBody,
-            ContractError::InvalidJson("expected value at line 1 column 1".into()),
-            ContractError::NotAnObject,
-            ContractError::NamesRequired,
-            ContractError::NotAString("roomName"),
-            ContractError::Internal,
-        ];
-        for err in errors {
-            let reply = Reply::from(err.clone());
+        let service = service("text");
+        for err in ERRORS {
+            let reply = service.error_reply(err.clone());
             assert_eq!(reply.content_type, TEXT_PLAIN);
             assert!(
                 !reply.body.is_empty() && !reply.body.contains('\n'),
@@ -219,12 +430,57 @@ mod tests {
             );
             assert!((400..600).contains(&reply.status), "{err:?}");
             assert_eq!(reply.allow.is_some(), reply.status == 405, "{err:?}");
+            assert_eq!(reply.close_connection, reply.status == 413, "{err:?}");
         }
     }
 
     #[test]
-    fn names_required_is_word_for_word() {
-        let reply = Reply::from(ContractError::NamesRequired);
+    fn every_error_is_an_error_message_object_in_json() {
+        let service = service("json");
+        for err in ERRORS {
+            let reply = service.error_reply(err.clone());
+            assert_eq!(reply.content_type, APPLICATION_JSON);
+            let body: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+            assert_eq!(body, serde_json::json!({"errorMessage": err.to_string()}));
+        }
+    }
+
+    #[test]
+    fn names_required_is_word_for_word_in_both_formats() {
+        let reply = service("text").error_reply(ContractError::NamesRequired);
         assert_eq!((reply.status, reply.body.as_str()), (400, NAMES_REQUIRED));
+        let reply = service("json").error_reply(ContractError::NamesRequired);
+        assert_eq!(
+            reply.body,
+            r#"{"errorMessage":"roomName and participantName are required"}"#
+        );
+    }
+
+    #[test]
+    fn tokens_in_json_are_a_token_object() {
+        let headers = RequestHeaders {
+            content_type: Some(b"application/json"),
+            authorization: None,
+        };
+        let body = br#"{"roomName":"r","participantName":"p"}"#;
+        let reply = service("json").reply(Endpoint::Token, headers, body);
+        assert_eq!((reply.status, reply.content_type), (200, APPLICATION_JSON));
+        let value: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        assert_eq!(value.as_object().map(|o| o.len()), Some(1));
+        assert_eq!(
+            value["token"].as_str().map(|t| t.split('.').count()),
+            Some(3)
+        );
+        let reply = service("text").reply(Endpoint::Token, headers, body);
+        assert_eq!((reply.status, reply.content_type), (200, TEXT_PLAIN));
+        assert_eq!(reply.body.split('.').count(), 3);
+    }
+
+    #[test]
+    fn health_is_ok_in_every_format() {
+        for format in ["text", "json"] {
+            let reply = service(format).reply(Endpoint::Health, RequestHeaders::default(), b"");
+            assert_eq!((reply.status, reply.body.as_str()), (200, "ok"));
+        }
     }
 }

@@ -11,6 +11,7 @@
 //! - [`body`]: reading a request body under the size limit, from any framework's stream.
 //! - [`request`]: parsing and validating the `POST /token` body.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
+//! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
 //! - [`cors`]: the values of the CORS policy every backend applies.
 //! - [`startup`]: what every binary does before and after serving: configuration, logging,
 //!   binding, and the shutdown signal.
@@ -22,6 +23,7 @@ pub mod cors;
 pub mod request;
 pub mod startup;
 pub mod token;
+pub mod webhook;
 
 pub use config::Settings;
-pub use contract::{ContractError, Reply, TokenService};
+pub use contract::{ContractError, Endpoint, Reply, RequestHeaders, TokenService};
