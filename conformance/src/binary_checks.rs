@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::process::{ServerProcess, wait_for_exit};
 use crate::runner::{Selection, run};
-use crate::target::Target;
+use crate::target::{ResponseFormat, Target};
 
 /// Credentials of production shape (a 32+ byte secret), so no dev-default path is taken.
 pub const TEST_API_KEY: &str = "APIconformance";
@@ -52,23 +52,35 @@ fn start(command: Command) -> ServerProcess {
     ServerProcess::start(command).unwrap_or_else(|err| panic!("{err}"))
 }
 
-/// The whole suite passes against the binary configured through the environment.
+/// The whole suite passes, in both response formats, against the binary configured through
+/// the environment.
 pub async fn passes_the_suite(exe: &str) {
-    let dir = temp_dir();
-    let mut command = command(exe, dir.path());
-    command
-        .env("LIVEKIT_API_KEY", TEST_API_KEY)
-        .env("LIVEKIT_API_SECRET", TEST_API_SECRET)
-        .env("TOKEN_TTL_SECONDS", "600");
-    let server = start(command);
-    let mut target = Target::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
-    target.ttl_seconds = 600;
-    let report = run(&target, &Selection::default())
-        .await
-        .unwrap_or_else(|err| panic!("{err}"));
-    println!("{report}");
-    assert_eq!(report.failed(), 0, "{exe} fails the suite:\n{report}");
-    assert_eq!(report.skipped(), 0);
+    for (format, name) in [
+        (ResponseFormat::Text, "text"),
+        (ResponseFormat::Json, "json"),
+    ] {
+        let dir = temp_dir();
+        let mut command = command(exe, dir.path());
+        command
+            .env("LIVEKIT_API_KEY", TEST_API_KEY)
+            .env("LIVEKIT_API_SECRET", TEST_API_SECRET)
+            .env("TOKEN_TTL_SECONDS", "600")
+            .env("TOKEN_RESPONSE_FORMAT", name);
+        let server = start(command);
+        let mut target = Target::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
+        target.ttl_seconds = 600;
+        target.format = format;
+        let report = run(&target, &Selection::default())
+            .await
+            .unwrap_or_else(|err| panic!("{err}"));
+        println!("--- {name}\n{report}");
+        assert_eq!(
+            report.failed(),
+            0,
+            "{exe} fails the suite in {name}:\n{report}"
+        );
+        assert_eq!(report.skipped(), 0);
+    }
 }
 
 /// A `.env` file in the working directory is read, and real environment variables win.
@@ -120,6 +132,7 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("LIVEKIT_API_SECRET", ""),
         ("TOKEN_TTL_SECONDS", "0"),
         ("TOKEN_TTL_SECONDS", "6h"),
+        ("TOKEN_RESPONSE_FORMAT", "xml"),
     ] {
         let mut child = command(exe, dir.path())
             .env(name, value)

@@ -56,6 +56,67 @@ pub enum Body {
         /// Send chunked instead of with a `Content-Length`.
         chunked: bool,
     },
+    /// A LiveKit webhook event, sent as `application/webhook+json` with an `Authorization`
+    /// header made as `auth` says. The signature is made when the request is sent, since
+    /// it depends on the time and the target's credentials.
+    Webhook {
+        /// The body's bytes, before padding.
+        event: &'static [u8],
+        /// The `Authorization` header.
+        auth: WebhookAuth,
+        /// Pad the body with trailing JSON whitespace to this many bytes (0: no padding).
+        pad_to: usize,
+    },
+}
+
+/// The `Authorization` header of a webhook request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookAuth {
+    /// No header at all.
+    Missing,
+    /// This exact value.
+    Literal(&'static str),
+    /// A token made by `signer`, with one deliberate `flaw` (or none).
+    Signed {
+        /// Who signs.
+        signer: Signer,
+        /// What is wrong with it.
+        flaw: Flaw,
+    },
+}
+
+/// Who signs a webhook token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signer {
+    /// The suite's own code (`jsonwebtoken`), which can also make flawed tokens.
+    Suite,
+    /// LiveKit's official SDK (`livekit-api`), as LiveKit's server signs.
+    LiveKit,
+}
+
+/// A deliberate defect in a webhook token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// A correct token.
+    None,
+    /// `Bearer ` before the token (LiveKit sends the raw JWT).
+    BearerPrefix,
+    /// Signed with another secret.
+    WrongSecret,
+    /// Issued for another API key.
+    WrongKey,
+    /// The `sha256` claim hashes these bytes instead of the body sent.
+    HashOf(&'static [u8]),
+    /// Expired two minutes ago (beyond the 60 s leeway).
+    Expired,
+    /// No `sha256` claim.
+    NoHash,
+    /// The hash in the URL-safe base64 alphabet.
+    UrlSafeHash,
+    /// The hash without `=` padding.
+    UnpaddedHash,
+    /// An ordinary join token (identity and room grant, no `sha256`).
+    JoinToken,
 }
 
 /// What a response must be.
@@ -92,6 +153,10 @@ pub enum BodyRule {
     ErrorMessage(&'static str),
     /// An error carrying a one-line human message (any wording).
     ErrorLine,
+    /// A webhook acknowledged: `ok` as text, or `{"status":"ok"}` in JSON.
+    Acknowledged,
+    /// Exactly this plain-text body whatever the response format (health checks).
+    PlainText(&'static str),
     /// Not judged.
     Any,
 }

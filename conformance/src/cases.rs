@@ -2,18 +2,56 @@
 //!
 //! `conformance --list` prints this table; it is the reference for what a token server must do.
 
-use crate::case::Body::{Bytes, Chunked, Empty, Padded};
-use crate::case::BodyRule::{Any, ErrorLine, ErrorMessage, Token};
+use crate::case::Body::{Bytes, Chunked, Empty, Padded, Webhook};
+use crate::case::BodyRule::{Acknowledged, Any, ErrorLine, ErrorMessage, PlainText, Token};
 use crate::case::HeaderRule::{
     AllowHeaderLists, AllowsAnyOrigin, AllowsHeaders, AllowsMethod, HasMaxAge,
 };
 use crate::case::StatusRule::{Is, Success};
-use crate::case::{Case, Check, Expect, Request, Scenario};
+use crate::case::{Case, Check, Expect, Flaw, Request, Scenario, Signer, WebhookAuth};
 
 /// The one fixed error message.
 pub const NAMES_REQUIRED: &str = "roomName and participantName are required";
-/// The largest body the contract accepts.
+/// The largest token request body the contract accepts.
 pub const BODY_LIMIT: usize = 16 * 1024;
+/// The largest webhook body the contract accepts.
+pub const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
+/// The webhook path.
+pub const WEBHOOK_PATH: &str = "/livekit/webhook";
+
+/// A `participant_joined` event as LiveKit's server sends it (protobuf JSON).
+macro_rules! participant_joined {
+    () => {
+        r#"{"event":"participant_joined","room":{"sid":"RM_hycBMAjmt6Ub","name":"room1","emptyTimeout":300,"creationTime":"1700000000","numParticipants":1},"participant":{"sid":"PA_39FbS2ZgAmAp","identity":"alice","state":"ACTIVE","joinedAt":"1700000001","name":"Alice"},"id":"EV_3bxUTa5mS3Sv","createdAt":"1700000001"}"#
+    };
+}
+const EVENT: &[u8] = participant_joined!().as_bytes();
+const EVENT_WITH_NEWLINE: &[u8] = concat!(participant_joined!(), "\n").as_bytes();
+const EVENT_WITH_UNKNOWN_FIELDS: &[u8] = br#"{"event":"room_started","room":{"sid":"RM_x","name":"room1","futureField":{"a":[1,2]}},"id":"EV_2","createdAt":"1700000002","roomEndReason":"UNKNOWN","somethingNew":true}"#;
+const TAMPERED_EVENT: &[u8] = br#"{"event":"participant_joined","room":{"sid":"RM_hycBMAjmt6Ub","name":"room2"},"participant":{"identity":"mallory"},"id":"EV_3bxUTa5mS3Sv","createdAt":"1700000001"}"#;
+
+const fn signed(signer: Signer, flaw: Flaw) -> WebhookAuth {
+    WebhookAuth::Signed { signer, flaw }
+}
+
+const fn webhook(event: &'static [u8], auth: WebhookAuth) -> Request {
+    Request {
+        method: "POST",
+        path: WEBHOOK_PATH,
+        headers: &[],
+        body: Webhook {
+            event,
+            auth,
+            pad_to: 0,
+        },
+    }
+}
+
+const ACKNOWLEDGED: Expect = Expect {
+    status: Is(200),
+    body: Acknowledged,
+    headers: &[],
+};
 
 const JSON: &[(&str, &str)] = &[("content-type", "application/json")];
 const JSON_FROM_PAGE: &[(&str, &str)] = &[
@@ -357,7 +395,170 @@ pub const CASES: &[Case] = &[
             error(413),
         ),
     ),
+    // --- webhook: LiveKit events, verified as LiveKit's receivers verify them ----------------
+    case(
+        "webhook/valid-suite-signed",
+        "A webhook signed like LiveKit's server does (by the suite's own code) is acknowledged.",
+        exchange(webhook(EVENT, signed(Signer::Suite, Flaw::None)), ACKNOWLEDGED),
+    ),
+    case(
+        "webhook/valid-livekit-signed",
+        "A webhook signed by LiveKit's official SDK is acknowledged.",
+        exchange(webhook(EVENT, signed(Signer::LiveKit, Flaw::None)), ACKNOWLEDGED),
+    ),
+    case(
+        "webhook/unknown-fields-ignored",
+        "Unknown fields of a signed event are ignored.",
+        exchange(
+            webhook(EVENT_WITH_UNKNOWN_FIELDS, signed(Signer::LiveKit, Flaw::None)),
+            ACKNOWLEDGED,
+        ),
+    ),
+    case(
+        "webhook/missing-authorization",
+        "A webhook without an Authorization header gets 401.",
+        exchange(webhook(EVENT, WebhookAuth::Missing), error(401)),
+    ),
+    case(
+        "webhook/garbage-authorization",
+        "A webhook whose Authorization is not a JWT gets 401.",
+        exchange(webhook(EVENT, WebhookAuth::Literal("not-a-jwt")), error(401)),
+    ),
+    case(
+        "webhook/bearer-prefix",
+        "A webhook token with a Bearer prefix gets 401, as with LiveKit's receivers.",
+        exchange(webhook(EVENT, signed(Signer::LiveKit, Flaw::BearerPrefix)), error(401)),
+    ),
+    case(
+        "webhook/wrong-secret",
+        "A webhook signed with another secret gets 401.",
+        exchange(webhook(EVENT, signed(Signer::Suite, Flaw::WrongSecret)), error(401)),
+    ),
+    case(
+        "webhook/wrong-key",
+        "A webhook issued for another API key gets 401.",
+        exchange(webhook(EVENT, signed(Signer::Suite, Flaw::WrongKey)), error(401)),
+    ),
+    case(
+        "webhook/tampered-body",
+        "A body changed after signing gets 401.",
+        exchange(
+            webhook(TAMPERED_EVENT, signed(Signer::Suite, Flaw::HashOf(EVENT))),
+            error(401),
+        ),
+    ),
+    case(
+        "webhook/trailing-newline",
+        "A newline added to the body after signing gets 401: the exact bytes are hashed.",
+        exchange(
+            webhook(EVENT_WITH_NEWLINE, signed(Signer::Suite, Flaw::HashOf(EVENT))),
+            error(401),
+        ),
+    ),
+    case(
+        "webhook/expired",
+        "A webhook token expired beyond the 60 s leeway gets 401.",
+        exchange(webhook(EVENT, signed(Signer::Suite, Flaw::Expired)), error(401)),
+    ),
+    case(
+        "webhook/no-hash",
+        "A webhook token without a sha256 claim gets 401.",
+        exchange(webhook(EVENT, signed(Signer::Suite, Flaw::NoHash)), error(401)),
+    ),
+    case(
+        "webhook/url-safe-hash",
+        "A sha256 claim in URL-safe base64 gets 401: LiveKit uses the standard alphabet.",
+        exchange(webhook(EVENT, signed(Signer::Suite, Flaw::UrlSafeHash)), error(401)),
+    ),
+    case(
+        "webhook/unpadded-hash",
+        "A sha256 claim without base64 padding gets 401.",
+        exchange(webhook(EVENT, signed(Signer::Suite, Flaw::UnpaddedHash)), error(401)),
+    ),
+    case(
+        "webhook/join-token",
+        "An ordinary join token used as webhook authorization gets 401.",
+        exchange(webhook(EVENT, signed(Signer::LiveKit, Flaw::JoinToken)), error(401)),
+    ),
+    case(
+        "webhook/not-an-event",
+        "A correctly signed body that is not a JSON object gets 400.",
+        exchange(webhook(b"[\"participant_joined\"]", signed(Signer::Suite, Flaw::None)), error(400)),
+    ),
+    case(
+        "webhook/event-not-a-string",
+        "A correctly signed object whose event is not a string gets 400.",
+        exchange(webhook(br#"{"event":7,"id":"EV_1"}"#, signed(Signer::Suite, Flaw::None)), error(400)),
+    ),
+    case(
+        "webhook/oversized",
+        "A webhook body over 1 MiB gets 413.",
+        exchange(
+            Request {
+                method: "POST",
+                path: WEBHOOK_PATH,
+                headers: &[],
+                body: Webhook {
+                    event: EVENT,
+                    auth: signed(Signer::Suite, Flaw::None),
+                    pad_to: WEBHOOK_BODY_LIMIT + 1,
+                },
+            },
+            error(413),
+        ),
+    ),
+    case(
+        "webhook/get",
+        "GET on the webhook path gets 405 with an Allow header listing POST.",
+        exchange(
+            Request {
+                method: "GET",
+                path: WEBHOOK_PATH,
+                headers: &[],
+                body: Empty,
+            },
+            Expect {
+                status: Is(405),
+                body: ErrorLine,
+                headers: &[AllowHeaderLists("POST")],
+            },
+        ),
+    ),
     // --- http: routing and connections -------------------------------------------------------
+    case(
+        "http/healthz",
+        "GET /healthz answers 200 with the plain-text body ok, in every response format.",
+        exchange(
+            Request {
+                method: "GET",
+                path: "/healthz",
+                headers: &[],
+                body: Empty,
+            },
+            Expect {
+                status: Is(200),
+                body: PlainText("ok"),
+                headers: &[],
+            },
+        ),
+    ),
+    case(
+        "http/healthz-post",
+        "POST /healthz gets 405 with an Allow header listing GET.",
+        exchange(
+            Request {
+                method: "POST",
+                path: "/healthz",
+                headers: JSON,
+                body: Bytes(VALID),
+            },
+            Expect {
+                status: Is(405),
+                body: ErrorLine,
+                headers: &[AllowHeaderLists("GET")],
+            },
+        ),
+    ),
     case(
         "http/get-token",
         "GET /token gets 405 with an Allow header listing POST.",
@@ -565,6 +766,23 @@ pub const CASES: &[Case] = &[
             cors_error(415),
         ),
     ),
+    case(
+        "cors/webhook-401",
+        "A 401 from the webhook endpoint allows the origin too.",
+        exchange(
+            Request {
+                method: "POST",
+                path: WEBHOOK_PATH,
+                headers: FROM_PAGE,
+                body: Webhook {
+                    event: EVENT,
+                    auth: WebhookAuth::Missing,
+                    pad_to: 0,
+                },
+            },
+            cors_error(401),
+        ),
+    ),
 ];
 
 /// The case with this ID, if any.
@@ -582,7 +800,11 @@ mod tests {
         for case in CASES {
             assert!(seen.insert(case.id), "duplicate id {}", case.id);
             let (area, name) = case.id.split_once('/').expect("area/name");
-            assert!(["token", "http", "cors"].contains(&area), "{}", case.id);
+            assert!(
+                ["token", "webhook", "http", "cors"].contains(&area),
+                "{}",
+                case.id
+            );
             assert!(
                 name.chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),

@@ -174,6 +174,31 @@ fn judge_body(rule: BodyRule, observed: &Observed, target: &Target) -> Result<()
             }
         }
         BodyRule::ErrorLine => error_message(observed, target.format).map(drop),
+        BodyRule::Acknowledged => match target.format {
+            ResponseFormat::Text => exact_text(observed, "ok"),
+            ResponseFormat::Json => {
+                judge_content_type(&observed.headers, "application/json", None)?;
+                match serde_json::from_slice::<Value>(&observed.body) {
+                    Ok(body) if body == serde_json::json!({"status": "ok"}) => Ok(()),
+                    _ => Err(format!(
+                        "body {} (expected {{\"status\":\"ok\"}})",
+                        shorten(&String::from_utf8_lossy(&observed.body))
+                    )),
+                }
+            }
+        },
+        BodyRule::PlainText(expected) => exact_text(observed, expected),
+    }
+}
+
+/// A `text/plain; charset=utf-8` body of exactly `expected` (a trailing newline aside).
+fn exact_text(observed: &Observed, expected: &str) -> Result<(), String> {
+    judge_content_type(&observed.headers, "text/plain", Some("utf-8"))?;
+    let text = String::from_utf8_lossy(&observed.body);
+    if text.strip_suffix('\n').unwrap_or(&text) == expected {
+        Ok(())
+    } else {
+        Err(format!("body {} (expected {expected:?})", shorten(&text)))
     }
 }
 

@@ -5,6 +5,8 @@
 //! - [`cases`]: the contract itself, [`cases::CASES`]; `conformance --list` prints it.
 //! - [`judge`]: judging a response; tokens go through LiveKit's own verifier first.
 //! - [`scenario`]: multi-request checks over raw connections (keep-alive, stalled clients).
+//! - [`signing`]: LiveKit webhook signatures, made by the suite or by LiveKit's SDK, valid
+//!   or with one deliberate flaw.
 //! - [`runner`]: sends the cases with `reqwest` and collects every outcome.
 //! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML.
 //! - [`target`]: the server under test and the settings it should have.
@@ -22,6 +24,7 @@ pub mod process;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod signing;
 pub mod target;
 
 pub use report::{Outcome, Report, Verdict};

@@ -15,9 +15,13 @@ use conformance::{ResponseFormat, Selection, Target};
     name = "conformance",
     version,
     about = "Checks a LiveKit token server (OpenVidu tutorial application server) against the \
-             contract: POST /token, errors, CORS, HTTP behaviour."
+             contract: POST /token, webhooks, errors, CORS, HTTP behaviour.",
+    subcommand_negates_reqs = true,
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Base URL of the server, e.g. http://127.0.0.1:6080.
     #[arg(long, required_unless_present = "list")]
     url: Option<String>,
@@ -47,8 +51,43 @@ struct Cli {
     junit: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Sign a LiveKit webhook event (with LiveKit's own SDK) and print it as a curl command,
+    /// or send it with --send.
+    SignWebhook(SignWebhook),
+}
+
+#[derive(Debug, clap::Args)]
+struct SignWebhook {
+    /// Base URL of the server.
+    #[arg(long, default_value = "http://127.0.0.1:6080")]
+    url: String,
+    /// API key to sign with (the token's `iss`).
+    #[arg(long, default_value = "devkey")]
+    api_key: String,
+    /// API secret to sign with.
+    #[arg(long, default_value = "secret")]
+    api_secret: String,
+    /// The event's name.
+    #[arg(long, default_value = "participant_joined")]
+    event: String,
+    /// The room's name.
+    #[arg(long, default_value = "room1")]
+    room: String,
+    /// The participant's identity.
+    #[arg(long, default_value = "alice")]
+    participant: String,
+    /// Send it and print the response instead of printing a curl command.
+    #[arg(long)]
+    send: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::SignWebhook(args)) = cli.command {
+        return sign_webhook(&args);
+    }
     let selection = Selection {
         only: cli.only,
         skip: cli.skip,
@@ -97,5 +136,78 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+fn sign_webhook(args: &SignWebhook) -> ExitCode {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let body = serde_json::json!({
+        "event": args.event,
+        "room": {"sid": "RM_conformance", "name": args.room},
+        "participant": {"sid": "PA_conformance", "identity": args.participant},
+        "id": format!("EV_{now}"),
+        "createdAt": now.to_string(),
+    })
+    .to_string();
+    let target = Target::new(&args.url).with_credentials(&args.api_key, &args.api_secret);
+    let signed = conformance::signing::sign(
+        &target,
+        conformance::case::Signer::LiveKit,
+        conformance::case::Flaw::None,
+        body.as_bytes(),
+    );
+    let authorization = match signed {
+        Ok(authorization) => authorization,
+        Err(err) => {
+            eprintln!("conformance: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let url = target.url("/livekit/webhook");
+    if !args.send {
+        let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
+        println!(
+            "curl -i -X POST {} -H 'Content-Type: application/webhook+json' -H {} --data-binary {}",
+            quote(&url),
+            quote(&format!("Authorization: {authorization}")),
+            quote(&body)
+        );
+        return ExitCode::SUCCESS;
+    }
+    let sent = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| err.to_string())
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let response = conformance::runner::client()
+                    .post(&url)
+                    .header("content-type", "application/webhook+json")
+                    .header("authorization", &authorization)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|err| conformance::runner::error_chain(&err))?;
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                Ok::<_, String>((status, text))
+            })
+        });
+    match sent {
+        Ok((status, text)) => {
+            println!("{status}\n{text}");
+            if status.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(err) => {
+            eprintln!("conformance: {err}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -10,8 +10,8 @@ use crate::case::{Body, Case, Check, Request};
 use crate::cases::CASES;
 use crate::judge::{Observed, judge};
 use crate::report::{Outcome, Report, Verdict};
-use crate::scenario;
 use crate::target::Target;
+use crate::{scenario, signing};
 
 /// How long one request may take before the case fails.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -141,6 +141,24 @@ pub async fn send(
             chunked: false,
         } => builder.body(padded_body(len)),
         Body::Padded { len, chunked: true } => builder.body(self::chunked(padded_body(len), 4096)),
+        Body::Webhook {
+            event,
+            auth,
+            pad_to,
+        } => {
+            let (body, authorization) = signing::webhook_request(target, event, auth, pad_to)?;
+            if !request
+                .headers
+                .iter()
+                .any(|(name, _)| *name == "content-type")
+            {
+                builder = builder.header("content-type", "application/webhook+json");
+            }
+            if let Some(authorization) = authorization {
+                builder = builder.header("authorization", authorization);
+            }
+            builder.body(body)
+        }
     };
     let response = builder
         .send()

@@ -10,20 +10,25 @@ use conformance::judge::{Observed, decode_segment};
 use conformance::runner::{client, send};
 use conformance::{Selection, run};
 use serde_json::Value;
-use support::{BACKENDS, settings, start};
+use support::{BACKENDS, FORMATS, settings, start};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_backend_passes_every_case() {
+async fn every_backend_passes_every_case_in_both_formats() {
     let mut failures = Vec::new();
     for backend in BACKENDS {
-        let server = start(backend, &settings());
-        let report = run(&server.target, &Selection::default())
-            .await
-            .expect("reachable");
-        println!("--- {}\n{report}", backend.name);
-        assert_eq!(report.passed(), CASES.len(), "{}: {report}", backend.name);
-        if report.failed() > 0 {
-            failures.push(format!("{}: {:?}", backend.name, report.failed_ids()));
+        for (_, format) in FORMATS {
+            let server = start(backend, &settings(format));
+            let report = run(&server.target, &Selection::default())
+                .await
+                .expect("reachable");
+            println!("--- {} ({format})\n{report}", backend.name);
+            if report.passed() != CASES.len() {
+                failures.push(format!(
+                    "{} ({format}): {:?}",
+                    backend.name,
+                    report.failed_ids()
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "failing cases: {failures:#?}");
@@ -122,10 +127,16 @@ const EXTRA_REQUESTS: &[Request] = &[
 ];
 
 #[tokio::test(flavor = "multi_thread")]
-async fn backends_answer_alike() {
+async fn backends_answer_alike_in_both_formats() {
+    for (_, format) in FORMATS {
+        answer_alike(format).await;
+    }
+}
+
+async fn answer_alike(format: &str) {
     let servers: Vec<_> = BACKENDS
         .iter()
-        .map(|backend| (backend.name, start(backend, &settings())))
+        .map(|backend| (backend.name, start(backend, &settings(format))))
         .collect();
     let client = client();
     let requests = CASES
@@ -149,7 +160,7 @@ async fn backends_answer_alike() {
         for (name, answer) in &answers[1..] {
             if answer != first {
                 differences.push(format!(
-                    "{id} {} {}: {first_name} {first:?}\n  vs {name} {answer:?}",
+                    "{format}: {id} {} {}: {first_name} {first:?}\n  vs {name} {answer:?}",
                     request.method, request.path
                 ));
             }

@@ -65,6 +65,10 @@ enum Defect {
     NoPreflight,
     PreflightAllowsOnlyContentType,
     NoMaxAge,
+    // Webhooks and formats.
+    AcceptsEveryWebhook,
+    IgnoresWebhookBodyHash,
+    TextWhereJsonIsExpected,
 }
 
 const DEFECTS: &[Defect] = {
@@ -105,6 +109,9 @@ const DEFECTS: &[Defect] = {
         NoPreflight,
         PreflightAllowsOnlyContentType,
         NoMaxAge,
+        AcceptsEveryWebhook,
+        IgnoresWebhookBodyHash,
+        TextWhereJsonIsExpected,
     ]
 };
 
@@ -154,6 +161,10 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
     if defect == NoPreflight && request.method() == Method::OPTIONS {
         return plain(StatusCode::METHOD_NOT_ALLOWED, "no");
     }
+    let webhook = request.uri().path() == "/livekit/webhook";
+    if defect == AcceptsEveryWebhook && webhook {
+        return plain(StatusCode::OK, "ok");
+    }
     let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
     if defect == ChunkedBodiesRefused && chunked {
         return plain(StatusCode::LENGTH_REQUIRED, "length required");
@@ -193,6 +204,11 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
     };
     drop(guard);
     match defect {
+        IgnoresWebhookBodyHash if webhook => {
+            if let Some(resigned) = resign_for(&parts.headers, &bytes) {
+                parts.headers.insert(header::AUTHORIZATION, resigned);
+            }
+        }
         StopsServingAfterOversizedBody if bytes.len() > LIMIT => {
             mutant.broken.store(true, Ordering::SeqCst);
         }
@@ -283,6 +299,28 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
     alter_response(defect, response).await
 }
 
+/// A valid webhook token re-signed with the hash of `body`: what a receiver that skips the
+/// hash check would accept.
+fn resign_for(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<HeaderValue> {
+    let token = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let key = jsonwebtoken::DecodingKey::from_secret(API_SECRET.as_bytes());
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.set_issuer(&[API_KEY]);
+    validation.validate_aud = false;
+    let mut claims = jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .ok()?
+        .claims;
+    claims.get("sha256")?;
+    claims["sha256"] = Value::from(conformance::signing::body_hash(body));
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
+    )
+    .ok()?;
+    HeaderValue::from_str(&token).ok()
+}
+
 async fn alter_response(defect: Defect, response: Response) -> Response {
     use Defect::*;
     let (mut parts, body) = response.into_parts();
@@ -290,17 +328,18 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
     let headers = &mut parts.headers;
     let error = parts.status.is_client_error() || parts.status.is_server_error();
     match defect {
-        AdminGrant if parts.status == StatusCode::OK && !bytes.is_empty() => {
+        AdminGrant if parts.status == StatusCode::OK => {
             let jwt = String::from_utf8_lossy(&bytes).into_owned();
-            let mut claims = decode_segment(&jwt, 1).expect("our own token");
-            claims["video"]["roomAdmin"] = Value::Bool(true);
-            let resigned = jsonwebtoken::encode(
-                &jsonwebtoken::Header::default(),
-                &claims,
-                &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
-            )
-            .expect("sign");
-            bytes = Bytes::from(resigned);
+            if let Ok(mut claims) = decode_segment(&jwt, 1) {
+                claims["video"]["roomAdmin"] = Value::Bool(true);
+                let resigned = jsonwebtoken::encode(
+                    &jsonwebtoken::Header::default(),
+                    &claims,
+                    &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
+                )
+                .expect("sign");
+                bytes = Bytes::from(resigned);
+            }
         }
         TokenAsJsonContentType if parts.status == StatusCode::OK => {
             headers.insert(
@@ -361,7 +400,7 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
 
 /// Serves the mutant on a free port; the server lives as long as the test's runtime.
 async fn start(defect: Defect) -> Target {
-    let mut settings = settings();
+    let mut settings = settings("text");
     match defect {
         Defect::WrongTtl => settings.token_ttl_seconds *= 2,
         Defect::WrongIssuer => settings.api_key = "APIsomeoneelse".to_owned(),
@@ -387,6 +426,10 @@ async fn start(defect: Defect) -> Target {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
     target.ttl_seconds = TTL_SECONDS;
+    // The server answers text; every other mutant is judged in the format it speaks.
+    if defect == Defect::TextWhereJsonIsExpected {
+        target.format = conformance::ResponseFormat::Json;
+    }
     target
 }
 

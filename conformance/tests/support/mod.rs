@@ -6,7 +6,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 
-use conformance::Target;
+use conformance::{ResponseFormat, Target};
 use token_core::startup::ShutdownSignal;
 use token_core::{Settings, TokenService};
 use tokio::sync::oneshot;
@@ -46,8 +46,14 @@ pub const API_KEY: &str = "APIinprocess";
 pub const API_SECRET: &str = "in-process-secret-0123456789abcdef";
 pub const TTL_SECONDS: u32 = 900;
 
-/// Settings from flags, as a binary would parse them.
-pub fn settings() -> Settings {
+/// Both response formats, as the suite names them and as the servers' flag spells them.
+pub const FORMATS: [(ResponseFormat, &str); 2] = [
+    (ResponseFormat::Text, "text"),
+    (ResponseFormat::Json, "json"),
+];
+
+/// Settings from flags, as a binary would parse them, in the given response format.
+pub fn settings(format: &str) -> Settings {
     let ttl = TTL_SECONDS.to_string();
     let args = [
         "test",
@@ -61,6 +67,8 @@ pub fn settings() -> Settings {
         API_SECRET,
         "--token-ttl-seconds",
         &ttl,
+        "--response-format",
+        format,
     ];
     Settings::from_args("test", args).expect("valid test settings")
 }
@@ -96,6 +104,10 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     let mut target = Target::new(format!("http://{address}"))
         .with_credentials(&settings.api_key, settings.api_secret.expose());
     target.ttl_seconds = settings.token_ttl_seconds;
+    target.format = match settings.response_format {
+        token_core::config::ResponseFormat::Text => ResponseFormat::Text,
+        token_core::config::ResponseFormat::Json => ResponseFormat::Json,
+    };
     Running {
         target,
         stop: Some(stop),
