@@ -1,5 +1,6 @@
 //! Checks of a token-server *binary* as a process: configuration from the environment and
-//! `.env`, the conformance suite over real TCP, `--help`, config errors, SIGTERM.
+//! `.env`, the conformance suite over real TCP, `--help`, config errors, SIGTERM, logs,
+//! timeouts, idle connections, panics.
 //!
 //! Each backend crate runs them all with one line in its tests:
 //! `conformance::binary_tests!(env!("CARGO_BIN_EXE_server-axum"));`
@@ -133,6 +134,7 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("TOKEN_TTL_SECONDS", "0"),
         ("TOKEN_TTL_SECONDS", "6h"),
         ("TOKEN_RESPONSE_FORMAT", "xml"),
+        ("LOG_FORMAT", "yaml"),
     ] {
         let mut child = command(exe, dir.path())
             .env(name, value)
@@ -232,6 +234,256 @@ pub async fn stops_on_sigterm(exe: &str) {
     drop(idle);
 }
 
+/// Sends `head` then `body` on a fresh connection and returns the status line's code, or
+/// `None` when the server closed the connection without answering.
+async fn raw_exchange(stream: &mut tokio::net::TcpStream) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let mut response = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !response.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => response.extend_from_slice(&buffer[..read]),
+        }
+    }
+    let line = String::from_utf8_lossy(&response);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+}
+
+fn token_request_head(body_len: usize) -> String {
+    format!(
+        "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {body_len}\r\n\r\n"
+    )
+}
+
+/// No log line, at any level and in either format, carries the secret, a minted token, an
+/// `Authorization` value, a query string or a request body.
+pub async fn logs_keep_secrets(exe: &str) {
+    for format in ["text", "json"] {
+        let dir = temp_dir();
+        let mut command = command(exe, dir.path());
+        command
+            .env("LIVEKIT_API_KEY", TEST_API_KEY)
+            .env("LIVEKIT_API_SECRET", TEST_API_SECRET)
+            .env("LOG_FORMAT", format)
+            .env("RUST_LOG", "trace");
+        let mut server = start(command);
+        let target = Target::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
+        let client = crate::runner::client();
+        let token = client
+            .post(target.url("/token?access_token=query-marker-5e2a"))
+            .header("content-type", "application/json")
+            .body(r#"{"roomName":"room1","participantName":"alice","note":"body-marker-7d1f"}"#)
+            .send()
+            .await
+            .expect("token request")
+            .text()
+            .await
+            .expect("token");
+        let event =
+            br#"{"event":"room_started","room":{"name":"room1"},"note":"body-marker-91c3"}"#;
+        let authorization = crate::signing::sign(
+            &target,
+            crate::case::Signer::Suite,
+            crate::case::Flaw::None,
+            event,
+        )
+        .expect("sign");
+        let status = client
+            .post(target.url("/livekit/webhook"))
+            .header("content-type", "application/webhook+json")
+            .header("authorization", &authorization)
+            .body(&event[..])
+            .send()
+            .await
+            .expect("webhook request")
+            .status();
+        assert_eq!(status, 200, "the signed webhook was refused");
+        server.terminate().expect("SIGTERM");
+        server.wait_for_exit(Duration::from_secs(10));
+        let logs = server.output();
+        for (what, secret) in [
+            ("the API secret", TEST_API_SECRET),
+            ("a minted token", token.as_str()),
+            (
+                "a token's signature",
+                token.rsplit('.').next().unwrap_or_default(),
+            ),
+            ("the Authorization header", authorization.as_str()),
+            ("a query string", "query-marker-5e2a"),
+            ("a token request body", "body-marker-7d1f"),
+            ("a webhook body", "body-marker-91c3"),
+        ] {
+            assert!(
+                !secret.is_empty() && !logs.contains(secret),
+                "{format} logs show {what}:\n{logs}"
+            );
+        }
+        let request_line = match format {
+            "json" => logs.lines().any(|l| {
+                l.contains(r#""method":"POST""#)
+                    && l.contains(r#""path":"/token""#)
+                    && l.contains(r#""status":200"#)
+                    && l.contains("latency_us")
+            }),
+            _ => logs.lines().any(|l| {
+                l.contains(r#"method="POST""#)
+                    && l.contains(r#"path="/token""#)
+                    && l.contains("status=200")
+                    && l.contains("latency_us=")
+            }),
+        };
+        assert!(request_line, "no request log line in {format}:\n{logs}");
+    }
+}
+
+/// A client that stalls in its request head is dropped, one that stalls in its body gets a
+/// 408, each within the contract's timeouts (10 s) and a margin.
+pub async fn drops_stalled_clients(exe: &str) {
+    use tokio::io::AsyncWriteExt;
+    let dir = temp_dir();
+    let server = start(command(exe, dir.path()));
+    let mut in_head = tokio::net::TcpStream::connect(server.address())
+        .await
+        .expect("connect");
+    in_head
+        .write_all(b"POST /token HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("send");
+    let mut in_body = tokio::net::TcpStream::connect(server.address())
+        .await
+        .expect("connect");
+    in_body
+        .write_all(format!("{}{{\"roomName\"", token_request_head(100)).as_bytes())
+        .await
+        .expect("send");
+    let deadline = Duration::from_secs(16);
+    let (head, body) = tokio::join!(
+        tokio::time::timeout(deadline, raw_exchange(&mut in_head)),
+        tokio::time::timeout(deadline, raw_exchange(&mut in_body)),
+    );
+    let head = head.unwrap_or_else(|_| panic!("a stalled request head kept its connection"));
+    assert!(
+        matches!(head, None | Some(408)),
+        "a stalled request head got {head:?}"
+    );
+    let body = body.unwrap_or_else(|_| panic!("a stalled request body got no answer"));
+    assert_eq!(body, Some(408), "a stalled request body got {body:?}");
+}
+
+/// On SIGTERM a request already being received is answered, then the process exits 0.
+pub async fn finishes_in_flight_requests_on_sigterm(exe: &str) {
+    use tokio::io::AsyncWriteExt;
+    let dir = temp_dir();
+    let mut server = start(command(exe, dir.path()));
+    let body = r#"{"roomName":"room1","participantName":"alice"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut stream = tokio::net::TcpStream::connect(server.address())
+        .await
+        .expect("connect");
+    stream
+        .write_all(format!("{}{first}", token_request_head(body.len())).as_bytes())
+        .await
+        .expect("send");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.terminate().expect("SIGTERM");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stream
+        .write_all(rest.as_bytes())
+        .await
+        .expect("send the rest");
+    let status = tokio::time::timeout(Duration::from_secs(5), raw_exchange(&mut stream)).await;
+    assert_eq!(
+        status.ok().flatten(),
+        Some(200),
+        "in-flight request not answered:\n{}",
+        server.output()
+    );
+    let exit = server.wait_for_exit(Duration::from_secs(5));
+    assert!(
+        exit.is_some_and(|s| s.success()),
+        "exit {exit:?}:\n{}",
+        server.output()
+    );
+}
+
+/// A thousand idle connections do not stop the server from answering.
+pub async fn answers_beside_many_idle_connections(exe: &str) {
+    let dir = temp_dir();
+    let server = start(command(exe, dir.path()));
+    let mut idle = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        idle.push(
+            tokio::net::TcpStream::connect(server.address())
+                .await
+                .expect("connect"),
+        );
+    }
+    let target = Target::new(server.url());
+    let report = tokio::time::timeout(Duration::from_secs(10), run(&target, &only("token/valid")))
+        .await
+        .expect("an answer beside 1000 idle connections")
+        .expect("reachable");
+    assert_eq!(report.failed(), 0, "{report}");
+    drop(idle);
+}
+
+/// A panic inside a handler becomes a 500 with the usual error body and CORS headers, and
+/// the server keeps serving. Needs token-core's `fault-injection` feature in the binary.
+pub async fn panics_become_500s(exe: &str) {
+    let dir = temp_dir();
+    let server = start(command(exe, dir.path()));
+    let target = Target::new(server.url());
+    let client = crate::runner::client();
+    let response = client
+        .post(target.url("/token"))
+        .header("content-type", "application/json")
+        .header("origin", crate::case::ORIGIN)
+        .body(r#"{"roomName":"room1","participantName":"__panic__"}"#)
+        .send()
+        .await
+        .expect("an answer, not a dropped connection");
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/plain; charset=utf-8"
+    );
+    assert_eq!(
+        response.text().await.expect("body"),
+        "internal server error"
+    );
+    let report = run(&target, &only("token/valid")).await.expect("reachable");
+    assert_eq!(report.failed(), 0, "not serving after a panic: {report}");
+}
+
+/// `--health-check` exits 0 when the server on `SERVER_PORT` answers `/healthz`, 1 when
+/// nothing does (the container image's `HEALTHCHECK`).
+pub fn health_check_flag_probes_the_port(exe: &str) {
+    let dir = temp_dir();
+    let server = start(command(exe, dir.path()));
+    let probe = |port: u16| {
+        command(exe, dir.path())
+            .env("SERVER_PORT", port.to_string())
+            .arg("--health-check")
+            .output()
+            .expect("run --health-check")
+    };
+    let healthy = probe(server.address().port());
+    assert!(healthy.status.success(), "{healthy:?}");
+    drop(server);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let unhealthy = probe(closed);
+    assert_eq!(unhealthy.status.code(), Some(1), "{unhealthy:?}");
+    assert!(String::from_utf8_lossy(&unhealthy.stderr).contains("unhealthy"));
+}
+
 /// Generates one `#[test]` per binary check for the binary at `$exe`.
 #[macro_export]
 macro_rules! binary_tests {
@@ -259,6 +511,36 @@ macro_rules! binary_tests {
         #[tokio::test(flavor = "multi_thread")]
         async fn binary_stops_on_sigterm_with_an_idle_connection() {
             $crate::binary_checks::stops_on_sigterm($exe).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn binary_logs_keep_secrets() {
+            $crate::binary_checks::logs_keep_secrets($exe).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn binary_drops_stalled_clients() {
+            $crate::binary_checks::drops_stalled_clients($exe).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn binary_finishes_in_flight_requests_on_sigterm() {
+            $crate::binary_checks::finishes_in_flight_requests_on_sigterm($exe).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn binary_answers_beside_many_idle_connections() {
+            $crate::binary_checks::answers_beside_many_idle_connections($exe).await;
+        }
+
+        #[test]
+        fn binary_health_check_flag_probes_the_port() {
+            $crate::binary_checks::health_check_flag_probes_the_port($exe);
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn binary_turns_panics_into_500s() {
+            $crate::binary_checks::panics_become_500s($exe).await;
         }
     };
 }

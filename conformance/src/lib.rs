@@ -10,6 +10,7 @@
 //! - [`runner`]: sends the cases with `reqwest` and collects every outcome.
 //! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML.
 //! - [`target`]: the server under test and the settings it should have.
+//! - [`browser`]: CORS in a real browser: headless Chromium fetches from another origin.
 //! - [`process`] and [`binary_checks`]: running a backend binary as a process and checking
 //!   it end to end; each backend's tests call [`binary_tests!`].
 //!
@@ -17,6 +18,7 @@
 //! any language.
 
 pub mod binary_checks;
+pub mod browser;
 pub mod case;
 pub mod cases;
 pub mod judge;

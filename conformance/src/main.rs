@@ -49,6 +49,10 @@ struct Cli {
     /// Also write the results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Also check CORS in a real browser: headless Chromium fetches a token and an error
+    /// from another origin (needs chromium and chromedriver; SKIP when they are missing).
+    #[arg(long)]
+    browser: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -99,6 +103,14 @@ fn main() -> ExitCode {
         {
             println!("{:<36} {}", case.id, case.requirement);
         }
+        if cli.browser {
+            for (id, requirement) in conformance::browser::CHECKS
+                .iter()
+                .filter(|(id, _)| selection.why_skipped(id).is_none())
+            {
+                println!("{id:<36} {requirement}");
+            }
+        }
         return ExitCode::SUCCESS;
     }
     let Some(url) = cli.url else {
@@ -118,13 +130,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let report = match runtime.block_on(conformance::run(&target, &selection)) {
+    let mut report = match runtime.block_on(conformance::run(&target, &selection)) {
         Ok(report) => report,
         Err(unreachable) => {
             eprintln!("conformance: {unreachable}");
             return ExitCode::from(2);
         }
     };
+    if cli.browser {
+        let outcomes = runtime.block_on(conformance::browser::run(&target, &selection));
+        report.outcomes.extend(outcomes);
+    }
     println!("{report}");
     if let Some(path) = cli.junit
         && let Err(err) = std::fs::write(&path, report.junit())

@@ -60,6 +60,11 @@ impl ServerProcess {
         self.address
     }
 
+    /// Its process ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its base URL, `http://address`.
     pub fn url(&self) -> String {
         format!("http://{}", self.address)

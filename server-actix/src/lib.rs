@@ -5,15 +5,17 @@
 
 use std::future::Future;
 use std::io;
+use std::time::Instant;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service as _, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use token_core::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE, log_request};
 use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
 
-/// The whole application: every endpoint, 404/405 replies, CORS.
+/// The whole application: every endpoint, 404/405 replies, CORS, one log line per request.
 pub fn app(
     service: TokenService,
 ) -> App<
@@ -56,6 +58,22 @@ pub fn app(
         to_response(service.error_reply(ContractError::NotFound))
     }))
     .wrap(cors)
+    .wrap_fn(|request, app| {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.path().to_owned();
+        let response = app.call(request);
+        async move {
+            let response = response.await?;
+            log_request(
+                method.as_str(),
+                &path,
+                response.status().as_u16(),
+                started.elapsed(),
+            );
+            Ok(response)
+        }
+    })
 }
 
 /// Serves [`app`] on `listener` until `shutdown` resolves and in-flight requests are done.
@@ -68,6 +86,10 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let server = HttpServer::new(move || app(service.clone()))
+        // The same bounds hyper-serve gives the hyper-based backends.
+        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+        .keep_alive(REQUEST_HEAD_TIMEOUT)
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .listen(listener)?
         // Signals are the caller's business: it hands us `shutdown` instead.
         .disable_signals()

@@ -1,24 +1,24 @@
-//! The token server on axum: routes, CORS and panics mapped onto `token-core`.
+//! The token server on axum: routes, CORS and request logs mapped onto `token-core`.
 //!
 //! [`app`] builds the router (tests call it directly); [`serve`] runs it on a listener until
 //! the shutdown future resolves, then lets in-flight requests finish.
 
 use std::future::Future;
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::header::CONNECTION;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
+use token_core::contract::log_request;
 use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 
-/// The whole application: every endpoint, 404/405 replies, panics caught, CORS.
+/// The whole application: every endpoint, 404/405 replies, CORS, one log line per request.
 pub fn app(service: TokenService) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::exact(HeaderValue::from_static(
@@ -31,24 +31,20 @@ pub fn app(service: TokenService) -> Router {
     for endpoint in Endpoint::ALL {
         let method = MethodFilter::try_from(parse_method(endpoint.method()))
             .expect("token-core's endpoint methods are standard");
-        let route = on(method, move |State(service), headers, body| {
-            handle(endpoint, service, headers, body)
+        let route = on(method, move |State(service), request| {
+            handle(endpoint, service, request)
         })
         .fallback(move |State(service): State<TokenService>| async move {
             to_response(service.method_not_allowed(endpoint))
         });
         router = router.route(endpoint.path(), route);
     }
-    let panic_service = service.clone();
     router
         .fallback(|State(service): State<TokenService>| async move {
             to_response(service.error_reply(ContractError::NotFound))
         })
-        // Inside the CORS layer, so a 500 from a panic still carries the CORS headers.
-        .layer(CatchPanicLayer::custom(move |_| {
-            to_response(panic_service.error_reply(ContractError::Internal))
-        }))
         .layer(cors)
+        .layer(middleware::from_fn(log))
         .with_state(service)
 }
 
@@ -61,22 +57,30 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
-    axum::serve(listener, app(service))
-        .with_graceful_shutdown(shutdown)
-        .await
+    hyper_serve::serve(listener, app(service), shutdown).await
 }
 
-async fn handle(
-    endpoint: Endpoint,
-    service: TokenService,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    let request = RequestHeaders::from_lookup(|name| headers.get(name).map(HeaderValue::as_bytes));
+async fn log(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    log_request(
+        method.as_str(),
+        &path,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+async fn handle(endpoint: Endpoint, service: TokenService, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers =
+        RequestHeaders::from_lookup(|name| parts.headers.get(name).map(HeaderValue::as_bytes));
     to_response(
         service
-            .handle(endpoint, request, body.into_data_stream())
+            .handle(endpoint, headers, body.into_data_stream())
             .await,
     )
 }

@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 
+use token_core::contract::log_request;
 use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
 use warp::Filter;
 use warp::filters::BoxedFilter;
@@ -14,14 +15,16 @@ use warp::http::header::{CONNECTION, HeaderMap, HeaderName, HeaderValue};
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
-/// The whole application: CORS preflights, every endpoint, 404/405 replies.
+/// The whole application: CORS preflights, every endpoint, 404/405 replies, one log line per
+/// request.
 ///
 /// CORS is written out here with `token-core`'s values because `warp::cors` cannot meet the
 /// contract: it never sends `*` (it echoes the origin without `Vary: Origin`), answers 403
 /// to any request header it was not told about, and skips rejections.
 pub fn app(
     service: TokenService,
-) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone + Send + Sync + 'static {
+) -> impl Filter<Extract = (impl warp::Reply,), Error = Infallible> + Clone + Send + Sync + 'static
+{
     let preflight = warp::options()
         .and(warp::header::value("access-control-request-method"))
         .and(warp::header::headers_cloned())
@@ -58,7 +61,14 @@ pub fn app(
             );
             response
         });
-    preflight.or(routes).unify()
+    preflight.or(routes).unify().with(warp::log::custom(|info| {
+        log_request(
+            info.method().as_str(),
+            info.path(),
+            info.status().as_u16(),
+            info.elapsed(),
+        );
+    }))
 }
 
 /// `endpoint`'s path: its own method goes to `token-core`, any other gets the 405.
@@ -107,13 +117,7 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
-    warp::serve(app(service))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
-    Ok(())
+    hyper_serve::serve(listener, warp::service(app(service)), shutdown).await
 }
 
 fn to_response(reply: Reply) -> Response {

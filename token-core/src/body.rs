@@ -12,15 +12,25 @@ use std::time::Duration;
 use bytes::Buf;
 use futures_util::{Stream, StreamExt};
 
-use crate::contract::ContractError;
+use crate::contract::{ContractError, REQUEST_BODY_TIMEOUT};
 
 /// How much of an oversized body is read and discarded before answering 413.
 pub const MAX_DRAIN_BYTES: usize = 1024 * 1024;
 /// How long an oversized body is read and discarded before answering 413.
 pub const MAX_DRAIN_TIME: Duration = Duration::from_secs(2);
 
-/// Reads a whole request body of at most `limit` bytes.
+/// Reads a whole request body of at most `limit` bytes, within [`REQUEST_BODY_TIMEOUT`].
 pub async fn read_body<S, B, E>(body: S, limit: usize) -> Result<Vec<u8>, ContractError>
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Buf,
+{
+    tokio::time::timeout(REQUEST_BODY_TIMEOUT, read_limited(body, limit))
+        .await
+        .unwrap_or(Err(ContractError::BodyTimeout))
+}
+
+async fn read_limited<S, B, E>(body: S, limit: usize) -> Result<Vec<u8>, ContractError>
 where
     S: Stream<Item = Result<B, E>>,
     B: Buf,
@@ -76,6 +86,15 @@ mod tests {
         let body = read_body(chunks(&[10_000, limit - 10_000, 1]), limit).await;
         assert_eq!(body, Err(ContractError::PayloadTooLarge(limit)));
         assert_eq!(read_body(chunks(&[]), limit).await, Ok(Vec::new()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_body_times_out() {
+        let stalled = stream::iter([Ok::<_, ()>(&b"{"[..])]).chain(stream::pending());
+        assert_eq!(
+            read_body(stalled, 10).await,
+            Err(ContractError::BodyTimeout)
+        );
     }
 
     #[tokio::test]

@@ -64,6 +64,25 @@ pub struct Settings {
     /// (`{"token": ...}` / `{"errorMessage": ...}`, as OpenVidu 3's tutorial clients expect).
     #[arg(long, env = "TOKEN_RESPONSE_FORMAT", value_enum, default_value_t = ResponseFormat::Text)]
     pub response_format: ResponseFormat,
+
+    /// Log lines as human-readable text or as JSON objects (one per line).
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Instead of serving, check that the server on --port answers GET /healthz, and exit
+    /// 0 if it does (for container health checks).
+    #[arg(long)]
+    pub health_check: bool,
+}
+
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// `tracing`'s human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
 }
 
 /// The shape of reply bodies.
@@ -249,6 +268,7 @@ mod tests {
             &["--token-ttl-seconds", "6h"],
             &["--host", "localhost:80"],
             &["--response-format", "xml"],
+            &["--log-format", "yaml"],
         ] {
             match parse(args) {
                 Err(ConfigError::Invalid(line)) => {

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Buf;
 use futures_util::Stream;
@@ -21,12 +21,25 @@ use crate::webhook::WebhookVerifier;
 pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;
 /// The largest webhook body accepted; LiveKit's events are a few KiB.
 pub const MAX_WEBHOOK_BODY_BYTES: usize = 1024 * 1024;
+/// How long a client may take to send a request head, counted from the connection opening
+/// or from the previous response: a stalled client is dropped, an idle keep-alive connection
+/// is closed. One value for both because hyper's header timer bounds both.
+pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request body; then 408.
+pub const REQUEST_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long in-flight requests may run after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Content type of text replies.
 pub const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
 /// Content type of JSON replies.
 pub const APPLICATION_JSON: &str = "application/json";
 /// The one error message the contract fixes word for word (the OpenVidu tutorials' own).
 pub const NAMES_REQUIRED: &str = "roomName and participantName are required";
+
+/// With the `fault-injection` feature (tests only), a token request for this participant
+/// panics inside the handler, to prove panics become 500s.
+#[cfg(feature = "fault-injection")]
+pub const PANIC_PARTICIPANT: &str = "__panic__";
 
 /// The routes of the contract. Adapters route each to [`TokenService::handle`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +125,8 @@ pub enum ContractError {
     UnsupportedMediaType,
     /// The connection failed while the body was being read.
     BodyUnreadable,
+    /// The body did not arrive within [`REQUEST_BODY_TIMEOUT`].
+    BodyTimeout,
     /// The body is not UTF-8.
     NotUtf8,
     /// The body is empty.
@@ -144,6 +159,7 @@ impl ContractError {
         match self {
             Self::NotFound => 404,
             Self::MethodNotAllowed(_) => 405,
+            Self::BodyTimeout => 408,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType => 415,
             Self::MissingAuthorization
@@ -173,6 +189,11 @@ impl fmt::Display for ContractError {
                 f.write_str("request body must be sent as Content-Type: application/json")
             }
             Self::BodyUnreadable => f.write_str("request body could not be read"),
+            Self::BodyTimeout => write!(
+                f,
+                "request body did not arrive within {} s",
+                REQUEST_BODY_TIMEOUT.as_secs()
+            ),
             Self::NotUtf8 => f.write_str("request body is not valid UTF-8"),
             Self::EmptyBody => f.write_str("request body is empty: expected a JSON object"),
             Self::InvalidJson(reason) => write!(f, "request body is not valid JSON: {reason}"),
@@ -260,7 +281,10 @@ impl Reply {
                 ContractError::MethodNotAllowed(allow) => Some(allow),
                 _ => None,
             },
-            close_connection: matches!(err, ContractError::PayloadTooLarge(_)),
+            close_connection: matches!(
+                err,
+                ContractError::PayloadTooLarge(_) | ContractError::BodyTimeout
+            ),
             body,
         }
     }
@@ -335,7 +359,21 @@ impl TokenService {
     }
 
     /// Answers a request routed to `endpoint` whose whole body has been read.
+    ///
+    /// A panic below this point becomes a 500 with the usual error body, so no framework's
+    /// handling of panics (a dropped connection, a dead worker) is ever reached.
     pub fn reply(&self, endpoint: Endpoint, headers: RequestHeaders<'_>, body: &[u8]) -> Reply {
+        let answer = std::panic::AssertUnwindSafe(|| self.reply_or_panic(endpoint, headers, body));
+        std::panic::catch_unwind(answer)
+            .unwrap_or_else(|_| self.error_reply(ContractError::Internal))
+    }
+
+    fn reply_or_panic(
+        &self,
+        endpoint: Endpoint,
+        headers: RequestHeaders<'_>,
+        body: &[u8],
+    ) -> Reply {
         let format = self.inner.format;
         let result = match endpoint {
             Endpoint::Token => self
@@ -361,6 +399,10 @@ impl TokenService {
     /// Validates a token request and mints its token: the whole contract of `POST /token`.
     pub fn mint(&self, content_type: Option<&[u8]>, body: &[u8]) -> Result<String, ContractError> {
         let request = TokenRequest::parse(content_type, body)?;
+        #[cfg(feature = "fault-injection")]
+        if request.participant_name == PANIC_PARTICIPANT {
+            panic!("fault injection: a handler panics");
+        }
         self.inner
             .minter
             .mint(&request, SystemTime::now())
@@ -388,6 +430,18 @@ impl fmt::Debug for TokenService {
     }
 }
 
+/// Logs one line per request (method, path, status, latency) at info. Never the query string
+/// (LiveKit clients may put `access_token` there), headers or bodies.
+pub fn log_request(method: &str, path: &str, status: u16, latency: Duration) {
+    tracing::info!(
+        target: "request",
+        method,
+        path,
+        status,
+        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,7 +452,8 @@ mod tests {
         TokenService::new(&settings)
     }
 
-    const ERRORS: [ContractError; 17] = [
+    const ERRORS: [ContractError; 18] = [
+        ContractError::BodyTimeout,
         ContractError::NotFound,
         ContractError::MethodNotAllowed("POST, OPTIONS"),
         ContractError::PayloadTooLarge(16),
@@ -430,7 +485,11 @@ mod tests {
             );
             assert!((400..600).contains(&reply.status), "{err:?}");
             assert_eq!(reply.allow.is_some(), reply.status == 405, "{err:?}");
-            assert_eq!(reply.close_connection, reply.status == 413, "{err:?}");
+            assert_eq!(
+                reply.close_connection,
+                matches!(reply.status, 408 | 413),
+                "{err:?}"
+            );
         }
     }
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, LogFormat, Settings};
 use crate::contract::TokenService;
 
 /// Resolves when the process is asked to stop; backends then finish in-flight requests.
@@ -40,7 +40,10 @@ where
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    init_logging();
+    if settings.health_check {
+        return health_check(&settings);
+    }
+    init_logging(settings.log_format);
     match serve_until_signal(binary, &settings, serve) {
         Ok(()) => {
             tracing::info!(backend = binary, "stopped");
@@ -90,12 +93,43 @@ pub fn bind(address: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// Log lines go to stdout; the level comes from `RUST_LOG` (default `info`).
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(io::stdout().is_terminal())
-        .init();
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => logs.with_ansi(io::stdout().is_terminal()).init(),
+        LogFormat::Json => logs.json().init(),
+    }
+}
+
+/// `GET /healthz` on the local port: exit 0 on a 200, 1 otherwise.
+///
+/// Written on `std::net` because a container health check must work in an image with no
+/// shell or curl, and one request does not justify an HTTP client in the server.
+fn health_check(settings: &Settings) -> ExitCode {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let address = SocketAddr::from(([127, 0, 0, 1], settings.port));
+    let probe = || -> io::Result<bool> {
+        let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head)?;
+        Ok(head.starts_with(b"HTTP/1.1 200") || head.starts_with(b"HTTP/1.0 200"))
+    };
+    match probe() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("unhealthy: GET /healthz on {address} did not answer 200");
+            ExitCode::FAILURE
+        }
+        Err(err) => {
+            eprintln!("unhealthy: GET /healthz on {address}: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// A future that resolves on the first SIGINT or SIGTERM. Must be called inside a runtime.

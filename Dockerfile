@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+#
+# LiveKit token server image. One Dockerfile for all three interchangeable backends:
+#   docker build -t livekit-token-server .                                  # server-axum
+#   docker build --build-arg BACKEND=server-actix -t livekit-token-server .
+#   docker build --build-arg BACKEND=server-warp  -t livekit-token-server .
+# Needs BuildKit (the default builder of current Docker) for the cache mounts.
+# Written without a container engine at hand: checked by reading only, never built.
+
+# ---- build stage -------------------------------------------------------------
+# Bookworm, like the runtime image below, so the glibc the binary links against matches.
+# The toolchain is pinned; the workspace's rust-version (MSRV) is 1.88.
+FROM rust:1.95-bookworm AS build
+ARG BACKEND=server-axum
+WORKDIR /src
+# The whole workspace: every member in Cargo.toml must be present for cargo to resolve it.
+COPY . .
+# The cache mounts keep the registry and target/ between builds; since target/ is a mount,
+# the binary is copied out to a fixed path in the same step.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/usr/local/cargo/git \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p "${BACKEND}" --bin "${BACKEND}" \
+ && mkdir -p /app \
+ && cp "target/release/${BACKEND}" /app/token-server
+
+# ---- runtime stage -----------------------------------------------------------
+# Distroless "cc": glibc and libgcc only, no shell, no package manager. No TLS library is
+# needed (the server speaks plain HTTP and mints tokens locally).
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /app/token-server /app/token-server
+# Numeric uid/gid (distroless "nonroot" = 65532) so Kubernetes runAsNonRoot can verify it.
+USER 65532:65532
+ENV SERVER_HOST=0.0.0.0 \
+    SERVER_PORT=6080
+EXPOSE 6080
+# No shell or curl in distroless: the binary checks itself. `--health-check` sends
+# GET /healthz to 127.0.0.1:$SERVER_PORT and exits 0 on 200, 1 otherwise.
+# (Kubernetes ignores HEALTHCHECK and uses the probes in deploy/kubernetes/ instead.)
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["/app/token-server", "--health-check"]
+# Exec form: the server is PID 1 and receives SIGTERM itself (it exits 0 after draining).
+ENTRYPOINT ["/app/token-server"]

@@ -1,0 +1,218 @@
+//! A closed-loop HTTP/1.1 load generator: each connection is kept alive and sends its next
+//! request as soon as the previous answer arrived. Latency goes into an `hdrhistogram`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// What kind of request to send, and the status it must get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// A valid token request with a distinct participant name: 200.
+    Valid,
+    /// `{}`: 400.
+    Invalid,
+    /// One byte over the 16 KiB limit: 413, and the server closes the connection.
+    Oversized,
+}
+
+impl RequestKind {
+    fn expected_status(self) -> u16 {
+        match self {
+            Self::Valid => 200,
+            Self::Invalid => 400,
+            Self::Oversized => 413,
+        }
+    }
+
+    fn body(self, connection: usize, sequence: u64) -> Bytes {
+        match self {
+            Self::Valid => Bytes::from(format!(
+                r#"{{"roomName":"bench","participantName":"participant-{connection}-{sequence}"}}"#
+            )),
+            Self::Invalid => Bytes::from_static(b"{}"),
+            Self::Oversized => Bytes::from(conformance::runner::padded_body(16 * 1024 + 1)),
+        }
+    }
+}
+
+/// Which request the `n`-th one is.
+pub type Mix = fn(u64) -> RequestKind;
+
+/// Only valid requests.
+pub fn all_valid(_: u64) -> RequestKind {
+    RequestKind::Valid
+}
+
+/// What one load run measured.
+#[derive(Debug, Clone)]
+pub struct LoadResult {
+    /// Requests answered inside the measurement window.
+    pub requests: u64,
+    /// Of those, answers with another status than expected.
+    pub unexpected_status: u64,
+    /// Transport errors (connection refused or reset, malformed response).
+    pub errors: u64,
+    /// The measurement window.
+    pub window: Duration,
+    /// Latency in microseconds, of answers inside the window.
+    pub latency: Histogram<u64>,
+}
+
+impl LoadResult {
+    /// Requests per second.
+    pub fn rate(&self) -> f64 {
+        self.requests as f64 / self.window.as_secs_f64()
+    }
+}
+
+/// When to stop: after a time window, or after a number of requests.
+#[derive(Debug, Clone, Copy)]
+pub enum Budget {
+    /// Warm up, then measure for this long.
+    Time {
+        /// Unmeasured time first.
+        warmup: Duration,
+        /// Measured time.
+        measure: Duration,
+    },
+    /// Send this many requests in all (everything measured).
+    Requests(u64),
+}
+
+/// Drives `connections` keep-alive connections against `address` until the budget is spent.
+pub async fn run(address: SocketAddr, connections: usize, budget: Budget, mix: Mix) -> LoadResult {
+    let started = Instant::now();
+    let (measure_from, deadline) = match budget {
+        Budget::Time { warmup, measure } => (started + warmup, Some(started + warmup + measure)),
+        Budget::Requests(_) => (started, None),
+    };
+    let sent = Arc::new(AtomicU64::new(0));
+    let limit = match budget {
+        Budget::Requests(total) => total,
+        Budget::Time { .. } => u64::MAX,
+    };
+    let mut tasks = Vec::with_capacity(connections);
+    for connection in 0..connections {
+        let sent = Arc::clone(&sent);
+        tasks.push(tokio::spawn(async move {
+            let mut outcome = Outcome::new();
+            'connect: while deadline.is_none_or(|d| Instant::now() < d) {
+                let Ok(mut sender) = connect(address).await else {
+                    outcome.errors += 1;
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                loop {
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        break 'connect;
+                    }
+                    let sequence = sent.fetch_add(1, Ordering::Relaxed);
+                    if sequence >= limit {
+                        break 'connect;
+                    }
+                    let kind = mix(sequence);
+                    let request = http::Request::post("/token")
+                        .header("host", "bench")
+                        .header("content-type", "application/json")
+                        .body(Full::new(kind.body(connection, sequence)))
+                        .expect("a valid request");
+                    let begin = Instant::now();
+                    let answer = async {
+                        let response = sender.send_request(request).await?;
+                        let status = response.status().as_u16();
+                        response.into_body().collect().await?;
+                        Ok::<_, hyper::Error>(status)
+                    };
+                    let status = answer.await;
+                    let end = Instant::now();
+                    if end < measure_from || deadline.is_some_and(|d| end > d) {
+                        if status.is_err() {
+                            continue 'connect;
+                        }
+                        continue;
+                    }
+                    match status {
+                        Ok(status) => {
+                            outcome.requests += 1;
+                            if status != kind.expected_status() {
+                                outcome.unexpected_status += 1;
+                            }
+                            let micros =
+                                u64::try_from((end - begin).as_micros()).unwrap_or(u64::MAX);
+                            outcome.latency.saturating_record(micros.max(1));
+                            if kind == RequestKind::Oversized {
+                                // The server closes after a 413: start a new connection.
+                                continue 'connect;
+                            }
+                        }
+                        Err(_) => {
+                            outcome.errors += 1;
+                            continue 'connect;
+                        }
+                    }
+                }
+            }
+            outcome
+        }));
+    }
+    let mut total = Outcome::new();
+    for task in tasks {
+        if let Ok(outcome) = task.await {
+            total.requests += outcome.requests;
+            total.unexpected_status += outcome.unexpected_status;
+            total.errors += outcome.errors;
+            let _ = total.latency.add(&outcome.latency);
+        }
+    }
+    let window = match deadline {
+        Some(deadline) => deadline - measure_from,
+        None => started.elapsed(),
+    };
+    LoadResult {
+        requests: total.requests,
+        unexpected_status: total.unexpected_status,
+        errors: total.errors,
+        window,
+        latency: total.latency,
+    }
+}
+
+struct Outcome {
+    requests: u64,
+    unexpected_status: u64,
+    errors: u64,
+    latency: Histogram<u64>,
+}
+
+impl Outcome {
+    fn new() -> Self {
+        Self {
+            requests: 0,
+            unexpected_status: 0,
+            errors: 0,
+            // 1 µs to 60 s at three significant figures.
+            latency: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
+        }
+    }
+}
+
+async fn connect(address: SocketAddr) -> Result<http1::SendRequest<Full<Bytes>>, String> {
+    let stream = TcpStream::connect(address)
+        .await
+        .map_err(|err| err.to_string())?;
+    stream.set_nodelay(true).map_err(|err| err.to_string())?;
+    let (sender, connection) = http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|err| err.to_string())?;
+    tokio::spawn(connection);
+    Ok(sender)
+}

@@ -1,0 +1,200 @@
+//! `bench`: the framework comparison (`cargo run --release -p bench`), its short version
+//! (`--quick`), and the soak (`--soak`). Results go to stdout and `bench/results/`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use bench::server::TargetSpec;
+use clap::Parser;
+
+const BACKENDS: [&str; 3] = ["server-axum", "server-actix", "server-warp"];
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bench",
+    about = "Compares the backends against a bare hyper baseline."
+)]
+struct Cli {
+    /// A short run (about 30 s) that proves the harness works.
+    #[arg(long)]
+    quick: bool,
+    /// Instead of comparing, soak each backend with a million mixed requests.
+    #[arg(long)]
+    soak: bool,
+    /// Requests per backend in the soak.
+    #[arg(long, default_value_t = 1_000_000)]
+    soak_requests: u64,
+    /// Measured seconds per run.
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Unmeasured seconds before each run.
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Runs per target and concurrency.
+    #[arg(long, default_value_t = 3)]
+    repetitions: usize,
+    /// Connection counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64,256")]
+    concurrency: Vec<usize>,
+    /// An extra target, NAME=URL (repeatable), e.g. an official tutorial server.
+    #[arg(long, value_name = "NAME=URL")]
+    target: Vec<String>,
+    /// API key of --target servers, for their conformance gate.
+    #[arg(long, default_value = "devkey")]
+    api_key: String,
+    /// API secret of --target servers.
+    #[arg(long, default_value = "secret")]
+    api_secret: String,
+    /// Where to write report.md, report.json and chart.svg
+    /// [default: bench/results/<date>-<host>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    // `bench serve-baseline` is how the comparison starts the baseline as its own process.
+    if std::env::args().nth(1).as_deref() == Some("serve-baseline") {
+        return serve_baseline();
+    }
+    let cli = Cli::parse();
+    if let Err(err) = build_backends() {
+        eprintln!("bench: {err}");
+        return ExitCode::FAILURE;
+    }
+    // Before any thread starts, so every thread of the load generator inherits the CPU.
+    let pinned = bench::server::pin_self();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("bench: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let progress = |line: &str| eprint!("\r\x1b[K{line}");
+    let machine = bench::machine();
+    let out = cli.out.clone().unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("results")
+            .join(format!("{}-{}", machine.date, machine.host))
+    });
+    if let Err(err) = std::fs::create_dir_all(&out) {
+        eprintln!("bench: cannot create {}: {err}", out.display());
+        return ExitCode::FAILURE;
+    }
+    let backends: Vec<TargetSpec> = BACKENDS
+        .iter()
+        .map(|b| TargetSpec::Binary((*b).to_owned()))
+        .collect();
+    if cli.soak {
+        let config = bench::Config::default();
+        let soak = bench::soak(&config, &backends, cli.soak_requests, &progress);
+        let results = runtime.block_on(soak);
+        eprintln!();
+        let table = bench::soak_markdown(&results);
+        println!("{table}");
+        let _ = std::fs::write(out.join("soak.md"), &table);
+        let failed = results.len() < BACKENDS.len() || results.iter().any(|r| r.unexpected > 0);
+        return if failed {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let mut config = bench::Config {
+        targets: std::iter::once(TargetSpec::Baseline)
+            .chain(backends)
+            .collect(),
+        concurrency: cli.concurrency.clone(),
+        warmup: Duration::from_secs_f64(cli.warmup),
+        measure: Duration::from_secs_f64(cli.duration),
+        repetitions: cli.repetitions.max(1),
+        url_credentials: (cli.api_key.clone(), cli.api_secret.clone()),
+        pinned,
+        ..bench::Config::default()
+    };
+    for extra in &cli.target {
+        let Some((name, url)) = extra.split_once('=') else {
+            eprintln!("bench: --target takes NAME=URL, not {extra:?}");
+            return ExitCode::from(2);
+        };
+        config
+            .targets
+            .push(TargetSpec::Url(name.to_owned(), url.to_owned()));
+    }
+    if cli.quick {
+        config.warmup = Duration::from_millis(300);
+        config.measure = Duration::from_secs(1);
+        config.repetitions = 1;
+        config.concurrency = vec![1, 16, 64, 256];
+    }
+    let report = runtime.block_on(bench::compare(&config, &progress));
+    eprintln!();
+    let markdown = report.markdown();
+    println!("{markdown}");
+    let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+    for (file, contents) in [
+        ("report.md", &markdown),
+        ("report.json", &json),
+        ("chart.svg", &report.svg()),
+    ] {
+        if let Err(err) = std::fs::write(out.join(file), contents) {
+            eprintln!("bench: cannot write {file}: {err}");
+            return ExitCode::FAILURE;
+        }
+    }
+    eprintln!("bench: wrote {}", out.display());
+    ExitCode::SUCCESS
+}
+
+/// Builds the backends next to this binary, in its profile (a no-op when up to date): the
+/// comparison is only fair between binaries built alike.
+fn build_backends() -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = std::process::Command::new(cargo);
+    command.args(["build", "--quiet"]);
+    if !cfg!(debug_assertions) {
+        command.arg("--release");
+    }
+    for backend in BACKENDS {
+        command.args(["-p", backend]);
+    }
+    let status = command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("building the backends failed: {status}"))
+    }
+}
+
+fn serve_baseline() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("baseline: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let served = runtime.block_on(async {
+        let listener = token_core::startup::bind(([127, 0, 0, 1], 0).into())?;
+        println!("baseline listening address={}", listener.local_addr()?);
+        let shutdown = token_core::startup::shutdown_signal()?;
+        bench::baseline::serve(listener, shutdown).await
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("baseline: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The harness on a tiny budget: the structure of what it reports, never its speed.
+
+use std::time::Duration;
+
+use bench::report::Gate;
+use bench::server::TargetSpec;
+use token_core::{Settings, TokenService};
+
+/// Serves server-axum in this process, on the dev credentials, and returns its URL.
+fn start_axum() -> String {
+    let settings = Settings::from_args("test", ["test"]).expect("default settings");
+    let listener = token_core::startup::bind(([127, 0, 0, 1], 0).into()).expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(server_axum::serve(
+        listener,
+        TokenService::new(&settings),
+        std::future::pending(),
+    ));
+    url
+}
+
+fn config(targets: Vec<TargetSpec>) -> bench::Config {
+    bench::Config {
+        targets,
+        concurrency: vec![1, 4],
+        warmup: Duration::from_millis(100),
+        measure: Duration::from_millis(300),
+        repetitions: 2,
+        bench_exe: env!("CARGO_BIN_EXE_bench").into(),
+        ..bench::Config::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tiny_comparison_reports_every_figure() {
+    let url = start_axum();
+    let config = config(vec![
+        TargetSpec::Baseline,
+        TargetSpec::Url("axum".into(), url),
+    ]);
+    let report = bench::compare(&config, &|_| {}).await;
+
+    let [baseline, axum] = &report.targets[..] else {
+        panic!("two targets expected: {report:?}");
+    };
+    assert_eq!(baseline.gate, Gate::Exempt);
+    assert_eq!(axum.gate, Gate::Passed(conformance::cases::CASES.len()));
+    // The baseline is a process we started: it has process figures; a URL target has none.
+    assert!(baseline.startup_ms.is_some_and(|ms| ms > 0.0));
+    assert!(baseline.binary_bytes.is_some_and(|b| b > 0));
+    assert!(baseline.peak_rss_kib.is_some_and(|k| k > 0));
+    assert!(axum.startup_ms.is_none() && axum.peak_rss_kib.is_none());
+    for target in [baseline, axum] {
+        assert_eq!(
+            target
+                .rows
+                .iter()
+                .map(|r| r.concurrency)
+                .collect::<Vec<_>>(),
+            [1, 4]
+        );
+        for row in &target.rows {
+            assert!(
+                row.rps_min <= row.rps_median && row.rps_median <= row.rps_max,
+                "{row:?}"
+            );
+            assert!(row.rps_min > 0.0, "{row:?}");
+            assert!(
+                row.p50_us <= row.p90_us && row.p90_us <= row.p99_us,
+                "{row:?}"
+            );
+            assert!(row.p99_us <= row.p999_us, "{row:?}");
+            assert_eq!(
+                (row.non_2xx, row.errors),
+                (0, 0),
+                "{}: {row:?}",
+                target.name
+            );
+            let ratios = row.vs_baseline.as_ref().expect("ratios to the baseline");
+            assert!(ratios.rps > 0.0 && ratios.p99 > 0.0);
+        }
+    }
+    assert!(baseline.rows.iter().all(|r| r.cpu_us_per_request.is_some()));
+    assert!(axum.rows.iter().all(|r| r.cpu_us_per_request.is_none()));
+
+    let markdown = report.markdown();
+    assert!(markdown.contains("| baseline | 1 |") && markdown.contains("| axum | 4 |"));
+    assert!(markdown.contains("× baseline") && markdown.contains("cases passed"));
+    let svg = report.svg();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<rect").count(), 1 + 2 * 2 * 2 + 2, "{svg}");
+    let json: serde_json::Value =
+        serde_json::from_str(&serde_json::to_string(&report).expect("JSON")).expect("JSON");
+    assert_eq!(json["targets"][1]["rows"][0]["concurrency"], 1);
+    assert!(json["machine"]["cpus"].as_u64().is_some_and(|n| n >= 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_server_is_not_timed() {
+    // The baseline answers every POST with a token: it is no token server.
+    let running = bench::server::start_process(
+        std::path::Path::new(env!("CARGO_BIN_EXE_bench")),
+        &["serve-baseline"],
+    )
+    .await
+    .expect("baseline starts");
+    let url = format!("http://{}", running.address);
+    let report = bench::compare(&config(vec![TargetSpec::Url("fake".into(), url)]), &|_| {}).await;
+    let fake = &report.targets[0];
+    assert!(
+        matches!(&fake.gate, Gate::Failed(ids) if !ids.is_empty()),
+        "{:?}",
+        fake.gate
+    );
+    assert!(fake.rows.is_empty());
+    assert!(report.markdown().contains("FAILED, not timed"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_soak_counts_every_answer_and_nothing_unexpected() {
+    let url = start_axum();
+    let config = config(Vec::new());
+    let results = bench::soak(
+        &config,
+        &[TargetSpec::Url("axum".into(), url)],
+        3000,
+        &|_| {},
+    )
+    .await;
+    let [axum] = &results[..] else {
+        panic!("{results:?}")
+    };
+    assert_eq!(axum.requests, 3000);
+    assert_eq!(axum.unexpected, 0, "{axum:?}");
+    assert!(bench::soak_markdown(&results).contains("| axum | 3000 | 0 |"));
+}

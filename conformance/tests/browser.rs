@@ -1,0 +1,167 @@
+//! CORS in a real browser: headless Chromium, on a page of its own origin, against every
+//! backend in both formats, and against servers with CORS broken on purpose, which must fail.
+//!
+//! Without Chromium and chromedriver the test says it skipped and passes, except under CI
+//! (`CI` set), which installs them: there a missing browser fails the test.
+
+mod support;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::post;
+use conformance::browser::{Browser, ERROR_MESSAGE, StartError, TOKEN};
+use conformance::{Outcome, Report, ResponseFormat, Target, Verdict};
+use support::{API_KEY, API_SECRET, BACKENDS, FORMATS, TTL_SECONDS, settings, start};
+use token_core::{Endpoint, RequestHeaders, TokenService};
+
+/// How a broken server gets CORS wrong.
+#[derive(Debug, Clone, Copy)]
+enum Broken {
+    /// No CORS at all: the preflight gets 405 without any Access-Control header.
+    NoCors,
+    /// A correct preflight and `Access-Control-Allow-Origin` on success, none on errors.
+    NoCorsOnErrors,
+}
+
+/// A server that mints real tokens through [`TokenService`] but gets CORS wrong as `broken`
+/// says; it serves until the test's runtime ends.
+async fn start_broken(format: &str, broken: Broken) -> Target {
+    let settings = settings(format);
+    let service = TokenService::new(&settings);
+    let token = post(move |headers: HeaderMap, body: Bytes| async move {
+        let lookup = |name: &'static str| headers.get(name).map(|value| value.as_bytes());
+        let reply = service.reply(Endpoint::Token, RequestHeaders::from_lookup(lookup), &body);
+        let mut response = Response::builder().status(reply.status);
+        for (name, value) in reply.headers() {
+            response = response.header(name, value);
+        }
+        if matches!(broken, Broken::NoCorsOnErrors) && reply.status == 200 {
+            response = response.header("access-control-allow-origin", "*");
+        }
+        response
+            .body(Body::from(reply.body))
+            .expect("a valid response")
+    });
+    let token = match broken {
+        Broken::NoCors => token,
+        Broken::NoCorsOnErrors => token.options(|| async {
+            Response::builder()
+                .status(204)
+                .header("access-control-allow-origin", "*")
+                .header("access-control-allow-methods", "POST")
+                .header(
+                    "access-control-allow-headers",
+                    "content-type, x-requested-with",
+                )
+                .body(Body::empty())
+                .expect("a valid response")
+        }),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let address = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        axum::serve(listener, Router::new().route("/token", token))
+            .await
+            .expect("the broken server serves");
+    });
+    let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
+    target.ttl_seconds = TTL_SECONDS;
+    target.format = if format == "json" {
+        ResponseFormat::Json
+    } else {
+        ResponseFormat::Text
+    };
+    target
+}
+
+/// The browser, or `None` after saying why the test is skipped.
+async fn browser_or_skip() -> Option<Browser> {
+    match Browser::start().await {
+        Ok(browser) => Some(browser),
+        Err(StartError::NotInstalled(why)) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install chromium and chromium-driver (.ci/run does): {why}"
+            );
+            eprintln!("SKIPPED the browser test: chromium not installed: {why}");
+            None
+        }
+        Err(err @ StartError::Failed(_)) => panic!("{err}"),
+    }
+}
+
+fn verdict<'a>(outcomes: &'a [Outcome], id: &str) -> &'a Verdict {
+    &outcomes
+        .iter()
+        .find(|outcome| outcome.id == id)
+        .expect("an outcome per case")
+        .verdict
+}
+
+fn blocked(verdict: &Verdict) -> bool {
+    matches!(verdict, Verdict::Fail(reason) if reason.contains("TypeError: Failed to fetch"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_on_another_origin_reads_tokens_and_errors_only_with_cors() {
+    let Some(browser) = browser_or_skip().await else {
+        return;
+    };
+    let mut failures = Vec::new();
+    let check = async |name: String, target: &Target| {
+        let outcomes = browser.check(target).await;
+        let report = Report {
+            target: target.base_url.clone(),
+            outcomes,
+        };
+        println!("--- {name}, page on {}\n{report}", browser.page_origin());
+        report.outcomes
+    };
+
+    // The check can fail: a browser must refuse what these servers send.
+    for (_, format) in FORMATS {
+        let outcomes = check(
+            format!("no CORS ({format})"),
+            &start_broken(format, Broken::NoCors).await,
+        )
+        .await;
+        if !blocked(verdict(&outcomes, TOKEN)) || !blocked(verdict(&outcomes, ERROR_MESSAGE)) {
+            failures.push(format!("no CORS ({format}) was not blocked: {outcomes:?}"));
+        }
+        let outcomes = check(
+            format!("no CORS on errors ({format})"),
+            &start_broken(format, Broken::NoCorsOnErrors).await,
+        )
+        .await;
+        if verdict(&outcomes, TOKEN) != &Verdict::Pass
+            || !blocked(verdict(&outcomes, ERROR_MESSAGE))
+        {
+            failures.push(format!(
+                "no CORS on errors ({format}): expected the token to pass and the error to be \
+                 blocked: {outcomes:?}"
+            ));
+        }
+    }
+
+    // Every backend passes, in both formats.
+    for backend in BACKENDS {
+        for (_, format) in FORMATS {
+            let server = start(backend, &settings(format));
+            let outcomes = check(format!("{} ({format})", backend.name), &server.target).await;
+            let failed: Vec<&Outcome> = outcomes
+                .iter()
+                .filter(|outcome| outcome.verdict != Verdict::Pass)
+                .collect();
+            if !failed.is_empty() {
+                failures.push(format!("{} ({format}): {failed:?}", backend.name));
+            }
+        }
+    }
+
+    browser.close().await;
+    assert!(failures.is_empty(), "{failures:#?}");
+}

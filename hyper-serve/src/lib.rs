@@ -1,0 +1,84 @@
+//! The connection loop of the hyper-based backends (axum and warp), written once.
+//!
+//! `axum::serve` and `warp::serve` accept no timeouts, so neither could bound how long a
+//! client may take to send its request head; this loop gives both the same HTTP/1.1 settings
+//! from `token-core` (actix-web has its own server and is given the same values):
+//! - a request head must arrive within [`REQUEST_HEAD_TIMEOUT`] of the connection opening or
+//!   of the previous response (hyper's header timer also bounds idle keep-alive time);
+//! - `TCP_NODELAY`, as actix-web sets it;
+//! - on shutdown: stop accepting, close idle connections at once, let in-flight requests
+//!   finish for at most [`SHUTDOWN_GRACE`].
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+pub use token_core::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Serves `service` on `listener` until `shutdown` resolves, then drains connections.
+pub async fn serve<S, B, F>(
+    listener: std::net::TcpListener,
+    service: S,
+    shutdown: F,
+) -> io::Result<()>
+where
+    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+    F: Future<Output = ()>,
+{
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(REQUEST_HEAD_TIMEOUT)
+        .keep_alive(true);
+    let connections = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(err) => {
+                    // Out of file descriptors, or a connection reset before accept: keep
+                    // serving the others, and give the system a moment to recover.
+                    tracing::warn!("accept failed: {err}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {err}");
+        }
+        let connection = http.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(service.clone()),
+        );
+        let connection = connections.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!("connection ended with an error: {err}");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = connections.shutdown() => {}
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("shutdown grace period over: dropping the remaining connections");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! Micro-benchmarks of the framework-free path, beside LiveKit's official minter.
+//!
+//! `cargo bench -p token-core`; criterion prints each figure, and the `mint` group puts
+//! ours and the official `livekit-api` minter side by side for a ratio.
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use livekit_api::access_token::{AccessToken, VideoGrants};
+use token_core::config::ApiSecret;
+use token_core::request::TokenRequest;
+use token_core::token::TokenMinter;
+use token_core::{Endpoint, RequestHeaders, Settings, TokenService};
+
+const KEY: &str = "APIbenchmarks";
+const SECRET: &str = "benchmark-secret-0123456789abcdefgh";
+const BODY: &[u8] = br#"{"roomName":"room1","participantName":"participant-12-345678"}"#;
+
+fn benches(c: &mut Criterion) {
+    let request = TokenRequest::parse(Some(b"application/json"), BODY).expect("valid");
+    let minter = TokenMinter::new(KEY, &ApiSecret::new(SECRET), Duration::from_secs(21_600));
+    let mut mint = c.benchmark_group("mint");
+    mint.bench_function("token-core", |b| {
+        b.iter(|| {
+            minter
+                .mint(black_box(&request), SystemTime::now())
+                .expect("mint")
+        });
+    });
+    mint.bench_function("livekit-api (official)", |b| {
+        b.iter(|| {
+            AccessToken::with_api_key(KEY, SECRET)
+                .with_identity(black_box(&request.participant_name))
+                .with_grants(VideoGrants {
+                    room_join: true,
+                    room: black_box(&request.room_name).clone(),
+                    ..VideoGrants::default()
+                })
+                .with_ttl(Duration::from_secs(21_600))
+                .to_jwt()
+                .expect("mint")
+        });
+    });
+    mint.finish();
+
+    c.bench_function("validate a request", |b| {
+        b.iter(|| TokenRequest::parse(Some(b"application/json"), black_box(BODY)).expect("valid"));
+    });
+
+    let settings =
+        Settings::from_args("bench", ["bench", "--api-key", KEY, "--api-secret", SECRET])
+            .expect("valid settings");
+    let service = TokenService::new(&settings);
+    let headers = RequestHeaders {
+        content_type: Some(b"application/json"),
+        authorization: None,
+    };
+    c.bench_function("request to reply", |b| {
+        b.iter(|| service.reply(Endpoint::Token, headers, black_box(BODY)));
+    });
+}
+
+criterion_group!(token, benches);
+criterion_main!(token);

@@ -1,0 +1,135 @@
+//! Properties of the framework-free contract, over generated input.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use livekit_api::access_token::{AccessToken, TokenVerifier};
+use proptest::prelude::*;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use token_core::{Endpoint, RequestHeaders, Settings, TokenService};
+
+const KEY: &str = "APIproperties";
+const SECRET: &str = "property-secret-0123456789abcdefgh";
+
+fn service() -> TokenService {
+    let settings = Settings::from_args("test", ["test", "--api-key", KEY, "--api-secret", SECRET])
+        .expect("valid settings");
+    TokenService::new(&settings)
+}
+
+/// Any JSON value, nested a little.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".*".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("roomName".to_owned()),
+                    Just("participantName".to_owned()),
+                    ".*"
+                ],
+                inner,
+                0..4
+            )
+            .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..256),
+        json_value().prop_map(|value| value.to_string().into_bytes()),
+    ]
+}
+
+fn content_type() -> impl Strategy<Value = Option<Vec<u8>>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(b"application/json".to_vec())),
+        "[a-zA-Z/+;= .*-]{0,40}".prop_map(|s| Some(s.into_bytes())),
+        prop::collection::vec(any::<u8>(), 0..40).prop_map(Some),
+    ]
+}
+
+fn is_one_line(text: &str) -> bool {
+    !text.is_empty() && !text.contains('\n')
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Arbitrary bytes under any content type never panic, and always get a defined status
+    /// with a one-line plain-text message.
+    #[test]
+    fn any_request_gets_a_defined_answer(content_type in content_type(), body in body()) {
+        let headers = RequestHeaders { content_type: content_type.as_deref(), authorization: None };
+        let reply = service().reply(Endpoint::Token, headers, &body);
+        prop_assert!([200, 400, 415].contains(&reply.status), "status {}", reply.status);
+        prop_assert_eq!(reply.content_type, "text/plain; charset=utf-8");
+        prop_assert!(is_one_line(&reply.body));
+    }
+
+    /// Any non-empty Unicode names mint a token LiveKit's verifier accepts, names verbatim.
+    #[test]
+    fn any_names_round_trip_through_the_official_verifier(
+        room in ".+",
+        participant in ".+",
+    ) {
+        let body = serde_json::json!({"roomName": room, "participantName": participant});
+        let headers = RequestHeaders { content_type: Some(b"application/json"), authorization: None };
+        let reply = service().reply(Endpoint::Token, headers, body.to_string().as_bytes());
+        prop_assert_eq!(reply.status, 200, "{}", reply.body);
+        let claims = TokenVerifier::with_api_key(KEY, SECRET)
+            .verify(&reply.body)
+            .map_err(|err| TestCaseError::fail(format!("{err:?}")))?;
+        prop_assert_eq!(claims.sub, participant);
+        prop_assert_eq!(claims.video.room, room);
+        prop_assert!(claims.video.room_join);
+    }
+
+    /// No webhook body verifies under a token from another secret, for another body, or
+    /// under an arbitrary Authorization value.
+    #[test]
+    fn no_webhook_verifies_without_the_right_signature(
+        body in body(),
+        other in body(),
+        garbage in prop::collection::vec(any::<u8>(), 0..200),
+    ) {
+        let hash = |bytes: &[u8]| {
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+        };
+        let sign = |secret: &str, hash: &str| {
+            AccessToken::with_api_key(KEY, secret)
+                .with_ttl(Duration::from_secs(300))
+                .with_sha256(hash)
+                .to_jwt()
+                .expect("sign")
+        };
+        let mut forgeries = vec![
+            sign("another-secret-0123456789abcdefghij", &hash(&body)),
+            String::from_utf8_lossy(&garbage).into_owned(),
+        ];
+        if other != body {
+            forgeries.push(sign(SECRET, &hash(&other)));
+        }
+        for authorization in &forgeries {
+            let headers = RequestHeaders {
+                content_type: None,
+                authorization: Some(authorization.as_bytes()),
+            };
+            let reply = service().reply(Endpoint::Webhook, headers, &body);
+            prop_assert_eq!(reply.status, 401, "{}", reply.body);
+        }
+    }
+}
