@@ -5,18 +5,21 @@
 
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::header::CONNECTION;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use token_core::contract::log_request;
 use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
+use tower_layer::Layer;
+use tower_service::Service;
 
 /// The whole application: every endpoint, 404/405 replies, CORS, one log line per request.
 pub fn app(service: TokenService) -> Router {
@@ -44,7 +47,7 @@ pub fn app(service: TokenService) -> Router {
             to_response(service.error_reply(ContractError::NotFound))
         })
         .layer(cors)
-        .layer(middleware::from_fn(log))
+        .layer(RequestLogLayer)
         .with_state(service)
 }
 
@@ -60,18 +63,54 @@ where
     hyper_serve::serve(listener, app(service), shutdown).await
 }
 
-async fn log(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    log_request(
-        method.as_str(),
-        &path,
-        response.status().as_u16(),
-        started.elapsed(),
-    );
-    response
+/// One log line per request through `token-core`. A plain layer rather than
+/// `middleware::from_fn`, which clones and boxes the whole route on every request: measured
+/// with callgrind, that was a tenth of axum's instructions per token request.
+#[derive(Debug, Clone, Copy)]
+struct RequestLogLayer;
+
+impl<S> Layer<S> for RequestLogLayer {
+    type Service = RequestLog<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestLog { inner }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct RequestLog<S> {
+    inner: S,
+}
+
+impl<S> Service<Request> for RequestLog<S>
+where
+    S: Service<Request, Response = Response>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await?;
+            log_request(
+                method.as_str(),
+                &path,
+                response.status().as_u16(),
+                started.elapsed(),
+            );
+            Ok(response)
+        })
+    }
 }
 
 async fn handle(endpoint: Endpoint, service: TokenService, request: Request) -> Response {
