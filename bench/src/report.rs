@@ -84,8 +84,12 @@ pub struct Ratios {
     pub rps: f64,
     /// p50 latency (lower is better).
     pub p50: f64,
+    /// p90 latency.
+    pub p90: f64,
     /// p99 latency.
     pub p99: f64,
+    /// p99.9 latency.
+    pub p999: f64,
     /// Server CPU per request.
     pub cpu: Option<f64>,
 }
@@ -145,7 +149,9 @@ impl Report {
                 row.vs_baseline = Some(Ratios {
                     rps: ratio(row.rps_median, base.rps_median),
                     p50: ratio(row.p50_us as f64, base.p50_us as f64),
+                    p90: ratio(row.p90_us as f64, base.p90_us as f64),
                     p99: ratio(row.p99_us as f64, base.p99_us as f64),
+                    p999: ratio(row.p999_us as f64, base.p999_us as f64),
                     cpu: row
                         .cpu_us_per_request
                         .zip(base.cpu_us_per_request)

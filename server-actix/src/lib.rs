@@ -5,14 +5,13 @@
 
 use std::future::Future;
 use std::io;
-use std::time::Instant;
 
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service as _, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use token_core::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE, log_request};
+use token_core::contract::{REQUEST_HEAD_TIMEOUT, RequestTimer, SHUTDOWN_GRACE};
 use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
 
 /// The whole application: every endpoint, 404/405 replies, CORS, one log line per request.
@@ -59,18 +58,11 @@ pub fn app(
     }))
     .wrap(cors)
     .wrap_fn(|request, app| {
-        let started = Instant::now();
-        let method = request.method().clone();
-        let path = request.path().to_owned();
+        let timer = RequestTimer::start(request.method().as_str(), request.path());
         let response = app.call(request);
         async move {
             let response = response.await?;
-            log_request(
-                method.as_str(),
-                &path,
-                response.status().as_u16(),
-                started.elapsed(),
-            );
+            timer.finish(response.status().as_u16());
             Ok(response)
         }
     })

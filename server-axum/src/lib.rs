@@ -7,7 +7,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -15,7 +15,7 @@ use axum::http::header::CONNECTION;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
-use token_core::contract::log_request;
+use token_core::contract::RequestTimer;
 use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
 use tower_layer::Layer;
@@ -96,18 +96,11 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let started = Instant::now();
-        let method = request.method().clone();
-        let path = request.uri().path().to_owned();
+        let timer = RequestTimer::start(request.method().as_str(), request.uri().path());
         let response = self.inner.call(request);
         Box::pin(async move {
             let response = response.await?;
-            log_request(
-                method.as_str(),
-                &path,
-                response.status().as_u16(),
-                started.elapsed(),
-            );
+            timer.finish(response.status().as_u16());
             Ok(response)
         })
     }

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Buf;
 use futures_util::Stream;
@@ -427,6 +427,31 @@ impl fmt::Debug for TokenService {
             .field("minter", &self.inner.minter)
             .field("format", &self.inner.format)
             .finish_non_exhaustive()
+    }
+}
+
+/// Times one request for its log line: started when the request arrives, finished with the
+/// response's status.
+#[derive(Debug)]
+pub struct RequestTimer {
+    method: String,
+    path: String,
+    started: Instant,
+}
+
+impl RequestTimer {
+    /// Starts timing a request for `method` and `path` (no query string).
+    pub fn start(method: &str, path: &str) -> Self {
+        Self {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Logs the request's line with its status and latency.
+    pub fn finish(self, status: u16) {
+        log_request(&self.method, &self.path, status, self.started.elapsed());
     }
 }
 
