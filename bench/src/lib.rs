@@ -98,6 +98,7 @@ async fn start(config: &Config, spec: &TargetSpec) -> Result<Running, String> {
                 process: None,
                 startup: None,
                 binary_bytes: None,
+                workdir: None,
             })
         }
     }

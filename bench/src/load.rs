@@ -39,7 +39,9 @@ impl RequestKind {
                 r#"{{"roomName":"bench","participantName":"participant-{connection}-{sequence}"}}"#
             )),
             Self::Invalid => Bytes::from_static(b"{}"),
-            Self::Oversized => Bytes::from(conformance::runner::padded_body(16 * 1024 + 1)),
+            Self::Oversized => Bytes::from(conformance::runner::padded_body(
+                conformance::cases::BODY_LIMIT + 1,
+            )),
         }
     }
 }

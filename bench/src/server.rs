@@ -51,6 +51,8 @@ pub struct Running {
     pub startup: Option<Duration>,
     /// Size of the executable.
     pub binary_bytes: Option<u64>,
+    /// The process's empty working directory, kept as long as the process runs.
+    pub workdir: Option<tempfile::TempDir>,
 }
 
 /// Logical CPUs of the machine (not of this process, which may be pinned to one).
@@ -92,27 +94,14 @@ pub async fn start_process(executable: &Path, args: &[&str]) -> Result<Running, 
     } else {
         Command::new(executable)
     };
-    let dir = std::env::temp_dir();
-    let command = {
-        command.args(args);
-        for name in [
-            "TOKEN_RESPONSE_FORMAT",
-            "LOG_FORMAT",
-            "TOKEN_TTL_SECONDS",
-            "SERVER_PORT",
-        ] {
-            command.env_remove(name);
-        }
-        command
-            .current_dir(dir)
-            .env("SERVER_HOST", "127.0.0.1")
-            .env("SERVER_PORT", "0")
-            .env("LIVEKIT_API_KEY", API_KEY)
-            .env("LIVEKIT_API_SECRET", API_SECRET)
-            // Request lines cost the same on every backend; warnings and errors still show.
-            .env("RUST_LOG", "warn,token_core::startup=info");
-        command
-    };
+    // An empty working directory: no stray `.env` can change the settings.
+    let dir = tempfile::tempdir().map_err(|err| format!("no temporary directory: {err}"))?;
+    conformance::binary_checks::isolate(command.args(args))
+        .current_dir(dir.path())
+        .env("LIVEKIT_API_KEY", API_KEY)
+        .env("LIVEKIT_API_SECRET", API_SECRET)
+        // Request lines cost the same on every backend; warnings and errors still show.
+        .env("RUST_LOG", "warn,token_core::startup=info");
     let spawned = Instant::now();
     let process = ServerProcess::start(command)?;
     let address = process.address();
@@ -122,6 +111,7 @@ pub async fn start_process(executable: &Path, args: &[&str]) -> Result<Running, 
         process: Some(process),
         startup: Some(startup),
         binary_bytes: std::fs::metadata(executable).ok().map(|m| m.len()),
+        workdir: Some(dir),
     })
 }
 

@@ -31,17 +31,22 @@ const OWN_VARIABLES: &[&str] = &[
     "RUST_LOG",
 ];
 
-/// A command for `exe` in directory `dir`, on a free loopback port, with no inherited settings.
-pub fn command(exe: &str, dir: &Path) -> Command {
-    let mut command = Command::new(exe);
+/// Clears every setting a token server reads from the environment and puts it on a free
+/// loopback port, logging at info (so its "listening" line shows).
+pub fn isolate(command: &mut Command) -> &mut Command {
     for name in OWN_VARIABLES {
         command.env_remove(name);
     }
     command
-        .current_dir(dir)
         .env("SERVER_HOST", "127.0.0.1")
         .env("SERVER_PORT", "0")
-        .env("RUST_LOG", "info");
+        .env("RUST_LOG", "info")
+}
+
+/// A command for `exe` in directory `dir`, on a free loopback port, with no inherited settings.
+pub fn command(exe: &str, dir: &Path) -> Command {
+    let mut command = Command::new(exe);
+    isolate(&mut command).current_dir(dir);
     command
 }
 

@@ -785,11 +785,6 @@ pub const CASES: &[Case] = &[
     ),
 ];
 
-/// The case with this ID, if any.
-pub fn find(id: &str) -> Option<&'static Case> {
-    CASES.iter().find(|case| case.id == id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

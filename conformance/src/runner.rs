@@ -73,19 +73,10 @@ pub fn client() -> reqwest::Client {
 
 /// Runs every selected case of [`CASES`] against `target`.
 pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unreachable> {
-    run_cases(CASES, target, selection).await
-}
-
-/// Runs the given cases against `target`, in order.
-pub async fn run_cases(
-    cases: &'static [Case],
-    target: &Target,
-    selection: &Selection,
-) -> Result<Report, Unreachable> {
     scenario::probe(target).await.map_err(Unreachable)?;
     let client = client();
-    let mut outcomes = Vec::with_capacity(cases.len());
-    for case in cases {
+    let mut outcomes = Vec::with_capacity(CASES.len());
+    for case in CASES {
         let verdict = match selection.why_skipped(case.id) {
             Some(reason) => Verdict::Skip(reason),
             None => match run_case(&client, target, case).await {

@@ -5,7 +5,7 @@
 //! from `token-core` (actix-web has its own server and is given the same values):
 //! - a request head must arrive within [`REQUEST_HEAD_TIMEOUT`] of the connection opening or
 //!   of the previous response (hyper's header timer also bounds idle keep-alive time);
-//! - `TCP_NODELAY`, as actix-web sets it;
+//! - `TCP_NODELAY` (actix-web is told to set it too);
 //! - on shutdown: stop accepting, close idle connections at once, let in-flight requests
 //!   finish for at most [`SHUTDOWN_GRACE`].
 

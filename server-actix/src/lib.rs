@@ -78,7 +78,8 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let server = HttpServer::new(move || app(service.clone()))
-        // The same bounds hyper-serve gives the hyper-based backends.
+        // The same settings hyper-serve gives the hyper-based backends.
+        .tcp_nodelay(true)
         .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .keep_alive(REQUEST_HEAD_TIMEOUT)
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
