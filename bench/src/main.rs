@@ -8,8 +8,6 @@ use std::time::Duration;
 use bench::server::TargetSpec;
 use clap::Parser;
 
-const BACKENDS: [&str; 3] = ["server-axum", "server-actix", "server-warp"];
-
 #[derive(Debug, Parser)]
 #[command(
     name = "bench",
@@ -61,7 +59,14 @@ fn main() -> ExitCode {
         return serve_baseline();
     }
     let cli = Cli::parse();
-    if let Err(err) = build_backends() {
+    let selected = match bench::select_backends(&cli.backend) {
+        Ok(selected) => selected,
+        Err(err) => {
+            eprintln!("bench: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(err) = build_backends(&selected) {
         eprintln!("bench: {err}");
         return ExitCode::FAILURE;
     }
@@ -88,7 +93,7 @@ fn main() -> ExitCode {
         eprintln!("bench: cannot create {}: {err}", out.display());
         return ExitCode::FAILURE;
     }
-    let backends: Vec<TargetSpec> = BACKENDS
+    let backends: Vec<TargetSpec> = selected
         .iter()
         .map(|b| TargetSpec::Binary((*b).to_owned()))
         .collect();
@@ -156,14 +161,14 @@ fn main() -> ExitCode {
 
 /// Builds the backends next to this binary, in its profile (a no-op when up to date): the
 /// comparison is only fair between binaries built alike.
-fn build_backends() -> Result<(), String> {
+fn build_backends(backends: &[&str]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = std::process::Command::new(cargo);
     command.args(["build", "--quiet"]);
     if !cfg!(debug_assertions) {
         command.arg("--release");
     }
-    for backend in BACKENDS {
+    for backend in backends {
         command.args(["-p", backend]);
     }
     let status = command

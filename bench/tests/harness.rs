@@ -134,3 +134,24 @@ async fn the_soak_counts_every_answer_and_nothing_unexpected() {
     assert_eq!(axum.unexpected, 0, "{axum:?}");
     assert!(bench::soak_markdown(&results).contains("| axum | 3000 | 0 |"));
 }
+
+#[test]
+fn backend_selection_names_binaries_and_refuses_unknown_ones() {
+    let all = bench::select_backends(&[]).expect("all");
+    assert_eq!(all, bench::BACKENDS);
+    let some = bench::select_backends(&["warp".into(), "server-axum".into()]).expect("two");
+    assert_eq!(some, ["server-axum", "server-warp"]);
+    let err = bench::select_backends(&["rocket".into()]).expect_err("unknown");
+    assert!(err.contains("\"rocket\"") && err.contains("axum"), "{err}");
+}
+
+#[test]
+fn an_unknown_backend_is_a_usage_error_before_anything_is_built() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--backend", "rocket"])
+        .output()
+        .expect("run bench");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown backend \"rocket\""), "{stderr}");
+}

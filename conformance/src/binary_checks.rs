@@ -389,13 +389,20 @@ pub async fn finishes_in_flight_requests_on_sigterm(exe: &str) {
     let mut stream = tokio::net::TcpStream::connect(server.address())
         .await
         .expect("connect");
+    // A request answered first proves the connection is being served; the token request
+    // pipelined behind it is then read by the time that answer arrives.
+    let served = "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     stream
-        .write_all(format!("{}{first}", token_request_head(body.len())).as_bytes())
+        .write_all(format!("{served}{}{first}", token_request_head(body.len())).as_bytes())
         .await
         .expect("send");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(raw_exchange(&mut stream).await, Some(200), "HEAD /healthz");
     server.terminate().expect("SIGTERM");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        server.wait_for_output("shutdown signal received", Duration::from_secs(5)),
+        "no shutdown log line:\n{}",
+        server.output()
+    );
     stream
         .write_all(rest.as_bytes())
         .await

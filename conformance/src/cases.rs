@@ -607,6 +607,99 @@ pub const CASES: &[Case] = &[
         ),
     ),
     case(
+        "http/head-healthz",
+        "HEAD is answered wherever GET is: HEAD /healthz gets 200 with GET's headers and no body.",
+        exchange(
+            Request {
+                method: "HEAD",
+                path: "/healthz",
+                headers: &[],
+                body: Empty,
+            },
+            Expect {
+                status: Is(200),
+                body: PlainText(""),
+                headers: &[AllowsAnyOrigin],
+            },
+        ),
+    ),
+    case(
+        "http/head-token",
+        "HEAD on /token, which has no GET, gets 405 with Allow.",
+        exchange(
+            Request {
+                method: "HEAD",
+                path: "/token",
+                headers: &[],
+                body: Empty,
+            },
+            Expect {
+                status: Is(405),
+                body: Any,
+                headers: &[AllowHeaderLists("POST"), AllowsAnyOrigin],
+            },
+        ),
+    ),
+    case(
+        "http/options-plain",
+        "OPTIONS without Access-Control-Request-Method is not a preflight: 2xx with Allow.",
+        exchange(
+            Request {
+                method: "OPTIONS",
+                path: "/token",
+                headers: &[],
+                body: Empty,
+            },
+            Expect {
+                status: Success,
+                body: Any,
+                headers: &[AllowHeaderLists("POST"), AllowsAnyOrigin],
+            },
+        ),
+    ),
+    case(
+        "http/options-unknown-path",
+        "OPTIONS on an unknown path gets 404, preflight or not.",
+        exchange(
+            Request {
+                method: "OPTIONS",
+                path: "/no-such-endpoint",
+                headers: &[
+                    ("origin", crate::case::ORIGIN),
+                    ("access-control-request-method", "POST"),
+                ],
+                body: Empty,
+            },
+            error(404),
+        ),
+    ),
+    case(
+        "http/trailing-slash",
+        "Paths match exactly: POST /token/ gets 404, not a token.",
+        exchange(
+            Request {
+                method: "POST",
+                path: "/token/",
+                headers: JSON,
+                body: Bytes(VALID),
+            },
+            error(404),
+        ),
+    ),
+    case(
+        "http/percent-encoded-path",
+        "Paths are not percent-decoded: POST /tok%65n gets 404, not a token.",
+        exchange(
+            Request {
+                method: "POST",
+                path: "/tok%65n",
+                headers: JSON,
+                body: Bytes(VALID),
+            },
+            error(404),
+        ),
+    ),
+    case(
         "http/post-unknown-path",
         "POST to an unknown path gets 404, not a token.",
         exchange(
@@ -664,6 +757,43 @@ pub const CASES: &[Case] = &[
                     AllowsHeaders("content-type"),
                     HasMaxAge,
                 ],
+            },
+        ),
+    ),
+    case(
+        "cors/preflight-other-method",
+        "A preflight asking for another method still gets 2xx with the policy (POST, max-age); \
+         the browser enforces it.",
+        exchange(
+            Request {
+                method: "OPTIONS",
+                path: "/token",
+                headers: &[
+                    ("origin", crate::case::ORIGIN),
+                    ("access-control-request-method", "PUT"),
+                ],
+                body: Empty,
+            },
+            Expect {
+                status: Success,
+                body: Any,
+                headers: &[AllowsAnyOrigin, AllowsMethod("POST"), HasMaxAge],
+            },
+        ),
+    ),
+    case(
+        "cors/no-origin",
+        "A request without Origin gets Access-Control-Allow-Origin: * too, as the seed's \
+         Flask-CORS sends it.",
+        exchange(
+            post(JSON, VALID),
+            Expect {
+                status: Is(200),
+                body: Token {
+                    room: "room1",
+                    identity: "alice",
+                },
+                headers: &[AllowsAnyOrigin],
             },
         ),
     ),

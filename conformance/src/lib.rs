@@ -11,6 +11,8 @@
 //! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML.
 //! - [`target`]: the server under test and the settings it should have.
 //! - [`browser`]: CORS in a real browser: headless Chromium fetches from another origin.
+//! - [`wire`]: raw HTTP/1.1 exchanges over TCP, for requests no client library sends; the
+//!   differential fuzzer (`tests/wire.rs`) compares backends through it.
 //! - [`process`] and [`binary_checks`]: running a backend binary as a process and checking
 //!   it end to end; each backend's tests call [`binary_tests!`].
 //!
@@ -28,6 +30,7 @@ pub mod runner;
 pub mod scenario;
 pub mod signing;
 pub mod target;
+pub mod wire;
 
 pub use report::{Outcome, Report, Verdict};
 pub use runner::{Selection, Unreachable, run};

@@ -5,19 +5,22 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 /// How long a binary may take to announce its address.
 pub const STARTUP_PATIENCE: Duration = Duration::from_secs(30);
 
+/// Everything a process printed, and a signal for each new line.
+type Output = Arc<(Mutex<String>, Condvar)>;
+
 /// A running server binary; killed when dropped.
 #[derive(Debug)]
 pub struct ServerProcess {
     child: Child,
     address: SocketAddr,
-    output: Arc<Mutex<String>>,
+    output: Output,
 }
 
 impl ServerProcess {
@@ -30,7 +33,7 @@ impl ServerProcess {
         let mut child = command
             .spawn()
             .map_err(|err| format!("cannot start {command:?}: {err}"))?;
-        let output = Arc::new(Mutex::new(String::new()));
+        let output: Output = Arc::default();
         let (address_tx, address_rx) = mpsc::channel();
         if let Some(stdout) = child.stdout.take() {
             collect_lines(stdout, Arc::clone(&output), Some(address_tx.clone()));
@@ -47,7 +50,7 @@ impl ServerProcess {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                let log = output.lock().map(|o| o.clone()).unwrap_or_default();
+                let log = output.0.lock().map(|o| o.clone()).unwrap_or_default();
                 Err(format!(
                     "the server never announced its address; output:\n{log}"
                 ))
@@ -72,7 +75,26 @@ impl ServerProcess {
 
     /// Everything it has printed so far, stdout and stderr interleaved by line.
     pub fn output(&self) -> String {
-        self.output.lock().map(|o| o.clone()).unwrap_or_default()
+        self.output.0.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    /// Waits up to `within` for `needle` to appear in its output.
+    pub fn wait_for_output(&self, needle: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        let Ok(mut output) = self.output.0.lock() else {
+            return false;
+        };
+        while !output.contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            output = match self.output.1.wait_timeout(output, left) {
+                Ok((output, _)) => output,
+                Err(_) => return false,
+            };
+        }
+        true
     }
 
     /// Sends SIGTERM, as a container runtime or systemd would.
@@ -130,7 +152,7 @@ pub fn listening_address(line: &str) -> Option<SocketAddr> {
 
 fn collect_lines(
     stream: impl Read + Send + 'static,
-    output: Arc<Mutex<String>>,
+    output: Output,
     address: Option<mpsc::Sender<SocketAddr>>,
 ) {
     thread::spawn(move || {
@@ -138,10 +160,11 @@ fn collect_lines(
             if let (Some(tx), Some(found)) = (&address, listening_address(&line)) {
                 let _ = tx.send(found);
             }
-            if let Ok(mut output) = output.lock() {
-                output.push_str(&line);
-                output.push('\n');
+            if let Ok(mut text) = output.0.lock() {
+                text.push_str(&line);
+                text.push('\n');
             }
+            output.1.notify_all();
         }
     });
 }

@@ -9,6 +9,9 @@ pub enum Verdict {
     Pass,
     /// It does not; the reason says how.
     Fail(String),
+    /// It gave nothing to judge: the exchange itself failed (refused, reset, timed out).
+    /// Counted and shown as a failure; mutation tests count only [`Verdict::Fail`].
+    NoAnswer(String),
     /// The case was not run; the reason says why.
     Skip(String),
 }
@@ -43,9 +46,9 @@ impl Report {
         self.count(|v| matches!(v, Verdict::Pass))
     }
 
-    /// Cases failed.
+    /// Cases failed, with or without an answer.
     pub fn failed(&self) -> usize {
-        self.count(|v| matches!(v, Verdict::Fail(_)))
+        self.count(|v| matches!(v, Verdict::Fail(_) | Verdict::NoAnswer(_)))
     }
 
     /// Cases skipped.
@@ -53,11 +56,20 @@ impl Report {
         self.count(|v| matches!(v, Verdict::Skip(_)))
     }
 
-    /// IDs of the failed cases.
+    /// IDs of the failed cases, with or without an answer.
     pub fn failed_ids(&self) -> Vec<&'static str> {
+        self.ids(|v| matches!(v, Verdict::Fail(_) | Verdict::NoAnswer(_)))
+    }
+
+    /// IDs of the cases whose answer broke the contract (not those without an answer).
+    pub fn contract_failed_ids(&self) -> Vec<&'static str> {
+        self.ids(|v| matches!(v, Verdict::Fail(_)))
+    }
+
+    fn ids(&self, which: fn(&Verdict) -> bool) -> Vec<&'static str> {
         self.outcomes
             .iter()
-            .filter(|o| matches!(o.verdict, Verdict::Fail(_)))
+            .filter(|o| which(&o.verdict))
             .map(|o| o.id)
             .collect()
     }
@@ -80,6 +92,11 @@ impl Report {
                 Verdict::Pass => TestCaseStatus::success(),
                 Verdict::Fail(reason) => {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(reason.as_str());
+                    status
+                }
+                Verdict::NoAnswer(reason) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
                     status.set_message(reason.as_str());
                     status
                 }
@@ -108,6 +125,9 @@ impl fmt::Display for Report {
             match &outcome.verdict {
                 Verdict::Pass => writeln!(f, "PASS {}", outcome.id)?,
                 Verdict::Fail(reason) => writeln!(f, "FAIL {}: {reason}", outcome.id)?,
+                Verdict::NoAnswer(reason) => {
+                    writeln!(f, "FAIL {}: no answer: {reason}", outcome.id)?;
+                }
                 Verdict::Skip(reason) => writeln!(f, "SKIP {}: {reason}", outcome.id)?,
             }
         }

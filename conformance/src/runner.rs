@@ -81,7 +81,8 @@ pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unrea
             Some(reason) => Verdict::Skip(reason),
             None => match run_case(&client, target, case).await {
                 Ok(()) => Verdict::Pass,
-                Err(reason) => Verdict::Fail(reason),
+                Err(CaseFailure::Contract(reason)) => Verdict::Fail(reason),
+                Err(CaseFailure::NoAnswer(reason)) => Verdict::NoAnswer(reason),
             },
         };
         outcomes.push(Outcome {
@@ -96,18 +97,31 @@ pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unrea
     })
 }
 
+/// Why a case did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseFailure {
+    /// The answer breaks the contract (a scenario's connection checks included).
+    Contract(String),
+    /// There was no answer to judge.
+    NoAnswer(String),
+}
+
 /// Runs one case.
 pub async fn run_case(
     client: &reqwest::Client,
     target: &Target,
     case: &Case,
-) -> Result<(), String> {
+) -> Result<(), CaseFailure> {
     match case.check {
         Check::Exchange { request, expect } => {
-            let observed = send(client, target, &request).await?;
-            judge(&expect, &observed, target)
+            let observed = send(client, target, &request)
+                .await
+                .map_err(CaseFailure::NoAnswer)?;
+            judge(&expect, &observed, target).map_err(CaseFailure::Contract)
         }
-        Check::Scenario(which) => scenario::run(which, client, target).await,
+        Check::Scenario(which) => scenario::run(which, client, target)
+            .await
+            .map_err(CaseFailure::Contract),
     }
 }
 

@@ -1,6 +1,8 @@
 //! The suite is proven to catch bugs: each mutant is our axum backend with one deliberate
-//! defect (the ones official tutorial servers actually have, and more). Every mutant must
-//! fail the suite, and every case must fail against at least one mutant.
+//! defect (the ones official tutorial servers actually have, and more). The control, the same
+//! wrapper with no defect, must pass every case; every mutant must fail the suite on a
+//! contract check (a case without an answer does not count), and every case must fail so
+//! against at least one mutant.
 
 mod support;
 
@@ -35,6 +37,8 @@ macro_rules! defects {
 }
 
 defects! {
+    // The control: the wrapper itself, with no defect.
+    Control,
     // Tokens.
     WrongTtl,
     WrongIssuer,
@@ -65,6 +69,10 @@ defects! {
     WrongMethodIs404,
     NoAllowHeader,
     PrefixRouting,
+    PercentDecodedPaths,
+    NoHead,
+    OptionsIsAlways405,
+    OptionsAnswersEverywhere,
     // Connections.
     NoKeepAlive,
     StopsServingAfterOversizedBody,
@@ -74,6 +82,8 @@ defects! {
     NoCorsOnErrors,
     EchoedOriginWithoutVary,
     NoPreflight,
+    PreflightOnlyForPost,
+    CorsOnlyWithOrigin,
     PreflightAllowsOnlyContentType,
     NoMaxAge,
     // Webhooks and formats.
@@ -128,6 +138,33 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
     if defect == NoPreflight && request.method() == Method::OPTIONS {
         return plain(StatusCode::METHOD_NOT_ALLOWED, "no");
     }
+    let preflight = request.method() == Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if defect == NoHead && request.method() == Method::HEAD {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "no");
+    }
+    if defect == OptionsIsAlways405 && request.method() == Method::OPTIONS && !preflight {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "no");
+    }
+    if defect == OptionsAnswersEverywhere && request.method() == Method::OPTIONS {
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
+            .header(header::ACCESS_CONTROL_ALLOW_METHODS, "POST")
+            .header(header::ACCESS_CONTROL_MAX_AGE, "3600")
+            .header(header::ALLOW, "POST, OPTIONS")
+            .body(Body::empty())
+            .expect("a valid response");
+    }
+    if defect == PreflightOnlyForPost
+        && preflight
+        && request.headers()[header::ACCESS_CONTROL_REQUEST_METHOD] != "POST"
+    {
+        return plain(StatusCode::BAD_REQUEST, "Requested method is not allowed");
+    }
+    let without_origin = !request.headers().contains_key(header::ORIGIN);
     let webhook = request.uri().path() == "/livekit/webhook";
     if defect == AcceptsEveryWebhook && webhook {
         return plain(StatusCode::OK, "ok");
@@ -139,6 +176,10 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
     let (mut parts, body) = request.into_parts();
     if defect == PrefixRouting && parts.uri.path().starts_with("/token") {
         parts.uri = "/token".parse().expect("static URI");
+    }
+    if defect == PercentDecodedPaths && parts.uri.path().contains('%') {
+        let decoded = parts.uri.path().replace("%65", "e").replace("%2f", "/");
+        parts.uri = decoded.parse().unwrap_or(parts.uri);
     }
     if defect == NoUnsupportedMediaType {
         parts.headers.insert(
@@ -263,7 +304,13 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    alter_response(defect, response).await
+    let mut response = alter_response(defect, response).await;
+    if defect == CorsOnlyWithOrigin && without_origin {
+        response
+            .headers_mut()
+            .remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+    }
+    response
 }
 
 /// A valid webhook token re-signed with the hash of `body`: what a receiver that skips the
@@ -402,14 +449,23 @@ async fn start(defect: Defect) -> Target {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_mutant_fails_and_every_case_catches_one() {
+    let control = run(&start(Defect::Control).await, &Selection::default())
+        .await
+        .expect("reachable");
+    assert_eq!(
+        control.failed_ids(),
+        Vec::<&str>::new(),
+        "the wrapper without a defect must pass:\n{control}"
+    );
     let mut caught: BTreeSet<&str> = BTreeSet::new();
     let mut survivors = Vec::new();
-    for &defect in DEFECTS {
+    let mutants = &DEFECTS[1..];
+    for &defect in mutants {
         let target = start(defect).await;
         let report = run(&target, &Selection::default())
             .await
             .expect("reachable");
-        let failed = report.failed_ids();
+        let failed = report.contract_failed_ids();
         println!("{defect:?}: caught by {failed:?}");
         if failed.is_empty() {
             survivors.push(defect);
@@ -425,7 +481,7 @@ async fn every_mutant_fails_and_every_case_catches_one() {
         "mutation coverage: {} of {} cases fail against at least one of {} mutants ({:.0}%)",
         CASES.len() - uncaught.len(),
         CASES.len(),
-        DEFECTS.len(),
+        mutants.len(),
         100.0 * (CASES.len() - uncaught.len()) as f64 / CASES.len() as f64
     );
     assert!(

@@ -8,6 +8,9 @@
 //! - `TCP_NODELAY` (actix-web is told to set it too);
 //! - on shutdown: stop accepting, close idle connections at once, let in-flight requests
 //!   finish for at most [`SHUTDOWN_GRACE`].
+//!
+//! [`translate`] turns `http` requests into `token-core`'s heads and replies into responses,
+//! for every backend built on `http` 1.x.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -20,6 +23,13 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 pub use token_core::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
+
+pub mod translate;
+
+/// The most header lines a request head may have (actix-http's fixed limit).
+pub const MAX_HEADERS: usize = 96;
+/// The most bytes a request head may take (actix-http's fixed limit).
+pub const MAX_HEAD_BYTES: usize = 128 * 1024;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -42,7 +52,13 @@ where
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(REQUEST_HEAD_TIMEOUT)
-        .keep_alive(true);
+        .keep_alive(true)
+        // actix-http's fixed limits, so an oversized head gets the same 431 on every backend.
+        .max_headers(MAX_HEADERS)
+        .max_buf_size(MAX_HEAD_BYTES)
+        // actix-http's default: a client that half-closes after its request still gets the
+        // answer.
+        .half_close(true);
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

@@ -1,20 +1,23 @@
-//! The token server on actix-web: routes and CORS mapped onto `token-core`.
+//! The token server on actix-web: every request handed to `token-core`, its reply sent back.
 //!
 //! [`app`] builds the application (tests can call it directly); [`serve`] runs it on a
 //! listener until the shutdown future resolves, then lets in-flight requests finish.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::io;
 
-use actix_cors::Cors;
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service as _, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{StatusCode, Version};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use token_core::contract::{REQUEST_HEAD_TIMEOUT, RequestTimer, SHUTDOWN_GRACE};
-use token_core::{ContractError, Endpoint, Reply, RequestHeaders, TokenService, cors};
+use token_core::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
+use token_core::{HttpVersion, Reply, RequestHead, TokenService};
 
-/// The whole application: every endpoint, 404/405 replies, CORS, one log line per request.
+/// The whole application: one default service taking every request to `token-core`, which
+/// routes. actix-web's router percent-decodes paths before matching (`/tok%65n` would be
+/// `/token`) and `actix-cors` cannot give the contract's CORS answers.
 pub fn app(
     service: TokenService,
 ) -> App<
@@ -26,46 +29,9 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let cors = Cors::default()
-        .allow_any_origin()
-        // Without this actix-cors echoes the origin; the contract's policy is the wildcard.
-        .send_wildcard()
-        .allowed_methods(cors::ALLOW_METHODS)
-        .allow_any_header()
-        .max_age(usize::try_from(cors::MAX_AGE_SECONDS).ok());
-    let mut app = App::new().app_data(web::Data::new(service));
-    for endpoint in Endpoint::ALL {
-        let method = Method::from_bytes(endpoint.method().as_bytes())
-            .expect("token-core's endpoint methods are valid");
-        app = app.service(
-            web::resource(endpoint.path())
-                .route(web::method(method).to(
-                    move |service: web::Data<TokenService>,
-                          request: HttpRequest,
-                          body: web::Payload| {
-                        handle(endpoint, service, request, body)
-                    },
-                ))
-                .default_service(web::to(
-                    move |service: web::Data<TokenService>| async move {
-                        to_response(service.method_not_allowed(endpoint))
-                    },
-                )),
-        );
-    }
-    app.default_service(web::to(|service: web::Data<TokenService>| async move {
-        to_response(service.error_reply(ContractError::NotFound))
-    }))
-    .wrap(cors)
-    .wrap_fn(|request, app| {
-        let timer = RequestTimer::start(request.method().as_str(), request.path());
-        let response = app.call(request);
-        async move {
-            let response = response.await?;
-            timer.finish(response.status().as_u16());
-            Ok(response)
-        }
-    })
+    App::new()
+        .app_data(web::Data::new(service))
+        .default_service(web::to(handle))
 }
 
 /// Serves [`app`] on `listener` until `shutdown` resolves and in-flight requests are done.
@@ -96,21 +62,40 @@ where
 }
 
 async fn handle(
-    endpoint: Endpoint,
     service: web::Data<TokenService>,
     request: HttpRequest,
     body: web::Payload,
 ) -> HttpResponse {
-    let headers = request.headers();
-    let request = RequestHeaders::from_lookup(|name| headers.get(name).map(|v| v.as_bytes()));
-    to_response(service.handle(endpoint, request, body).await)
+    let version = if request.version() == Version::HTTP_10 {
+        HttpVersion::Http10
+    } else {
+        HttpVersion::Http11
+    };
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_bytes()));
+    let uri = request.uri();
+    let target = uri
+        .path_and_query()
+        .map_or(uri.path(), |target| target.as_str());
+    let head = RequestHead::new(request.method().as_str(), target, version, headers);
+    to_response(service.respond(&head, body).await)
 }
 
 fn to_response(reply: Reply) -> HttpResponse {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
-    for header in reply.headers() {
-        response.insert_header(header);
+    for (name, value) in reply.headers {
+        let value = match value {
+            Cow::Borrowed(value) => HeaderValue::from_static(value),
+            Cow::Owned(value) => match HeaderValue::try_from(value) {
+                Ok(value) => value,
+                // token-core only echoes header names, which are valid values.
+                Err(_) => continue,
+            },
+        };
+        response.insert_header((HeaderName::from_static(name), value));
     }
     if reply.close_connection {
         // actix-web drops a hand-set `Connection` header; this is its way to send one.

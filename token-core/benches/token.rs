@@ -11,7 +11,7 @@ use livekit_api::access_token::{AccessToken, VideoGrants};
 use token_core::config::ApiSecret;
 use token_core::request::TokenRequest;
 use token_core::token::TokenMinter;
-use token_core::{Endpoint, RequestHeaders, Settings, TokenService};
+use token_core::{Endpoint, HttpVersion, RequestHead, Settings, TokenService};
 
 const KEY: &str = "APIbenchmarks";
 const SECRET: &str = "benchmark-secret-0123456789abcdefgh";
@@ -52,12 +52,13 @@ fn benches(c: &mut Criterion) {
         Settings::from_args("bench", ["bench", "--api-key", KEY, "--api-secret", SECRET])
             .expect("valid settings");
     let service = TokenService::new(&settings);
-    let headers = RequestHeaders {
-        content_type: Some(b"application/json"),
-        authorization: None,
-    };
+    let headers = [
+        ("host", &b"localhost"[..]),
+        ("content-type", b"application/json"),
+    ];
+    let head = RequestHead::new("POST", "/token", HttpVersion::Http11, headers);
     c.bench_function("request to reply", |b| {
-        b.iter(|| service.reply(Endpoint::Token, headers, black_box(BODY)));
+        b.iter(|| service.reply(Endpoint::Token, &head, black_box(BODY)));
     });
 }
 

@@ -96,11 +96,13 @@ pub enum ResponseFormat {
 }
 
 impl Settings {
-    /// Reads `.env` (real environment variables win over it), then the flags and environment.
+    /// Reads `.env` from the working directory (real environment variables win over it),
+    /// then the flags and environment.
     ///
     /// `name` is the binary's name, shown in `--help` and in errors.
     pub fn load(name: &'static str) -> Result<Self, ConfigError> {
-        match dotenvy::dotenv() {
+        // The working directory's `.env` only, as the README says: never a parent's.
+        match dotenvy::from_path(".env") {
             Ok(_) => {}
             Err(err) if err.not_found() => {}
             Err(err) => return Err(ConfigError::Invalid(format!("cannot read .env: {err}"))),

@@ -5,9 +5,12 @@
 //!
 //! - [`config`]: the settings (`SERVER_PORT`, `LIVEKIT_API_KEY`, ...), read from flags, the
 //!   environment and a `.env` file, and validated once at start-up.
-//! - [`contract`]: the HTTP contract: paths, limits, every status code, message and content
-//!   type, and [`TokenService`], which turns a request's content type and body into a
-//!   [`Reply`].
+//! - [`contract`]: the HTTP contract's vocabulary: paths, limits, every status code, message
+//!   and content type.
+//! - [`head`]: [`RequestHead`], what the contract reads from a request head, and the framing
+//!   rules of RFC 9112.
+//! - [`service`]: [`TokenService::respond`], which answers any request with a [`Reply`]
+//!   ([`reply`]), and logs it.
 //! - [`body`]: reading a request body under the size limit, from any framework's stream.
 //! - [`request`]: parsing and validating the `POST /token` body.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
@@ -20,10 +23,16 @@ pub mod body;
 pub mod config;
 pub mod contract;
 pub mod cors;
+pub mod head;
+pub mod reply;
 pub mod request;
+pub mod service;
 pub mod startup;
 pub mod token;
 pub mod webhook;
 
 pub use config::Settings;
-pub use contract::{ContractError, Endpoint, Reply, RequestHeaders, TokenService};
+pub use contract::{ContractError, Endpoint};
+pub use head::{HttpVersion, RequestHead};
+pub use reply::Reply;
+pub use service::TokenService;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{ConfigError, LogFormat, Settings};
-use crate::contract::TokenService;
+use crate::service::TokenService;
 
 /// Resolves when the process is asked to stop; backends then finish in-flight requests.
 pub type ShutdownSignal = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -92,9 +92,22 @@ pub fn bind(address: SocketAddr) -> io::Result<TcpListener> {
     Ok(listener)
 }
 
+/// The HTTP engines' own log targets. They are off unless `RUST_LOG` names them: each engine
+/// logs malformed requests its own way (actix-http at ERROR, hyper not at all), and the
+/// request log line is `token-core`'s, the same for every backend.
+const ENGINE_LOG_TARGETS: [&str; 4] = ["actix_http", "actix_server", "hyper", "hyper_util"];
+
 /// Log lines go to stdout; the level comes from `RUST_LOG` (default `info`).
 fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let requested = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
+    // Directives written later win over earlier ones for the same target.
+    let directives = ENGINE_LOG_TARGETS
+        .iter()
+        .map(|target| format!("{target}=off"))
+        .chain([requested])
+        .collect::<Vec<_>>()
+        .join(",");
+    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Text => logs.with_ansi(io::stdout().is_terminal()).init(),

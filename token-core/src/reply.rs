@@ -1,0 +1,135 @@
+//! [`Reply`]: a complete response, built only here, in the configured format, with the CORS
+//! policy's headers on every one.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::config::ResponseFormat;
+use crate::contract::{APPLICATION_JSON, ContractError, TEXT_PLAIN};
+use crate::cors;
+
+/// A response header: lower-case name and value.
+pub type Header = (&'static str, Cow<'static, str>);
+
+/// A complete response, ready for any framework to send as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// HTTP status code.
+    pub status: u16,
+    /// Every header, in order, except the ones the HTTP engine writes: `Date`,
+    /// `Content-Length` (from the body) and `Connection` (see [`Reply::close_connection`]).
+    pub headers: Vec<Header>,
+    /// Close the connection after this reply (`Connection: close`): set when the connection
+    /// cannot safely carry another request, because the rest of the body was left unread or
+    /// its framing was broken.
+    pub close_connection: bool,
+    /// The body; the engine leaves it out when answering `HEAD`, keeping its length.
+    pub body: String,
+}
+
+impl Reply {
+    fn new(status: u16, content_type: Option<&'static str>, body: String) -> Self {
+        let mut headers = Vec::with_capacity(2);
+        headers.push((
+            "access-control-allow-origin",
+            Cow::Borrowed(cors::ALLOW_ORIGIN),
+        ));
+        if let Some(content_type) = content_type {
+            headers.push(("content-type", Cow::Borrowed(content_type)));
+        }
+        Self {
+            status,
+            headers,
+            close_connection: false,
+            body,
+        }
+    }
+
+    /// The value of header `name`, if the reply has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| *header == name)
+            .map(|(_, value)| value.as_ref())
+    }
+
+    /// A success: the token, or a status word. In JSON `{"token": ...}` / `{"status": ...}`.
+    pub(crate) fn success(format: ResponseFormat, body: SuccessBody<'_>) -> Self {
+        let (content_type, body) = match (format, body) {
+            (ResponseFormat::Text, SuccessBody::Token(text) | SuccessBody::Status(text)) => {
+                (TEXT_PLAIN, text.to_owned())
+            }
+            (ResponseFormat::Json, body) => (APPLICATION_JSON, json(&body)),
+        };
+        Self::new(200, Some(content_type), body)
+    }
+
+    /// An error: its status, its one-line message in the format's shape, `Allow` on 405.
+    pub(crate) fn error(format: ResponseFormat, err: &ContractError) -> Self {
+        let message = err.to_string();
+        let (content_type, body) = match format {
+            ResponseFormat::Text => (TEXT_PLAIN, message),
+            ResponseFormat::Json => (
+                APPLICATION_JSON,
+                json(&ErrorBody {
+                    error_message: &message,
+                }),
+            ),
+        };
+        let mut reply = Self::new(err.status(), Some(content_type), body);
+        if let ContractError::MethodNotAllowed(allow) = err {
+            reply.headers.push(("allow", Cow::Borrowed(allow)));
+        }
+        reply.close_connection = err.closes_connection();
+        reply
+    }
+
+    /// The answer to a CORS preflight on a known path: the policy, whatever method it asks
+    /// for (the browser enforces the policy), and the requested headers allowed by name.
+    pub(crate) fn preflight(requested_headers: Option<String>) -> Self {
+        let mut reply = Self::new(200, None, String::new());
+        reply.headers.extend([
+            (
+                "access-control-allow-methods",
+                Cow::Owned(cors::ALLOW_METHODS.join(", ")),
+            ),
+            (
+                "access-control-max-age",
+                Cow::Owned(cors::MAX_AGE_SECONDS.to_string()),
+            ),
+        ]);
+        if let Some(requested) = requested_headers {
+            reply
+                .headers
+                .push(("access-control-allow-headers", Cow::Owned(requested)));
+        }
+        reply
+    }
+
+    /// The answer to an `OPTIONS` that is not a preflight: the methods of the path.
+    pub(crate) fn options(allow: &'static str) -> Self {
+        let mut reply = Self::new(200, None, String::new());
+        reply.headers.push(("allow", Cow::Borrowed(allow)));
+        reply
+    }
+}
+
+/// Success bodies: the token, or a status word.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum SuccessBody<'a> {
+    Token(&'a str),
+    Status(&'a str),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody<'a> {
+    error_message: &'a str,
+}
+
+fn json(body: &impl Serialize) -> String {
+    // Serialising a struct of strings cannot fail.
+    serde_json::to_string(body).unwrap_or_default()
+}

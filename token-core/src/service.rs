@@ -1,0 +1,463 @@
+//! [`TokenService`]: the contract without the HTTP. Every request, whatever its path, method
+//! or framing, is answered here; adapters hand over the head and the body stream and copy
+//! the [`Reply`] onto the wire.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Buf;
+use futures_util::Stream;
+
+use crate::body::read_body;
+use crate::config::{ResponseFormat, Settings};
+use crate::contract::{ContractError, Endpoint, MAX_TOKEN_BODY_BYTES};
+use crate::head::RequestHead;
+use crate::reply::{Reply, SuccessBody};
+use crate::request::TokenRequest;
+use crate::token::TokenMinter;
+use crate::webhook::WebhookVerifier;
+
+/// With the `fault-injection` feature (tests only), a token request for this participant
+/// panics inside the handler, to prove panics become 500s.
+#[cfg(feature = "fault-injection")]
+pub const PANIC_PARTICIPANT: &str = "__panic__";
+
+/// The most of an unwanted body (a 404's, a 405's, a preflight's) read and discarded before
+/// answering; past it the answer closes the connection.
+pub const MAX_DISCARDED_BODY_BYTES: usize = MAX_TOKEN_BODY_BYTES;
+
+/// The contract without the HTTP: cheap to clone, shared by every connection.
+#[derive(Clone)]
+pub struct TokenService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    minter: TokenMinter,
+    webhooks: WebhookVerifier,
+    format: ResponseFormat,
+}
+
+impl TokenService {
+    /// Builds the service from validated settings; all per-process work happens here.
+    pub fn new(settings: &Settings) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                minter: TokenMinter::new(
+                    &settings.api_key,
+                    &settings.api_secret,
+                    settings.token_ttl(),
+                ),
+                webhooks: WebhookVerifier::new(&settings.api_key, &settings.api_secret),
+                format: settings.response_format,
+            }),
+        }
+    }
+
+    /// Answers any request, and logs its line. This is the one entry point of adapters.
+    ///
+    /// In order: broken framing gets 400 and a closed connection, without reading the body;
+    /// a tunnel request (`CONNECT`, WebSocket upgrade) is answered as if it had no body, and
+    /// the connection closed; an unknown path 404; a preflight on a known path the policy; another `OPTIONS` the
+    /// path's `Allow`; `HEAD` what `GET` gets; the path's own method its endpoint; any other
+    /// method 405. Every body is read before answering: the endpoint's under its limit, an
+    /// unwanted one up to [`MAX_DISCARDED_BODY_BYTES`], past which the connection closes.
+    pub async fn respond<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: Buf,
+    {
+        let started = Instant::now();
+        let mut reply = self.decide(head, body).await;
+        if matches!(head.method(), "GET" | "HEAD") && head.has_body() {
+            // RFC 9110 §9.3.1-2: content in a GET or HEAD has no meaning and invites request
+            // smuggling, so the connection is closed after it (actix-http even writes the
+            // HEAD answer's body when a request pipelined behind such a body was read).
+            reply.close_connection = true;
+        }
+        if head.asks_close() {
+            // Engines do it too, but actix-http forgets it on `Expect: 100-continue`, or when
+            // it has read a pipelined request behind this one.
+            reply.close_connection = true;
+        }
+        log_request(head.method(), head.path(), reply.status, started.elapsed());
+        reply
+    }
+
+    async fn decide<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: Buf,
+    {
+        if let Some(reason) = head.framing_error() {
+            return self.error_reply(ContractError::BadFraming(reason));
+        }
+        if head.is_tunnel() {
+            let no_body = futures_util::stream::empty::<Result<&[u8], ()>>();
+            let mut reply = self.route(head, no_body).await;
+            reply.close_connection = true;
+            return reply;
+        }
+        self.route(head, body).await
+    }
+
+    async fn route<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: Buf,
+    {
+        let Some(endpoint) = Endpoint::from_path(head.path()) else {
+            return discarding(body, self.error_reply(ContractError::NotFound)).await;
+        };
+        let method = head.method();
+        let reply =
+            if method == endpoint.method() || (method == "HEAD" && endpoint.method() == "GET") {
+                return self.handle(endpoint, head, body).await;
+            } else if head.is_preflight() {
+                Reply::preflight(head.requested_headers())
+            } else if method == "OPTIONS" {
+                Reply::options(endpoint.allow())
+            } else {
+                self.error_reply(ContractError::MethodNotAllowed(endpoint.allow()))
+            };
+        discarding(body, reply).await
+    }
+
+    /// Answers a request for `endpoint` in its own method: reads the body under the
+    /// endpoint's limit, then replies as [`TokenService::reply`] does.
+    async fn handle<S, B, E>(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: S) -> Reply
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: Buf,
+    {
+        let Some(limit) = endpoint.body_limit() else {
+            return discarding(body, self.reply(endpoint, head, &[])).await;
+        };
+        match read_body(body, limit).await {
+            Ok(body) => self.reply(endpoint, head, &body),
+            Err(err) => self.error_reply(err),
+        }
+    }
+
+    /// Answers a request for `endpoint` in its own method whose whole body has been read.
+    ///
+    /// A panic below this point becomes a 500 with the usual error body, so no framework's
+    /// handling of panics (a dropped connection, a dead worker) is ever reached.
+    pub fn reply(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
+        let answer = std::panic::AssertUnwindSafe(|| self.reply_or_panic(endpoint, head, body));
+        std::panic::catch_unwind(answer)
+            .unwrap_or_else(|_| self.error_reply(ContractError::Internal))
+    }
+
+    fn reply_or_panic(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
+        let format = self.inner.format;
+        let result = match endpoint {
+            Endpoint::Token => self
+                .mint(head.content_type(), body)
+                .map(|jwt| Reply::success(format, SuccessBody::Token(&jwt))),
+            Endpoint::Webhook => self
+                .receive_webhook(head, body)
+                .map(|()| Reply::success(format, SuccessBody::Status("ok"))),
+            // Probes read the status; plain `ok` in every format keeps them trivial.
+            Endpoint::Health => Ok(Reply::success(
+                ResponseFormat::Text,
+                SuccessBody::Status("ok"),
+            )),
+        };
+        result.unwrap_or_else(|err| self.error_reply(err))
+    }
+
+    /// Validates a token request and mints its token: the whole contract of `POST /token`.
+    pub fn mint(&self, content_type: Option<&[u8]>, body: &[u8]) -> Result<String, ContractError> {
+        let request = TokenRequest::parse(content_type, body)?;
+        #[cfg(feature = "fault-injection")]
+        if request.participant_name == PANIC_PARTICIPANT {
+            panic!("fault injection: a handler panics");
+        }
+        self.inner
+            .minter
+            .mint(&request, SystemTime::now())
+            .map_err(|_| ContractError::Internal)
+    }
+
+    fn receive_webhook(&self, head: &RequestHead<'_>, body: &[u8]) -> Result<(), ContractError> {
+        if head.has_authorization() && head.authorization().is_none() {
+            return Err(ContractError::InvalidAuthorization(
+                "more than one Authorization header",
+            ));
+        }
+        let event = self.inner.webhooks.receive(head.authorization(), body)?;
+        event.log();
+        Ok(())
+    }
+
+    /// The reply for an error, in the configured format.
+    pub fn error_reply(&self, err: ContractError) -> Reply {
+        Reply::error(self.inner.format, &err)
+    }
+}
+
+/// Reads and discards an unwanted body before `reply` goes out, so the connection can carry
+/// the next request; a body too long, too slow or broken closes it instead.
+async fn discarding<S, B, E>(body: S, mut reply: Reply) -> Reply
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Buf,
+{
+    if read_body(body, MAX_DISCARDED_BODY_BYTES).await.is_err() {
+        reply.close_connection = true;
+    }
+    reply
+}
+
+impl fmt::Debug for TokenService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenService")
+            .field("minter", &self.inner.minter)
+            .field("format", &self.inner.format)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Logs one line per request (method, path, status, latency) at info. Never the query string
+/// (LiveKit clients may put `access_token` there), headers or bodies.
+pub fn log_request(method: &str, path: &str, status: u16, latency: Duration) {
+    tracing::info!(
+        target: "request",
+        method,
+        path,
+        status,
+        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::stream;
+
+    use super::*;
+    use crate::contract::{APPLICATION_JSON, NAMES_REQUIRED, TEXT_PLAIN};
+    use crate::head::HttpVersion;
+
+    fn service(format: &str) -> TokenService {
+        let settings = Settings::from_args("test", ["test", "--response-format", format])
+            .expect("valid settings");
+        TokenService::new(&settings)
+    }
+
+    const ERRORS: [ContractError; 19] = [
+        ContractError::BadFraming("why"),
+        ContractError::BodyTimeout,
+        ContractError::NotFound,
+        ContractError::MethodNotAllowed("POST, OPTIONS"),
+        ContractError::PayloadTooLarge(16),
+        ContractError::UnsupportedMediaType,
+        ContractError::BodyUnreadable,
+        ContractError::NotUtf8,
+        ContractError::EmptyBody,
+        ContractError::InvalidJson(String::new()),
+        ContractError::NotAnObject,
+        ContractError::NamesRequired,
+        ContractError::NotAString("roomName"),
+        ContractError::MissingAuthorization,
+        ContractError::InvalidAuthorization("expired"),
+        ContractError::MissingBodyHash,
+        ContractError::BodyHashMismatch,
+        ContractError::InvalidWebhookEvent,
+        ContractError::Internal,
+    ];
+
+    fn head<'a>(method: &'a str, path: &'a str, headers: &[(&'a str, &'a str)]) -> RequestHead<'a> {
+        RequestHead::new(
+            method,
+            path,
+            HttpVersion::Http11,
+            std::iter::once(("host", &b"localhost"[..])).chain(
+                headers
+                    .iter()
+                    .map(|(name, value)| (*name, value.as_bytes())),
+            ),
+        )
+    }
+
+    const JSON: (&str, &str) = ("content-type", "application/json");
+
+    async fn respond(service: &TokenService, head: &RequestHead<'_>, body: &'static [u8]) -> Reply {
+        service
+            .respond(head, stream::iter([Ok::<_, ()>(body)]))
+            .await
+    }
+
+    #[test]
+    fn every_error_is_one_line_of_plain_text_with_cors() {
+        let service = service("text");
+        for err in ERRORS {
+            let reply = service.error_reply(err.clone());
+            assert_eq!(reply.header("content-type"), Some(TEXT_PLAIN));
+            assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+            assert!(
+                !reply.body.is_empty() && !reply.body.contains('\n'),
+                "{err:?}"
+            );
+            assert!((400..600).contains(&reply.status), "{err:?}");
+            assert_eq!(
+                reply.header("allow").is_some(),
+                reply.status == 405,
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_error_is_an_error_message_object_in_json() {
+        let service = service("json");
+        for err in ERRORS {
+            let reply = service.error_reply(err.clone());
+            assert_eq!(reply.header("content-type"), Some(APPLICATION_JSON));
+            let body: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+            assert_eq!(body, serde_json::json!({"errorMessage": err.to_string()}));
+        }
+    }
+
+    #[test]
+    fn names_required_is_word_for_word_in_both_formats() {
+        let reply = service("text").error_reply(ContractError::NamesRequired);
+        assert_eq!((reply.status, reply.body.as_str()), (400, NAMES_REQUIRED));
+        let reply = service("json").error_reply(ContractError::NamesRequired);
+        assert_eq!(
+            reply.body,
+            r#"{"errorMessage":"roomName and participantName are required"}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn tokens_in_json_are_a_token_object() {
+        let head = head("POST", "/token", &[JSON]);
+        let body = br#"{"roomName":"r","participantName":"p"}"#;
+        let reply = respond(&service("json"), &head, body).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), Some(APPLICATION_JSON));
+        let value: serde_json::Value = serde_json::from_str(&reply.body).expect("JSON");
+        assert_eq!(value.as_object().map(|o| o.len()), Some(1));
+        assert_eq!(
+            value["token"].as_str().map(|t| t.split('.').count()),
+            Some(3)
+        );
+        let reply = respond(&service("text"), &head, body).await;
+        assert_eq!(
+            (reply.status, reply.header("content-type")),
+            (200, Some(TEXT_PLAIN))
+        );
+        assert_eq!(reply.body.split('.').count(), 3);
+    }
+
+    #[tokio::test]
+    async fn health_is_ok_in_every_format_for_get_and_head() {
+        for format in ["text", "json"] {
+            for method in ["GET", "HEAD"] {
+                let reply = respond(&service(format), &head(method, "/healthz", &[]), b"").await;
+                assert_eq!((reply.status, reply.body.as_str()), (200, "ok"));
+                assert!(!reply.close_connection);
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn paths_match_byte_for_byte() {
+        let service = service("text");
+        let body = br#"{"roomName":"r","participantName":"p"}"#;
+        for path in [
+            "/token/", "/Token", "/tok%65n", "//token", "/token/x", "*", "",
+        ] {
+            let reply = respond(&service, &head("POST", path, &[JSON]), body).await;
+            assert_eq!(reply.status, 404, "{path}");
+            assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+        }
+        let reply = respond(&service, &head("POST", "/token", &[JSON]), body).await;
+        assert_eq!(reply.status, 200);
+    }
+
+    #[tokio::test]
+    async fn options_preflights_head_and_other_methods() {
+        let service = service("json");
+        let preflight = head(
+            "OPTIONS",
+            "/token",
+            &[
+                ("access-control-request-method", "PUT"),
+                ("access-control-request-headers", "X-A, content-type"),
+            ],
+        );
+        let reply = respond(&service, &preflight, b"").await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, "");
+        assert_eq!(reply.header("content-type"), None);
+        assert_eq!(reply.header("access-control-allow-methods"), Some("POST"));
+        assert_eq!(
+            reply.header("access-control-allow-headers"),
+            Some("x-a, content-type")
+        );
+        assert_eq!(reply.header("access-control-max-age"), Some("3600"));
+        assert_eq!(reply.header("allow"), None);
+
+        let plain = respond(&service, &head("OPTIONS", "/healthz", &[]), b"").await;
+        assert_eq!(
+            (plain.status, plain.header("allow")),
+            (200, Some("GET, HEAD, OPTIONS"))
+        );
+        assert_eq!(plain.header("access-control-allow-methods"), None);
+
+        let unknown = respond(
+            &service,
+            &head(
+                "OPTIONS",
+                "/nope",
+                &[("access-control-request-method", "POST")],
+            ),
+            b"",
+        )
+        .await;
+        assert_eq!(unknown.status, 404);
+
+        for method in ["GET", "HEAD", "post", "PUT", "BREW"] {
+            let reply = respond(&service, &head(method, "/token", &[]), b"").await;
+            assert_eq!(
+                (reply.status, reply.header("allow")),
+                (405, Some("POST, OPTIONS")),
+                "{method}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn broken_framing_is_400_and_closes_without_reading() {
+        let service = service("text");
+        let head = RequestHead::new(
+            "POST",
+            "/token",
+            HttpVersion::Http11,
+            [("content-type", &b"application/json"[..])],
+        );
+        let never_read = stream::pending::<Result<&[u8], ()>>();
+        let reply = service.respond(&head, never_read).await;
+        assert_eq!(reply.status, 400);
+        assert!(reply.close_connection);
+        assert_eq!(
+            reply.body,
+            "bad request framing: an HTTP/1.1 request needs a Host header"
+        );
+    }
+
+    #[tokio::test]
+    async fn unwanted_bodies_are_read_and_too_long_ones_close() {
+        static LONG: [u8; MAX_DISCARDED_BODY_BYTES + 1] = [b'x'; MAX_DISCARDED_BODY_BYTES + 1];
+        let service = service("text");
+        let short = respond(&service, &head("POST", "/nope", &[]), b"12345").await;
+        assert_eq!((short.status, short.close_connection), (404, false));
+        let long = respond(&service, &head("POST", "/nope", &[]), &LONG).await;
+        assert_eq!((long.status, long.close_connection), (404, true));
+        let long = respond(&service, &head("GET", "/healthz", &[]), &LONG).await;
+        assert_eq!((long.status, long.close_connection), (200, true));
+    }
+}
