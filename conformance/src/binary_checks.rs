@@ -239,6 +239,50 @@ pub async fn stops_on_sigterm(exe: &str) {
     drop(idle);
 }
 
+/// Malformed requests, which the HTTP engine may refuse before any application code runs,
+/// leave no warning or error in the logs at `RUST_LOG=warn`: engines' own logs are off.
+pub async fn malformed_requests_log_nothing_at_warn(exe: &str) {
+    use tokio::io::AsyncWriteExt;
+    let dir = temp_dir();
+    let mut command = command(exe, dir.path());
+    // The startup target stays at info, for the "listening" line the test needs.
+    command
+        .env("RUST_LOG", "warn,token_core::startup=info")
+        .env("LIVEKIT_API_KEY", TEST_API_KEY)
+        .env("LIVEKIT_API_SECRET", TEST_API_SECRET);
+    let mut server = start(command);
+    let malformed: [&[u8]; 5] = [
+        b"POST /token HTTP/1.1\r\n\r\n",
+        b"POST /token HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"POST /token HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        b"GET /h\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"{garbage}\r\n\r\n",
+    ];
+    for request in malformed {
+        let mut stream = tokio::net::TcpStream::connect(server.address())
+            .await
+            .expect("connect");
+        stream.write_all(request).await.expect("send");
+        let status = tokio::time::timeout(Duration::from_secs(5), raw_exchange(&mut stream)).await;
+        assert_eq!(status.ok().flatten(), Some(400), "{request:?}");
+    }
+    server.terminate().expect("SIGTERM");
+    let exit = server.wait_for_exit(Duration::from_secs(5));
+    let output = server.output();
+    assert!(
+        exit.is_some_and(|s| s.success()),
+        "exit {exit:?}:\n{output}"
+    );
+    let noisy: Vec<&str> = output
+        .lines()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+        .collect();
+    assert!(
+        noisy.is_empty(),
+        "log lines at warn for malformed requests:\n{output}"
+    );
+}
+
 /// Sends `head` then `body` on a fresh connection and returns the status line's code, or
 /// `None` when the server closed the connection without answering.
 async fn raw_exchange(stream: &mut tokio::net::TcpStream) -> Option<u16> {
@@ -528,6 +572,11 @@ macro_rules! binary_tests {
         #[tokio::test(flavor = "multi_thread")]
         async fn binary_logs_keep_secrets() {
             $crate::binary_checks::logs_keep_secrets($exe).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn binary_logs_nothing_for_malformed_requests_at_warn() {
+            $crate::binary_checks::malformed_requests_log_nothing_at_warn($exe).await;
         }
 
         #[tokio::test(flavor = "multi_thread")]

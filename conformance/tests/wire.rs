@@ -168,7 +168,7 @@ impl RawRequest {
         matches!(
             self.framing,
             Framing::LengthAndChunked | Framing::LengthTwice
-        ) && self.hosts.len() == 1
+        )
     }
 }
 
