@@ -40,8 +40,11 @@ pub const TOKEN: &str = "browser/token";
 /// ID of the case that reads an error message from the page.
 pub const ERROR_MESSAGE: &str = "browser/error-message";
 
+/// ID of the case that fetches credentials from LiveKit's standard endpoint.
+pub const LIVEKIT_ENDPOINT: &str = "browser/livekit-endpoint";
+
 /// The browser cases: ID and requirement.
-pub const CHECKS: [(&str, &str); 2] = [
+pub const CHECKS: [(&str, &str); 3] = [
     (
         TOKEN,
         "A page on another origin, in headless Chromium, can POST /token with a preflighted \
@@ -51,6 +54,11 @@ pub const CHECKS: [(&str, &str); 2] = [
         ERROR_MESSAGE,
         "The same page can read the status 400 and the message of a request without names: \
          errors carry Access-Control-Allow-Origin too.",
+    ),
+    (
+        LIVEKIT_ENDPOINT,
+        "The same page can POST /livekit/token as LiveKit's JS SDK does (snake_case JSON, \
+         Content-Type: application/json) and read the server URL and a valid token.",
     ),
 ];
 
@@ -74,8 +82,8 @@ const IDENTITY: &str = "alice";
 
 /// How long chromedriver may take to accept connections.
 const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long the page's script may run (two fetches of at most 10 s each, see [`PAGE`]).
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(25);
+/// How long the page's script may run (three fetches of at most 10 s each, see [`PAGE`]).
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(35);
 /// How long loading the page may take.
 const PAGE_LOAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a connection to the page server may take to send its request.
@@ -91,15 +99,15 @@ const PAGE: &str = r#"<!doctype html>
 <script>
 // This page has its own origin: every request below is cross-origin, and the extra header
 // makes each one preflighted.
-async function call(base, body) {
+async function call(url, body, headers) {
   let response;
   try {
-    response = await fetch(base + "/token", {
+    response = await fetch(url, {
       method: "POST",
       mode: "cors",
       credentials: "omit",
       cache: "no-store",
-      headers: {"Content-Type": "application/json", "X-Requested-With": "conformance"},
+      headers: headers,
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10000),
     });
@@ -128,8 +136,10 @@ function claims(jwt) {
   return JSON.parse(new TextDecoder().decode(bytes));
 }
 
+const PREFLIGHTED = {"Content-Type": "application/json", "X-Requested-With": "conformance"};
+
 window.conformanceCheck = async (base, format) => {
-  const token = await call(base, {roomName: "room1", participantName: "alice"});
+  const token = await call(base + "/token", {roomName: "room1", participantName: "alice"}, PREFLIGHTED);
   if (token.status === 200) {
     try {
       token.jwt = field(format, token.body, "token");
@@ -139,7 +149,7 @@ window.conformanceCheck = async (base, format) => {
       token.unreadable = String(err);
     }
   }
-  const error = await call(base, {});
+  const error = await call(base + "/token", {}, PREFLIGHTED);
   if (error.status !== undefined) {
     try {
       error.message = field(format, error.body, "errorMessage");
@@ -147,7 +157,22 @@ window.conformanceCheck = async (base, format) => {
       error.unreadable = String(err);
     }
   }
-  return {token, error};
+  // As LiveKit's JS SDK's TokenSource.endpoint() sends it.
+  const endpoint = await call(
+    base + "/livekit/token",
+    {room_name: "room1", participant_identity: "alice"},
+    {"Content-Type": "application/json"},
+  );
+  if (endpoint.status >= 200 && endpoint.status < 300) {
+    try {
+      const answer = JSON.parse(endpoint.body);
+      endpoint.serverUrl = answer.server_url;
+      endpoint.jwt = answer.participant_token;
+    } catch (err) {
+      endpoint.unreadable = String(err);
+    }
+  }
+  return {token, error, endpoint};
 };
 </script>
 </head>
@@ -384,25 +409,26 @@ impl Browser {
             .client
             .execute_async(SCRIPT, vec![base.into(), format.into()])
             .await;
-        let (token, error) = match ran {
+        let results = match ran {
             Ok(seen) => match seen.get("failure") {
                 Some(failure) => {
                     let why = format!("the page's check threw: {}", text(failure));
-                    (Err(why.clone()), Err(why))
+                    [Err(why.clone()), Err(why.clone()), Err(why)]
                 }
-                None => (
+                None => [
                     judge_token_seen(&seen["token"], target),
                     judge_error_seen(&seen["error"], target.format),
-                ),
+                    judge_endpoint_seen(&seen["endpoint"], target),
+                ],
             },
             Err(err) => {
                 let why = format!("the page's check did not finish: {err}");
-                (Err(why.clone()), Err(why))
+                [Err(why.clone()), Err(why.clone()), Err(why)]
             }
         };
         CHECKS
             .iter()
-            .zip([token, error])
+            .zip(results)
             .map(|(&(id, requirement), result)| Outcome {
                 id,
                 requirement,
@@ -454,6 +480,30 @@ fn fetched(seen: &Value) -> Result<(u64, String), String> {
     match (seen.get("status").and_then(Value::as_u64), seen.get("body")) {
         (Some(status), Some(Value::String(body))) => Ok((status, body.clone())),
         _ => Err(format!("the page reported nothing usable: {seen}")),
+    }
+}
+
+fn judge_endpoint_seen(seen: &Value, target: &Target) -> Result<(), String> {
+    let (status, body) = fetched(seen)?;
+    if !(200..300).contains(&status) {
+        return Err(format!(
+            "status {status} (expected 2xx), body {}",
+            shorten(&body)
+        ));
+    }
+    if let Some(why) = seen.get("unreadable") {
+        return Err(format!("the page could not read the answer: {}", text(why)));
+    }
+    if seen.get("serverUrl").and_then(Value::as_str) != Some(target.livekit_url.as_str()) {
+        return Err(format!(
+            "server_url is {} (expected {:?})",
+            seen.get("serverUrl").unwrap_or(&Value::Null),
+            target.livekit_url
+        ));
+    }
+    match seen.get("jwt").and_then(Value::as_str) {
+        Some(jwt) => judge_token(jwt, ROOM, IDENTITY, target),
+        None => Err("the page read no participant_token".to_owned()),
     }
 }
 

@@ -4,12 +4,39 @@
 /// One requirement of the contract, checked one way.
 #[derive(Debug, Clone, Copy)]
 pub struct Case {
-    /// Stable identifier, `area/name` (`token/...`, `cors/...`, `http/...`).
+    /// Stable identifier, `area/name` (`token/...`, `endpoint/...`, `webhook/...`, `http/...`,
+    /// `cors/...`).
     pub id: &'static str,
     /// The requirement, in one sentence.
     pub requirement: &'static str,
     /// How it is checked.
     pub check: Check,
+    /// What the server's configuration must be for the case to apply.
+    pub needs: Needs,
+}
+
+/// A configuration a case applies to; others skip it, saying why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Any server.
+    Nothing,
+    /// A server that lets clients set `room_config` on the standard endpoint.
+    RoomConfigAllowed,
+    /// A server that refuses `room_config` (the default policy).
+    RoomConfigRefused,
+}
+
+impl Needs {
+    /// Why the case does not apply to `target`, if it does not.
+    pub fn unmet(self, target: &crate::Target) -> Option<&'static str> {
+        match (self, target.room_config_allowed) {
+            (Self::RoomConfigAllowed, false) => Some(
+                "the server refuses room_config (run with --allow-room-config if it allows it)",
+            ),
+            (Self::RoomConfigRefused, true) => Some("the server allows room_config"),
+            _ => None,
+        }
+    }
 }
 
 /// How a case is checked.
@@ -157,8 +184,45 @@ pub enum BodyRule {
     Acknowledged,
     /// Exactly this plain-text body whatever the response format (health checks).
     PlainText(&'static str),
+    /// Credentials from LiveKit's standard endpoint: `application/json` with exactly
+    /// `server_url` (the configured one) and `participant_token`, a token judged as for
+    /// [`BodyRule::Token`] that also carries what the request set.
+    Credentials(&'static Credentials),
+    /// An error of the standard endpoint: `application/json` `{"errorMessage": ...}` in every
+    /// response format, naming this field (or any message, when empty).
+    JsonErrorNaming(&'static str),
     /// Not judged.
     Any,
+}
+
+/// What a standard endpoint token must carry; `None` room or identity means generated
+/// (`room-...`, `participant-...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Credentials {
+    /// `video.room`.
+    pub room: Option<&'static str>,
+    /// `sub`.
+    pub identity: Option<&'static str>,
+    /// `name`.
+    pub name: Option<&'static str>,
+    /// `metadata`.
+    pub metadata: Option<&'static str>,
+    /// `attributes`, all of them.
+    pub attributes: &'static [(&'static str, &'static str)],
+    /// The `agentName` of `roomConfig.agents[0]`.
+    pub agent: Option<&'static str>,
+}
+
+impl Credentials {
+    /// Everything generated, nothing else.
+    pub const GENERATED: Self = Self {
+        room: None,
+        identity: None,
+        name: None,
+        metadata: None,
+        attributes: &[],
+        agent: None,
+    };
 }
 
 /// A header requirement.

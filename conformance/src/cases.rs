@@ -3,12 +3,17 @@
 //! `conformance --list` prints this table; it is the reference for what a token server must do.
 
 use crate::case::Body::{Bytes, Chunked, Empty, Padded, Webhook};
-use crate::case::BodyRule::{Acknowledged, Any, ErrorLine, ErrorMessage, PlainText, Token};
+use crate::case::BodyRule;
+use crate::case::BodyRule::{
+    Acknowledged, Any, ErrorLine, ErrorMessage, JsonErrorNaming, PlainText, Token,
+};
 use crate::case::HeaderRule::{
     AllowHeaderLists, AllowsAnyOrigin, AllowsHeaders, AllowsMethod, HasMaxAge,
 };
 use crate::case::StatusRule::{Is, Success};
-use crate::case::{Case, Check, Expect, Flaw, Request, Scenario, Signer, WebhookAuth};
+use crate::case::{
+    Case, Check, Credentials, Expect, Flaw, Needs, Request, Scenario, Signer, WebhookAuth,
+};
 
 /// The one fixed error message.
 pub const NAMES_REQUIRED: &str = "roomName and participantName are required";
@@ -104,11 +109,65 @@ const fn cors_error(status: u16) -> Expect {
     }
 }
 
+/// The standard endpoint's path.
+pub const SOURCE_PATH: &str = "/livekit/token";
+const SOURCE_EVERY_FIELD: &[u8] = r#"{"room_name":"room1","participant_identity":"zoe-1","participant_name":"Zoé","participant_metadata":"{\"level\":3}","participant_attributes":{"team":"blue","snake_key":"v"}}"#.as_bytes();
+const SOURCE_WITH_AGENT: &[u8] = br#"{"room_name":"room1","participant_identity":"zoe-1","room_config":{"agents":[{"agent_name":"my-agent","metadata":"m"}]}}"#;
+const SOURCE_LONG_IDENTITY: &[u8] = concat!(
+    r#"{"participant_identity":""#,
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    r#""}"#
+)
+.as_bytes();
+
+/// A JSON request to the standard endpoint from a page.
+const fn source(body: &'static [u8]) -> Request {
+    Request {
+        method: "POST",
+        path: SOURCE_PATH,
+        headers: JSON_FROM_PAGE,
+        body: Bytes(body),
+    }
+}
+
+const fn credentials(expected: &'static Credentials) -> Expect {
+    Expect {
+        status: Success,
+        body: BodyRule::Credentials(expected),
+        headers: &[AllowsAnyOrigin],
+    }
+}
+
+const fn source_error(status: u16, field: &'static str) -> Expect {
+    Expect {
+        status: Is(status),
+        body: JsonErrorNaming(field),
+        headers: &[AllowsAnyOrigin],
+    }
+}
+
 const fn case(id: &'static str, requirement: &'static str, check: Check) -> Case {
     Case {
         id,
         requirement,
         check,
+        needs: Needs::Nothing,
+    }
+}
+
+const fn case_needing(
+    id: &'static str,
+    requirement: &'static str,
+    needs: Needs,
+    check: Check,
+) -> Case {
+    Case {
+        id,
+        requirement,
+        check,
+        needs,
     }
 }
 
@@ -732,6 +791,154 @@ pub const CASES: &[Case] = &[
         "A client that stalls mid-request does not delay another client.",
         Check::Scenario(Scenario::StalledClientDoesNotBlock),
     ),
+    // --- endpoint: LiveKit's standard token endpoint ----------------------------------------
+    case(
+        "endpoint/generated-names",
+        "POST /livekit/token with {} gets 2xx credentials for a generated room-... and \
+         participant-..., and the configured server_url.",
+        exchange(source(b"{}"), credentials(&Credentials::GENERATED)),
+    ),
+    case(
+        "endpoint/created-201",
+        "The standard endpoint answers 201, as LiveKit's docs state (SDKs accept any 2xx).",
+        exchange(
+            source(b"{}"),
+            Expect {
+                status: Is(201),
+                body: Any,
+                headers: &[],
+            },
+        ),
+    ),
+    case(
+        "endpoint/every-field",
+        "room_name, participant_identity, participant_name, participant_metadata and \
+         participant_attributes all reach the token (video.room, sub, name, metadata, \
+         attributes).",
+        exchange(
+            source(SOURCE_EVERY_FIELD),
+            credentials(&Credentials {
+                room: Some("room1"),
+                identity: Some("zoe-1"),
+                name: Some("Zoé"),
+                metadata: Some(r#"{"level":3}"#),
+                attributes: &[("team", "blue"), ("snake_key", "v")],
+                agent: None,
+            }),
+        ),
+    ),
+    case(
+        "endpoint/unknown-fields-ignored",
+        "Unknown fields (roomName, a future field) are ignored.",
+        exchange(
+            source(br#"{"room_name":"room1","participant_identity":"zoe-1","roomName":"other","future":[1]}"#),
+            credentials(&Credentials {
+                room: Some("room1"),
+                identity: Some("zoe-1"),
+                ..Credentials::GENERATED
+            }),
+        ),
+    ),
+    case_needing(
+        "endpoint/room-config-agents",
+        "Where room_config is allowed, room_config.agents reaches the token as \
+         roomConfig.agents[].agentName, as LiveKit's encoders write it.",
+        Needs::RoomConfigAllowed,
+        exchange(
+            source(SOURCE_WITH_AGENT),
+            credentials(&Credentials {
+                room: Some("room1"),
+                identity: Some("zoe-1"),
+                agent: Some("my-agent"),
+                ..Credentials::GENERATED
+            }),
+        ),
+    ),
+    case_needing(
+        "endpoint/room-config-refused",
+        "By default room_config (agent dispatch) is refused with 403 naming it.",
+        Needs::RoomConfigRefused,
+        exchange(source(SOURCE_WITH_AGENT), source_error(403, "room_config")),
+    ),
+    case(
+        "endpoint/room-name-number",
+        "A room_name that is not a string gets 400 naming it, in JSON.",
+        exchange(source(br#"{"room_name":5}"#), source_error(400, "room_name")),
+    ),
+    case(
+        "endpoint/attribute-not-a-string",
+        "An attribute value that is not a string gets 400 naming participant_attributes.",
+        exchange(
+            source(br#"{"participant_attributes":{"k":1}}"#),
+            source_error(400, "participant_attributes"),
+        ),
+    ),
+    case(
+        "endpoint/room-config-not-an-object",
+        "A room_config that is not an object gets 400 naming it.",
+        exchange(source(br#"{"room_config":"agents"}"#), source_error(400, "room_config")),
+    ),
+    case(
+        "endpoint/identity-too-long",
+        "An identity over LiveKit's 256-byte limit gets 400 naming it.",
+        exchange(source(SOURCE_LONG_IDENTITY), source_error(400, "participant_identity")),
+    ),
+    case(
+        "endpoint/text-plain",
+        "A body not sent as JSON gets 415, in JSON.",
+        exchange(
+            Request {
+                method: "POST",
+                path: SOURCE_PATH,
+                headers: &[("content-type", "text/plain"), ("origin", crate::case::ORIGIN)],
+                body: Bytes(b"{}"),
+            },
+            source_error(415, ""),
+        ),
+    ),
+    case(
+        "endpoint/oversized",
+        "A body over 16 KiB gets 413, in JSON.",
+        exchange(
+            Request {
+                method: "POST",
+                path: SOURCE_PATH,
+                headers: JSON_FROM_PAGE,
+                body: Padded {
+                    len: BODY_LIMIT + 1,
+                    chunked: false,
+                },
+            },
+            source_error(413, ""),
+        ),
+    ),
+    case(
+        "endpoint/preflight",
+        "A preflight for the standard endpoint, as LiveKit's JS SDK makes it, gets 2xx with the \
+         policy.",
+        exchange(
+            Request {
+                method: "OPTIONS",
+                path: SOURCE_PATH,
+                headers: &[
+                    ("origin", crate::case::ORIGIN),
+                    ("access-control-request-method", "POST"),
+                    ("access-control-request-headers", "content-type"),
+                ],
+                body: Empty,
+            },
+            Expect {
+                status: Success,
+                body: Any,
+                headers: &[
+                    AllowsAnyOrigin,
+                    AllowsMethod("POST"),
+                    AllowsHeaders("content-type"),
+                    HasMaxAge,
+                ],
+            },
+        ),
+    ),
     // --- cors -------------------------------------------------------------------------------
     case(
         "cors/preflight",
@@ -926,7 +1133,7 @@ mod tests {
             assert!(seen.insert(case.id), "duplicate id {}", case.id);
             let (area, name) = case.id.split_once('/').expect("area/name");
             assert!(
-                ["token", "webhook", "http", "cors"].contains(&area),
+                ["token", "endpoint", "webhook", "http", "cors"].contains(&area),
                 "{}",
                 case.id
             );

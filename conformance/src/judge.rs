@@ -9,7 +9,7 @@ use livekit_api::access_token::TokenVerifier;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use crate::case::{BodyRule, Expect, HeaderRule, ORIGIN, StatusRule};
+use crate::case::{BodyRule, Credentials, Expect, HeaderRule, ORIGIN, StatusRule};
 use crate::target::{ResponseFormat, Target};
 
 /// A response as received.
@@ -188,6 +188,112 @@ fn judge_body(rule: BodyRule, observed: &Observed, target: &Target) -> Result<()
             }
         },
         BodyRule::PlainText(expected) => exact_text(observed, expected),
+        BodyRule::Credentials(expected) => judge_credentials(expected, observed, target),
+        BodyRule::JsonErrorNaming(field) => {
+            let message = error_message(observed, ResponseFormat::Json)?;
+            if message.contains(field) {
+                Ok(())
+            } else {
+                Err(format!("error message {message:?} does not name {field}"))
+            }
+        }
+    }
+}
+
+/// Judges the standard endpoint's answer: the exact snake_case keys, the configured
+/// `server_url`, and a token carrying what was asked (or generated names).
+fn judge_credentials(
+    expected: &Credentials,
+    observed: &Observed,
+    target: &Target,
+) -> Result<(), String> {
+    judge_content_type(&observed.headers, "application/json", None)?;
+    let text = String::from_utf8_lossy(&observed.body);
+    let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&text) else {
+        return Err(format!("body {} is not a JSON object", shorten(&text)));
+    };
+    let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    if keys != ["participant_token", "server_url"] {
+        return Err(format!(
+            "keys {keys:?} (expected exactly participant_token and server_url)"
+        ));
+    }
+    if body["server_url"] != target.livekit_url.as_str() {
+        return Err(format!(
+            "server_url is {} (expected {:?})",
+            body["server_url"], target.livekit_url
+        ));
+    }
+    let Some(jwt) = body["participant_token"].as_str() else {
+        return Err("participant_token is not a string".to_owned());
+    };
+    let claims = decode_segment(jwt, 1)?;
+    let claim = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default();
+    let room_claim = claims
+        .get("video")
+        .and_then(|video| video.get("room"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let generated = |value: &str, prefix: &str| {
+        value
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.len() >= 8)
+    };
+    let mut failures = Vec::new();
+    let room = match expected.room {
+        Some(room) => room,
+        None if generated(room_claim, "room-") => room_claim,
+        None => {
+            failures.push(format!("generated room {room_claim:?} is not room-..."));
+            room_claim
+        }
+    };
+    let identity = match expected.identity {
+        Some(identity) => identity,
+        None if generated(claim("sub"), "participant-") => claim("sub"),
+        None => {
+            failures.push(format!(
+                "generated identity {:?} is not participant-...",
+                claim("sub")
+            ));
+            claim("sub")
+        }
+    };
+    if let Err(reason) = judge_join_token(jwt, room, identity, target, expected.agent.is_some()) {
+        failures.push(reason);
+    }
+    for (name, wanted) in [("name", expected.name), ("metadata", expected.metadata)] {
+        if claim(name) != wanted.unwrap_or_default() {
+            failures.push(format!("{name} is {:?} (expected {wanted:?})", claim(name)));
+        }
+    }
+    let attributes = claims.get("attributes").cloned().unwrap_or_default();
+    let wanted: serde_json::Map<String, Value> = expected
+        .attributes
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), Value::from(*value)))
+        .collect();
+    let empty = attributes.is_null() || attributes == Value::Object(Default::default());
+    if !(attributes == Value::Object(wanted.clone()) || (wanted.is_empty() && empty)) {
+        failures.push(format!("attributes are {attributes} (expected {wanted:?})"));
+    }
+    if let Some(agent) = expected.agent {
+        let named = claims
+            .get("roomConfig")
+            .and_then(|config| config.get("agents"))
+            .and_then(|agents| agents.get(0))
+            .and_then(|first| first.get("agentName"));
+        if named != Some(&Value::from(agent)) {
+            failures.push(format!(
+                "roomConfig.agents[0].agentName is {named:?} (expected {agent:?})"
+            ));
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; "))
     }
 }
 
@@ -279,6 +385,18 @@ const HARMLESS_VIDEO_GRANTS: &[&str] = &[
 /// Judges a token: LiveKit's own verifier must accept it, then the claims are checked
 /// strictly: issuer, identity, room, the join grant and nothing more, TTL and `nbf`.
 pub fn judge_token(jwt: &str, room: &str, identity: &str, target: &Target) -> Result<(), String> {
+    judge_join_token(jwt, room, identity, target, false)
+}
+
+/// [`judge_token`], also accepting a `roomConfig` when `room_config` (agent dispatch asked
+/// for on the standard endpoint).
+fn judge_join_token(
+    jwt: &str,
+    room: &str,
+    identity: &str,
+    target: &Target,
+    room_config: bool,
+) -> Result<(), String> {
     if jwt.trim() != jwt || jwt.split('.').count() != 3 {
         return Err(format!("body is not exactly a JWT: {}", shorten(jwt)));
     }
@@ -325,7 +443,7 @@ pub fn judge_token(jwt: &str, room: &str, identity: &str, target: &Target) -> Re
         "inference",
         "observability",
     ] {
-        if claims.get(name).is_some() {
+        if claims.get(name).is_some() && !(room_config && name == "roomConfig") {
             failures.push(format!("extra grant {name}"));
         }
     }

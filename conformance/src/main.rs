@@ -37,6 +37,13 @@ struct Cli {
     /// Expected shape of token and error bodies.
     #[arg(long, value_enum, default_value_t = ResponseFormat::Text)]
     response_format: ResponseFormat,
+    /// The `server_url` the standard endpoint (`POST /livekit/token`) must answer.
+    #[arg(long, default_value = conformance::target::DEFAULT_LIVEKIT_URL)]
+    livekit_url: String,
+    /// The server lets clients set `room_config` on the standard endpoint (agent dispatch);
+    /// without it, the suite expects the default 403.
+    #[arg(long)]
+    allow_room_config: bool,
     /// Run only cases whose ID starts with PREFIX (repeatable).
     #[arg(long, value_name = "PREFIX")]
     only: Vec<String>,
@@ -119,6 +126,8 @@ fn main() -> ExitCode {
     let mut target = Target::new(url).with_credentials(&cli.api_key, &cli.api_secret);
     target.ttl_seconds = cli.ttl;
     target.format = cli.response_format;
+    target.livekit_url.clone_from(&cli.livekit_url);
+    target.room_config_allowed = cli.allow_room_config;
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -77,7 +77,10 @@ pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unrea
     let client = client();
     let mut outcomes = Vec::with_capacity(CASES.len());
     for case in CASES {
-        let verdict = match selection.why_skipped(case.id) {
+        let skipped = selection
+            .why_skipped(case.id)
+            .or_else(|| case.needs.unmet(target).map(str::to_owned));
+        let verdict = match skipped {
             Some(reason) => Verdict::Skip(reason),
             None => match run_case(&client, target, case).await {
                 Ok(()) => Verdict::Pass,

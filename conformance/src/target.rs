@@ -25,7 +25,14 @@ pub struct Target {
     pub ttl_seconds: u32,
     /// The expected body format.
     pub format: ResponseFormat,
+    /// The `server_url` the standard endpoint must answer.
+    pub livekit_url: String,
+    /// Whether the server lets clients set `room_config` on the standard endpoint.
+    pub room_config_allowed: bool,
 }
+
+/// The `server_url` a server answers by default: the local LiveKit development server.
+pub const DEFAULT_LIVEKIT_URL: &str = "ws://localhost:7880";
 
 impl Target {
     /// A target on the LiveKit dev credentials and the default TTL, in text format.
@@ -36,6 +43,8 @@ impl Target {
             api_secret: "secret".to_owned(),
             ttl_seconds: 21_600,
             format: ResponseFormat::Text,
+            livekit_url: DEFAULT_LIVEKIT_URL.to_owned(),
+            room_config_allowed: false,
         }
     }
 
@@ -59,6 +68,8 @@ impl fmt::Debug for Target {
             .field("api_key", &self.api_key)
             .field("ttl_seconds", &self.ttl_seconds)
             .field("format", &self.format)
+            .field("livekit_url", &self.livekit_url)
+            .field("room_config_allowed", &self.room_config_allowed)
             .finish_non_exhaustive()
     }
 }

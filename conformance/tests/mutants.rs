@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use conformance::cases::CASES;
+use conformance::cases::{CASES, SOURCE_PATH};
 use conformance::judge::decode_segment;
 use conformance::{Selection, Target, run};
 use serde_json::Value;
@@ -86,6 +86,14 @@ defects! {
     CorsOnlyWithOrigin,
     PreflightAllowsOnlyContentType,
     NoMaxAge,
+    // The standard endpoint.
+    CamelCaseCredentials,
+    OkInsteadOfCreated,
+    NoServerUrl,
+    AttributesDropped,
+    RoomConfigAlwaysAccepted,
+    AgentsDropped,
+    IdentityNotGenerated,
     // Webhooks and formats.
     AcceptsEveryWebhook,
     IgnoresWebhookBodyHash,
@@ -119,6 +127,15 @@ fn rewrite_names(body: &Bytes, rewrite: impl Fn(&mut Value)) -> Bytes {
         }
         Err(_) => body.clone(),
     }
+}
+
+/// Rewrites the fields of a JSON object body.
+fn rewrite_fields(body: &Bytes, rewrite: impl Fn(&mut serde_json::Map<String, Value>)) -> Bytes {
+    rewrite_names(body, |value| {
+        if let Value::Object(fields) = value {
+            rewrite(fields);
+        }
+    })
 }
 
 fn each_name(value: &mut Value, change: impl Fn(&mut Value)) {
@@ -165,6 +182,7 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
         return plain(StatusCode::BAD_REQUEST, "Requested method is not allowed");
     }
     let without_origin = !request.headers().contains_key(header::ORIGIN);
+    let source = request.uri().path() == SOURCE_PATH;
     let webhook = request.uri().path() == "/livekit/webhook";
     if defect == AcceptsEveryWebhook && webhook {
         return plain(StatusCode::OK, "ok");
@@ -290,6 +308,25 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
                 })
             });
         }
+        AttributesDropped if source => {
+            bytes = rewrite_fields(&bytes, |fields| {
+                fields.remove("participant_attributes");
+            });
+        }
+        RoomConfigAlwaysAccepted | AgentsDropped if source => {
+            // The room configuration dropped silently: where the policy refuses it, instead
+            // of a 403; where it allows it (AgentsDropped), instead of reaching the token.
+            bytes = rewrite_fields(&bytes, |fields| {
+                fields.remove("room_config");
+            });
+        }
+        IdentityNotGenerated if source => {
+            bytes = rewrite_fields(&bytes, |fields| {
+                fields
+                    .entry("participant_identity")
+                    .or_insert_with(|| Value::from("anonymous"));
+            });
+        }
         ArrayBodyAccepted => {
             bytes = rewrite_names(&bytes, |v| {
                 if let Value::Array(items) = v {
@@ -406,6 +443,20 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
         NoMaxAge => {
             headers.remove(header::ACCESS_CONTROL_MAX_AGE);
         }
+        CamelCaseCredentials | NoServerUrl if parts.status == StatusCode::CREATED => {
+            if let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&bytes) {
+                let url = body.remove("server_url");
+                if defect == CamelCaseCredentials {
+                    let token = body.remove("participant_token");
+                    body.insert("serverUrl".to_owned(), url.unwrap_or_default());
+                    body.insert("participantToken".to_owned(), token.unwrap_or_default());
+                }
+                bytes = Bytes::from(Value::Object(body).to_string());
+            }
+        }
+        OkInsteadOfCreated if parts.status == StatusCode::CREATED => {
+            parts.status = StatusCode::OK;
+        }
         _ => {}
     }
     headers.remove(header::CONTENT_LENGTH);
@@ -421,6 +472,7 @@ async fn start(defect: Defect) -> Target {
         Defect::WrongSecret => {
             settings.api_secret = ApiSecret::new("another-secret-0123456789abcdefghij");
         }
+        Defect::AgentsDropped => settings.allow_room_config = true,
         _ => {}
     }
     let service = token_core::TokenService::new(&settings);
@@ -440,6 +492,7 @@ async fn start(defect: Defect) -> Target {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
     target.ttl_seconds = TTL_SECONDS;
+    target.room_config_allowed = settings.allow_room_config;
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {
         target.format = conformance::ResponseFormat::Json;

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::token_source::{ClientField, FieldPolicy};
+
 /// The API key LiveKit's development server (`livekit-server --dev`) accepts.
 pub const DEV_API_KEY: &str = "devkey";
 /// The API secret LiveKit's development server accepts.
@@ -17,6 +19,8 @@ pub const DEFAULT_PORT: u16 = 6080;
 pub const DEFAULT_TOKEN_TTL_SECONDS: u32 = 6 * 60 * 60;
 /// Thirty days: longer-lived join tokens are almost certainly a mistake.
 pub const MAX_TOKEN_TTL_SECONDS: u32 = 30 * 24 * 60 * 60;
+/// The local OpenVidu/LiveKit development server.
+pub const DEFAULT_LIVEKIT_URL: &str = "ws://localhost:7880";
 /// LiveKit's own server logs an error for secrets shorter than this (HS256 wants 256 bits).
 pub const RECOMMENDED_SECRET_BYTES: usize = 32;
 
@@ -64,6 +68,31 @@ pub struct Settings {
     /// (`{"token": ...}` / `{"errorMessage": ...}`, as OpenVidu 3's tutorial clients expect).
     #[arg(long, env = "TOKEN_RESPONSE_FORMAT", value_enum, default_value_t = ResponseFormat::Text)]
     pub response_format: ResponseFormat,
+
+    /// The LiveKit server URL that `POST /livekit/token` answers as `server_url`
+    /// (`ws://`, `wss://`, `http://` or `https://`).
+    #[arg(long, env = "LIVEKIT_URL", default_value = DEFAULT_LIVEKIT_URL, value_parser = parse_livekit_url)]
+    pub livekit_url: String,
+
+    /// The optional fields clients may set on `POST /livekit/token`, comma-separated; any
+    /// other field set gets 403.
+    #[arg(
+        long,
+        env = "TOKEN_ENDPOINT_FIELDS",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "room_name,participant_identity,participant_name,participant_metadata,participant_attributes"
+    )]
+    pub endpoint_fields: Vec<ClientField>,
+
+    /// Also let clients set `room_config` (agent dispatch) on `POST /livekit/token`.
+    #[arg(
+        long,
+        env = "TOKEN_ENDPOINT_ALLOW_ROOM_CONFIG",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_room_config: bool,
 
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -124,6 +153,12 @@ impl Settings {
         Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)
     }
 
+    /// Which fields clients may set on the standard endpoint.
+    pub fn field_policy(&self) -> FieldPolicy {
+        let room_config = self.allow_room_config.then_some(ClientField::RoomConfig);
+        FieldPolicy::new(self.endpoint_fields.iter().copied().chain(room_config))
+    }
+
     /// The token lifetime as a [`Duration`].
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(u64::from(self.token_ttl_seconds))
@@ -169,6 +204,17 @@ impl fmt::Debug for ApiSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiSecret(***)")
     }
+}
+
+fn parse_livekit_url(value: &str) -> Result<String, String> {
+    let rest = ["ws://", "wss://", "http://", "https://"]
+        .iter()
+        .find_map(|scheme| value.strip_prefix(scheme))
+        .ok_or("must start with ws://, wss://, http:// or https://")?;
+    if rest.is_empty() || rest.starts_with('/') || value.chars().any(char::is_whitespace) {
+        return Err("must name a host".to_owned());
+    }
+    Ok(value.to_owned())
 }
 
 fn parse_api_key(value: &str) -> Result<String, String> {

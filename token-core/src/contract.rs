@@ -28,8 +28,10 @@ pub const NAMES_REQUIRED: &str = "roomName and participantName are required";
 /// The routes of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
-    /// `POST /token`: mint a join token.
+    /// `POST /token`: mint a join token (the OpenVidu tutorials' request).
     Token,
+    /// `POST /livekit/token`: LiveKit's standard token endpoint, for SDKs' `TokenSource`.
+    TokenSource,
     /// `POST /livekit/webhook`: receive a signed LiveKit event.
     Webhook,
     /// `GET /healthz`: liveness and readiness for load balancers.
@@ -38,7 +40,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Self; 3] = [Self::Token, Self::Webhook, Self::Health];
+    pub const ALL: [Self; 4] = [Self::Token, Self::TokenSource, Self::Webhook, Self::Health];
 
     /// The endpoint at `path`, matched byte for byte: no percent-decoding, no trailing
     /// slash, no case folding, so every backend routes alike.
@@ -52,6 +54,7 @@ impl Endpoint {
     pub fn path(self) -> &'static str {
         match self {
             Self::Token => "/token",
+            Self::TokenSource => "/livekit/token",
             Self::Webhook => "/livekit/webhook",
             Self::Health => "/healthz",
         }
@@ -60,7 +63,7 @@ impl Endpoint {
     /// The one method it serves (`OPTIONS` aside, and `HEAD` where it is `GET`).
     pub fn method(self) -> &'static str {
         match self {
-            Self::Token | Self::Webhook => "POST",
+            Self::Token | Self::TokenSource | Self::Webhook => "POST",
             Self::Health => "GET",
         }
     }
@@ -68,7 +71,7 @@ impl Endpoint {
     /// The `Allow` header of a 405 or a plain `OPTIONS` on this path.
     pub fn allow(self) -> &'static str {
         match self {
-            Self::Token | Self::Webhook => "POST, OPTIONS",
+            Self::Token | Self::TokenSource | Self::Webhook => "POST, OPTIONS",
             Self::Health => "GET, HEAD, OPTIONS",
         }
     }
@@ -76,7 +79,7 @@ impl Endpoint {
     /// The largest body the endpoint reads, or `None` if it reads none.
     pub fn body_limit(self) -> Option<usize> {
         match self {
-            Self::Token => Some(MAX_TOKEN_BODY_BYTES),
+            Self::Token | Self::TokenSource => Some(MAX_TOKEN_BODY_BYTES),
             Self::Webhook => Some(MAX_WEBHOOK_BODY_BYTES),
             Self::Health => None,
         }
@@ -110,8 +113,12 @@ pub enum ContractError {
     NotAnObject,
     /// `roomName` or `participantName` is missing, `null` or empty.
     NamesRequired,
-    /// A name is present but is not a JSON string; carries the field's name.
-    NotAString(&'static str),
+    /// A field is present but of the wrong JSON type; carries its name and what it must be.
+    WrongType(&'static str, &'static str),
+    /// A field of the standard endpoint that the policy does not let clients set.
+    FieldNotAllowed(&'static str),
+    /// A field longer than LiveKit's limit; carries its name and the limit in bytes.
+    TooLong(&'static str, usize),
     /// A webhook without an `Authorization` header.
     MissingAuthorization,
     /// A webhook whose `Authorization` is not a valid token for our key; carries why.
@@ -135,6 +142,7 @@ impl ContractError {
             Self::BodyTimeout => 408,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType => 415,
+            Self::FieldNotAllowed(_) => 403,
             Self::MissingAuthorization
             | Self::InvalidAuthorization(_)
             | Self::MissingBodyHash
@@ -146,7 +154,8 @@ impl ContractError {
             | Self::InvalidJson(_)
             | Self::NotAnObject
             | Self::NamesRequired
-            | Self::NotAString(_)
+            | Self::WrongType(..)
+            | Self::TooLong(..)
             | Self::InvalidWebhookEvent => 400,
             Self::Internal => 500,
         }
@@ -186,7 +195,11 @@ impl fmt::Display for ContractError {
             Self::InvalidJson(reason) => write!(f, "request body is not valid JSON: {reason}"),
             Self::NotAnObject => f.write_str("request body must be a JSON object"),
             Self::NamesRequired => f.write_str(NAMES_REQUIRED),
-            Self::NotAString(field) => write!(f, "{field} must be a string"),
+            Self::WrongType(field, what) => write!(f, "{field} must be {what}"),
+            Self::FieldNotAllowed(field) => {
+                write!(f, "{field} may not be set by clients of this server")
+            }
+            Self::TooLong(field, limit) => write!(f, "{field} is longer than {limit} bytes"),
             Self::MissingAuthorization => f.write_str("Authorization header is required"),
             Self::InvalidAuthorization(why) => {
                 write!(

@@ -11,6 +11,8 @@
 //!   rules of RFC 9112.
 //! - [`service`]: [`TokenService::respond`], which answers any request with a [`Reply`]
 //!   ([`reply`]), and logs it.
+//! - [`token_source`]: LiveKit's standard token endpoint (`POST /livekit/token`): its
+//!   request, field policy and LiveKit's limits.
 //! - [`body`]: reading a request body under the size limit, from any framework's stream.
 //! - [`request`]: parsing and validating the `POST /token` body.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
@@ -29,6 +31,7 @@ pub mod request;
 pub mod service;
 pub mod startup;
 pub mod token;
+pub mod token_source;
 pub mod webhook;
 
 pub use config::Settings;

@@ -65,6 +65,16 @@ impl Reply {
         Self::new(200, Some(content_type), body)
     }
 
+    /// The standard endpoint's success: 201 with the server URL and the token, snake_case
+    /// (Swift's SDK decodes only these keys).
+    pub(crate) fn created(server_url: &str, participant_token: &str) -> Self {
+        let body = json(&CreatedBody {
+            server_url,
+            participant_token,
+        });
+        Self::new(201, Some(APPLICATION_JSON), body)
+    }
+
     /// An error: its status, its one-line message in the format's shape, `Allow` on 405.
     pub(crate) fn error(format: ResponseFormat, err: &ContractError) -> Self {
         let message = err.to_string();
@@ -121,6 +131,12 @@ impl Reply {
 pub(crate) enum SuccessBody<'a> {
     Token(&'a str),
     Status(&'a str),
+}
+
+#[derive(Serialize)]
+struct CreatedBody<'a> {
+    server_url: &'a str,
+    participant_token: &'a str,
 }
 
 #[derive(Serialize)]

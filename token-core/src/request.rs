@@ -24,18 +24,7 @@ pub struct TokenRequest {
 impl TokenRequest {
     /// Parses a request from its raw `Content-Type` header and body.
     pub fn parse(content_type: Option<&[u8]>, body: &[u8]) -> Result<Self, ContractError> {
-        if !is_json_media_type(content_type) {
-            return Err(ContractError::UnsupportedMediaType);
-        }
-        let text = std::str::from_utf8(body).map_err(|_| ContractError::NotUtf8)?;
-        if text.trim().is_empty() {
-            return Err(ContractError::EmptyBody);
-        }
-        let value: Value = serde_json::from_str(text)
-            .map_err(|err| ContractError::InvalidJson(err.to_string()))?;
-        let Value::Object(mut fields) = value else {
-            return Err(ContractError::NotAnObject);
-        };
+        let mut fields = parse_object(content_type, body)?;
         let room_name = take_name(&mut fields, "roomName")?;
         let participant_name = take_name(&mut fields, "participantName")?;
         match (room_name, participant_name) {
@@ -48,6 +37,27 @@ impl TokenRequest {
     }
 }
 
+/// Rules 1 and 2, shared with the standard endpoint's requests: a JSON content type and a
+/// non-empty UTF-8 body holding one JSON object.
+pub fn parse_object(
+    content_type: Option<&[u8]>,
+    body: &[u8],
+) -> Result<Map<String, Value>, ContractError> {
+    if !is_json_media_type(content_type) {
+        return Err(ContractError::UnsupportedMediaType);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| ContractError::NotUtf8)?;
+    if text.trim().is_empty() {
+        return Err(ContractError::EmptyBody);
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|err| ContractError::InvalidJson(err.to_string()))?;
+    match value {
+        Value::Object(fields) => Ok(fields),
+        _ => Err(ContractError::NotAnObject),
+    }
+}
+
 /// A name field: `None` when missing, `null` or empty; an error when not a string.
 fn take_name(
     fields: &mut Map<String, Value>,
@@ -57,7 +67,7 @@ fn take_name(
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(name)) if name.is_empty() => Ok(None),
         Some(Value::String(name)) => Ok(Some(name)),
-        Some(_) => Err(ContractError::NotAString(field)),
+        Some(_) => Err(ContractError::WrongType(field, "a string")),
     }
 }
 
@@ -160,27 +170,27 @@ mod tests {
             ),
             (
                 r#"{"roomName":1,"participantName":"p"}"#,
-                Err(NotAString("roomName")),
+                Err(WrongType("roomName", "a string")),
             ),
             (
                 r#"{"roomName":true,"participantName":"p"}"#,
-                Err(NotAString("roomName")),
+                Err(WrongType("roomName", "a string")),
             ),
             (
                 r#"{"roomName":["r"],"participantName":"p"}"#,
-                Err(NotAString("roomName")),
+                Err(WrongType("roomName", "a string")),
             ),
             (
                 r#"{"roomName":"r","participantName":{}}"#,
-                Err(NotAString("participantName")),
+                Err(WrongType("participantName", "a string")),
             ),
             (
                 r#"{"roomName":"r","participantName":1.5}"#,
-                Err(NotAString("participantName")),
+                Err(WrongType("participantName", "a string")),
             ),
             (
                 r#"{"participantName":7}"#,
-                Err(NotAString("participantName")),
+                Err(WrongType("participantName", "a string")),
             ),
             ("", Err(EmptyBody)),
             ("  \n", Err(EmptyBody)),

@@ -16,6 +16,7 @@ use crate::head::RequestHead;
 use crate::reply::{Reply, SuccessBody};
 use crate::request::TokenRequest;
 use crate::token::TokenMinter;
+use crate::token_source::{FieldPolicy, SourceRequest};
 use crate::webhook::WebhookVerifier;
 
 /// With the `fault-injection` feature (tests only), a token request for this participant
@@ -37,6 +38,8 @@ struct Inner {
     minter: TokenMinter,
     webhooks: WebhookVerifier,
     format: ResponseFormat,
+    livekit_url: String,
+    field_policy: FieldPolicy,
 }
 
 impl TokenService {
@@ -51,6 +54,8 @@ impl TokenService {
                 ),
                 webhooks: WebhookVerifier::new(&settings.api_key, &settings.api_secret),
                 format: settings.response_format,
+                livekit_url: settings.livekit_url.clone(),
+                field_policy: settings.field_policy(),
             }),
         }
     }
@@ -136,7 +141,7 @@ impl TokenService {
         };
         match read_body(body, limit).await {
             Ok(body) => self.reply(endpoint, head, &body),
-            Err(err) => self.error_reply(err),
+            Err(err) => self.endpoint_error(endpoint, err),
         }
     }
 
@@ -147,7 +152,7 @@ impl TokenService {
     pub fn reply(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
         let answer = std::panic::AssertUnwindSafe(|| self.reply_or_panic(endpoint, head, body));
         std::panic::catch_unwind(answer)
-            .unwrap_or_else(|_| self.error_reply(ContractError::Internal))
+            .unwrap_or_else(|_| self.endpoint_error(endpoint, ContractError::Internal))
     }
 
     fn reply_or_panic(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
@@ -156,6 +161,9 @@ impl TokenService {
             Endpoint::Token => self
                 .mint(head.content_type(), body)
                 .map(|jwt| Reply::success(format, SuccessBody::Token(&jwt))),
+            Endpoint::TokenSource => self
+                .mint_source(head.content_type(), body)
+                .map(|jwt| Reply::created(&self.inner.livekit_url, &jwt)),
             Endpoint::Webhook => self
                 .receive_webhook(head, body)
                 .map(|()| Reply::success(format, SuccessBody::Status("ok"))),
@@ -165,7 +173,7 @@ impl TokenService {
                 SuccessBody::Status("ok"),
             )),
         };
-        result.unwrap_or_else(|err| self.error_reply(err))
+        result.unwrap_or_else(|err| self.endpoint_error(endpoint, err))
     }
 
     /// Validates a token request and mints its token: the whole contract of `POST /token`.
@@ -178,6 +186,20 @@ impl TokenService {
         self.inner
             .minter
             .mint(&request, SystemTime::now())
+            .map_err(|_| ContractError::Internal)
+    }
+
+    /// Validates a standard endpoint request and mints its token.
+    pub fn mint_source(
+        &self,
+        content_type: Option<&[u8]>,
+        body: &[u8],
+    ) -> Result<String, ContractError> {
+        let request =
+            SourceRequest::parse(content_type, body, &self.inner.field_policy, random_u64)?;
+        self.inner
+            .minter
+            .mint_source(&request, SystemTime::now())
             .map_err(|_| ContractError::Internal)
     }
 
@@ -196,6 +218,25 @@ impl TokenService {
     pub fn error_reply(&self, err: ContractError) -> Reply {
         Reply::error(self.inner.format, &err)
     }
+
+    /// The reply for an error on `endpoint`: the standard endpoint speaks JSON whatever the
+    /// configured format, as LiveKit's SDKs expect.
+    fn endpoint_error(&self, endpoint: Endpoint, err: ContractError) -> Reply {
+        match endpoint {
+            Endpoint::TokenSource => Reply::error(ResponseFormat::Json, &err),
+            _ => self.error_reply(err),
+        }
+    }
+}
+
+/// 64 random bits for generated room names and identities, from the operating system. Should
+/// it ever fail, the clock's nanoseconds still make names unique enough to join.
+fn random_u64() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_nanos() as u64)
+    })
 }
 
 /// Reads and discards an unwanted body before `reply` goes out, so the connection can carry
@@ -246,7 +287,7 @@ mod tests {
         TokenService::new(&settings)
     }
 
-    const ERRORS: [ContractError; 19] = [
+    const ERRORS: [ContractError; 21] = [
         ContractError::BadFraming("why"),
         ContractError::BodyTimeout,
         ContractError::NotFound,
@@ -259,7 +300,9 @@ mod tests {
         ContractError::InvalidJson(String::new()),
         ContractError::NotAnObject,
         ContractError::NamesRequired,
-        ContractError::NotAString("roomName"),
+        ContractError::WrongType("roomName", "a string"),
+        ContractError::FieldNotAllowed("room_config"),
+        ContractError::TooLong("room_name", 256),
         ContractError::MissingAuthorization,
         ContractError::InvalidAuthorization("expired"),
         ContractError::MissingBodyHash,

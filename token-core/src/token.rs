@@ -2,7 +2,8 @@
 //!
 //! A token carries exactly `iss` (API key), `sub` (identity), `nbf` (now), `exp` (`nbf` +
 //! TTL) and `video: {"roomJoin": true, "room": ...}`: the least a browser needs to join one
-//! room, and never an admin grant.
+//! room, and never an admin grant. A token from the standard endpoint may add `name`,
+//! `metadata`, `attributes` and `roomConfig`, named and cased as LiveKit's encoders write them.
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,8 +11,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
 use crate::config::ApiSecret;
 use crate::request::TokenRequest;
+use crate::token_source::SourceRequest;
 
 /// The claims of a join token, in LiveKit's JSON names.
 #[derive(Debug, Serialize)]
@@ -26,6 +32,27 @@ pub struct JoinClaims<'a> {
     pub exp: u64,
     /// The one grant: join this room.
     pub video: VideoGrant<'a>,
+}
+
+/// The claims of a token from the standard endpoint: the join claims and what the client set.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceClaims<'a> {
+    /// The join claims.
+    #[serde(flatten)]
+    pub join: JoinClaims<'a>,
+    /// The display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+    /// The participant's metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<&'a str>,
+    /// The participant's attributes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<&'a BTreeMap<String, String>>,
+    /// LiveKit's `RoomConfiguration`, camelCase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub room_config: Option<&'a Value>,
 }
 
 /// LiveKit's `video` grant, reduced to joining one room.
@@ -63,19 +90,44 @@ impl TokenMinter {
         request: &TokenRequest,
         now: SystemTime,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        let claims = self.join_claims(&request.participant_name, &request.room_name, now);
+        jsonwebtoken::encode(&self.header, &claims, &self.key)
+    }
+
+    /// Mints the token for a standard endpoint `request`, valid from `now` for the TTL.
+    pub fn mint_source(
+        &self,
+        request: &SourceRequest,
+        now: SystemTime,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let claims = SourceClaims {
+            join: self.join_claims(&request.participant_identity, &request.room_name, now),
+            name: request.participant_name.as_deref(),
+            metadata: request.participant_metadata.as_deref(),
+            attributes: request.participant_attributes.as_ref(),
+            room_config: request.room_config.as_ref(),
+        };
+        jsonwebtoken::encode(&self.header, &claims, &self.key)
+    }
+
+    fn join_claims<'a>(
+        &'a self,
+        identity: &'a str,
+        room: &'a str,
+        now: SystemTime,
+    ) -> JoinClaims<'a> {
         // A clock before 1970 is a broken host; minting "at the epoch" is the least bad answer.
         let nbf = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        let claims = JoinClaims {
+        JoinClaims {
             iss: &self.api_key,
-            sub: &request.participant_name,
+            sub: identity,
             nbf,
             exp: nbf + self.ttl_seconds,
             video: VideoGrant {
                 room_join: true,
-                room: &request.room_name,
+                room,
             },
-        };
-        jsonwebtoken::encode(&self.header, &claims, &self.key)
+        }
     }
 }
 
@@ -177,5 +229,68 @@ mod tests {
     #[test]
     fn debug_hides_the_secret() {
         assert!(!format!("{:?}", minter()).contains(SECRET));
+    }
+
+    /// The standard endpoint's claims are named and cased as LiveKit's own encoder writes
+    /// them: the same request minted here and by `livekit-api` (with the room configuration
+    /// decoded by `livekit-protocol`'s protobuf JSON reader) gives the same claims.
+    #[test]
+    fn standard_endpoint_claims_match_livekits_encoder() {
+        use crate::token_source::{ClientField, FieldPolicy, SourceRequest};
+        use livekit_api::access_token::{AccessToken, VideoGrants};
+
+        let body = r#"{"room_name":"room1","participant_identity":"zoe-1",
+            "participant_name":"Zoé","participant_metadata":"{\"level\":3}",
+            "participant_attributes":{"team":"blue","snake_key":"v"},
+            "room_config":{"agents":[{"agent_name":"my-agent","metadata":"m"}],
+                "empty_timeout":30,"max_participants":4,"tags":{"snake_tag":"x"}}}"#;
+        let policy = FieldPolicy::new(ClientField::ALL);
+        let request =
+            SourceRequest::parse(Some(b"application/json"), body.as_bytes(), &policy, || 0)
+                .expect("valid");
+        let ours = decode_part(
+            &minter()
+                .mint_source(&request, SystemTime::now())
+                .expect("mint"),
+            1,
+        );
+
+        let sent: Value = serde_json::from_str(body).expect("JSON");
+        let config: livekit_protocol::RoomConfiguration =
+            serde_json::from_value(sent["room_config"].clone()).expect("LiveKit reads it");
+        let theirs = AccessToken::with_api_key(KEY, SECRET)
+            .with_identity("zoe-1")
+            .with_name("Zoé")
+            .with_metadata(r#"{"level":3}"#)
+            .with_attributes([("team", "blue"), ("snake_key", "v")])
+            .with_grants(VideoGrants {
+                room_join: true,
+                room: "room1".to_owned(),
+                ..VideoGrants::default()
+            })
+            .with_room_config(config)
+            .to_jwt()
+            .expect("official mint");
+        let theirs = decode_part(&theirs, 1);
+        for claim in ["iss", "sub", "name", "metadata", "attributes", "roomConfig"] {
+            assert_eq!(ours[claim], theirs[claim], "{claim}");
+        }
+        assert_eq!(ours["video"]["roomJoin"], theirs["video"]["roomJoin"]);
+        assert_eq!(ours["video"]["room"], theirs["video"]["room"]);
+        assert_eq!(
+            ours["roomConfig"],
+            serde_json::json!({"agents":[{"agentName":"my-agent","metadata":"m"}],
+                "emptyTimeout":30,"maxParticipants":4,"tags":{"snake_tag":"x"}})
+        );
+        // And the official verifier accepts it.
+        let claims = TokenVerifier::with_api_key(KEY, SECRET)
+            .verify(
+                &minter()
+                    .mint_source(&request, SystemTime::now())
+                    .expect("mint"),
+            )
+            .expect("verifies");
+        assert_eq!(claims.sub, "zoe-1");
+        assert_eq!(claims.room_config.map(|c| c.agents.len()), Some(1));
     }
 }

@@ -63,6 +63,25 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// JSON objects with the standard endpoint's fields, of any type.
+fn source_body() -> impl Strategy<Value = Vec<u8>> {
+    let field = prop::sample::select(vec![
+        "room_name",
+        "participant_identity",
+        "participant_name",
+        "participant_metadata",
+        "participant_attributes",
+        "room_config",
+    ]);
+    prop::collection::vec((field, json_value()), 0..6).prop_map(|fields| {
+        let object: serde_json::Map<String, Value> = fields
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        Value::Object(object).to_string().into_bytes()
+    })
+}
+
 fn content_type() -> impl Strategy<Value = Option<Vec<u8>>> {
     prop_oneof![
         Just(None),
@@ -88,6 +107,36 @@ proptest! {
         prop_assert!([200, 400, 415].contains(&reply.status), "status {}", reply.status);
         prop_assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
         prop_assert!(is_one_line(&reply.body));
+    }
+
+    /// Any body to the standard endpoint, under any content type and any field policy, gets
+    /// 201 with credentials LiveKit's verifier accepts, or a JSON error with a 4xx status.
+    #[test]
+    fn any_standard_endpoint_request_gets_credentials_or_a_json_error(
+        content_type in content_type(),
+        body in prop_oneof![body(), source_body()],
+        allow_room_config in any::<bool>(),
+    ) {
+        let mut args = vec!["test", "--api-key", KEY, "--api-secret", SECRET];
+        if allow_room_config {
+            args.push("--allow-room-config");
+        }
+        let service = TokenService::new(&Settings::from_args("test", args).expect("valid"));
+        let headers: Vec<_> = content_type.iter().map(|t| ("content-type", t.as_slice())).collect();
+        let reply = service.reply(Endpoint::TokenSource, &head(&headers), &body);
+        prop_assert_eq!(reply.header("content-type"), Some("application/json"));
+        let answer: Value = serde_json::from_str(&reply.body).expect("JSON");
+        if reply.status == 201 {
+            prop_assert_eq!(answer["server_url"].as_str(), Some("ws://localhost:7880"));
+            let token = answer["participant_token"].as_str().unwrap_or_default();
+            let claims = TokenVerifier::with_api_key(KEY, SECRET)
+                .verify(token)
+                .map_err(|err| TestCaseError::fail(format!("{err:?}")))?;
+            prop_assert!(!claims.sub.is_empty() && !claims.video.room.is_empty());
+        } else {
+            prop_assert!([400, 403, 415].contains(&reply.status), "status {}", reply.status);
+            prop_assert!(answer["errorMessage"].as_str().is_some_and(is_one_line));
+        }
     }
 
     /// Any non-empty Unicode names mint a token LiveKit's verifier accepts, names verbatim.

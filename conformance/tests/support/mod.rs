@@ -6,7 +6,9 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 
+use conformance::judge::decode_segment;
 use conformance::{ResponseFormat, Target};
+use serde_json::Value;
 use token_core::startup::ShutdownSignal;
 use token_core::{Settings, TokenService};
 use tokio::sync::oneshot;
@@ -54,6 +56,11 @@ pub const FORMATS: [(ResponseFormat, &str); 2] = [
 
 /// Settings from flags, as a binary would parse them, in the given response format.
 pub fn settings(format: &str) -> Settings {
+    settings_with(format, &[])
+}
+
+/// [`settings`] with extra flags.
+pub fn settings_with(format: &str, extra: &[&str]) -> Settings {
     let ttl = TTL_SECONDS.to_string();
     let args = [
         "test",
@@ -70,7 +77,7 @@ pub fn settings(format: &str) -> Settings {
         "--response-format",
         format,
     ];
-    Settings::from_args("test", args).expect("valid test settings")
+    Settings::from_args("test", args.iter().chain(extra)).expect("valid test settings")
 }
 
 /// A backend serving in this process; stops when dropped.
@@ -104,6 +111,8 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     let mut target = Target::new(format!("http://{address}"))
         .with_credentials(&settings.api_key, settings.api_secret.expose());
     target.ttl_seconds = settings.token_ttl_seconds;
+    target.livekit_url.clone_from(&settings.livekit_url);
+    target.room_config_allowed = settings.allow_room_config;
     target.format = match settings.response_format {
         token_core::config::ResponseFormat::Text => ResponseFormat::Text,
         token_core::config::ResponseFormat::Json => ResponseFormat::Json,
@@ -111,5 +120,60 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     Running {
         target,
         stop: Some(stop),
+    }
+}
+
+/// A response body as the differential tests compare it. Tokens (bare, in `{"token": ...}`
+/// or in the standard endpoint's `participant_token`) are compared by their JWT header and
+/// claims, without what differs by design: `nbf` and `exp` (minted at different instants) and
+/// generated room names and identities (random, `room-<16 hex>` / `participant-<16 hex>`).
+/// Anything else is compared as text.
+pub fn comparable_body(body: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(body).into_owned();
+    let (jwt, envelope) = match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(mut fields)) => {
+            let jwt = ["token", "participant_token"]
+                .iter()
+                .find_map(|key| fields.get(*key).and_then(Value::as_str).map(str::to_owned));
+            for key in ["token", "participant_token"] {
+                if let Some(value) = fields.get_mut(key) {
+                    *value = Value::from("<jwt>");
+                }
+            }
+            (jwt, Value::Object(fields))
+        }
+        _ => (Some(text.clone()), Value::Null),
+    };
+    if let Some(jwt) = jwt
+        && let (Ok(header), Ok(Value::Object(mut claims))) =
+            (decode_segment(&jwt, 0), decode_segment(&jwt, 1))
+    {
+        claims.remove("nbf");
+        claims.remove("exp");
+        unrandomise(claims.get_mut("sub"), "participant-");
+        unrandomise(
+            claims
+                .get_mut("video")
+                .and_then(|video| video.get_mut("room")),
+            "room-",
+        );
+        return serde_json::json!({
+            "jwt header": header,
+            "claims": claims,
+            "envelope": envelope,
+            "length": text.len(),
+        });
+    }
+    Value::String(text)
+}
+
+/// Replaces a generated name (`prefix` and 16 hexadecimal digits) by a placeholder.
+fn unrandomise(value: Option<&mut Value>, prefix: &str) {
+    if let Some(value) = value
+        && let Some(digits) = value.as_str().and_then(|text| text.strip_prefix(prefix))
+        && digits.len() == 16
+        && digits.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        *value = Value::from(format!("{prefix}<random>"));
     }
 }
