@@ -4,6 +4,7 @@
 #   docker build -t livekit-token-server .                                  # server-axum
 #   docker build --build-arg BACKEND=server-actix -t livekit-token-server .
 #   docker build --build-arg BACKEND=server-warp  -t livekit-token-server .
+#   docker build --target conformance -t token-conformance .                # the suite
 # Needs BuildKit (the default builder of current Docker) for the cache mounts.
 # Written without a container engine at hand: checked by reading only, never built.
 
@@ -24,7 +25,22 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && mkdir -p /app \
  && cp "target/release/${BACKEND}" /app/token-server
 
-# ---- runtime stage -----------------------------------------------------------
+# ---- conformance CLI image (`docker build --target conformance -t token-conformance .`) --
+# The suite alone, to judge any token server from CI. Debian slim rather than distroless:
+# `--spawn` runs the server's command through `sh`.
+FROM build AS conformance-build
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/usr/local/cargo/git \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p conformance --bin conformance \
+ && cp target/release/conformance /app/conformance
+
+FROM debian:bookworm-slim AS conformance
+COPY --from=conformance-build /app/conformance /usr/local/bin/conformance
+USER 65532:65532
+ENTRYPOINT ["conformance"]
+
+# ---- runtime stage (the default target) -------------------------------------
 # Distroless "cc": glibc and libgcc only, no shell, no package manager. No TLS library is
 # needed (the server speaks plain HTTP and mints tokens locally).
 FROM gcr.io/distroless/cc-debian12:nonroot

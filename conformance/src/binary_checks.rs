@@ -235,7 +235,7 @@ pub async fn reads_dotenv_and_the_environment_wins(exe: &str) {
 fn only(prefix: &str) -> Selection {
     Selection {
         only: vec![prefix.to_owned()],
-        skip: Vec::new(),
+        ..Selection::default()
     }
 }
 

@@ -29,6 +29,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use crate::case::Level;
 use crate::cases::NAMES_REQUIRED;
 use crate::judge::judge_token;
 use crate::report::{Outcome, Verdict};
@@ -258,6 +259,8 @@ impl StartError {
             .map(|&(id, requirement)| Outcome {
                 id,
                 requirement,
+                level: Level::Must,
+                duration: Duration::ZERO,
                 verdict: verdict.clone(),
             })
             .collect()
@@ -290,6 +293,8 @@ pub async fn run(target: &Target, selection: &Selection) -> Vec<Outcome> {
             Some(reason) => Outcome {
                 id,
                 requirement,
+                level: Level::Must,
+                duration: Duration::ZERO,
                 verdict: Verdict::Skip(reason),
             },
             None => outcomes
@@ -299,6 +304,8 @@ pub async fn run(target: &Target, selection: &Selection) -> Vec<Outcome> {
                 .unwrap_or(Outcome {
                     id,
                     requirement,
+                    level: Level::Must,
+                    duration: Duration::ZERO,
                     verdict: Verdict::Fail("the browser check gave no outcome".into()),
                 }),
         })
@@ -432,6 +439,8 @@ impl Browser {
             .map(|(&(id, requirement), result)| Outcome {
                 id,
                 requirement,
+                level: Level::Must,
+                duration: Duration::ZERO,
                 verdict: match result {
                     Ok(()) => Verdict::Pass,
                     Err(reason) => Verdict::Fail(reason),

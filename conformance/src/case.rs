@@ -157,13 +157,64 @@ pub struct Expect {
     pub headers: &'static [HeaderRule],
 }
 
+/// How much a check matters, decided by what breaks a real client (h2spec's MUST/SHOULD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Recommended: a client keeps working without it. A miss is a `WARN`.
+    Should,
+    /// Required: a client, a browser or LiveKit breaks without it. A miss is a `FAIL`.
+    Must,
+}
+
+impl Level {
+    /// `MUST` or `SHOULD`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Must => "MUST",
+            Self::Should => "SHOULD",
+        }
+    }
+}
+
+/// One way a response falls short, and how much it matters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The level of the check that failed.
+    pub level: Level,
+    /// What was wrong.
+    pub reason: String,
+}
+
+impl Finding {
+    /// A finding at `level`.
+    pub fn new(level: Level, reason: impl Into<String>) -> Self {
+        Self {
+            level,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// A status requirement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusRule {
-    /// Exactly this code.
+    /// Exactly this code. MUST: clients branch on the status.
     Is(u16),
-    /// Any 2xx (a CORS preflight may be 200 or 204).
+    /// Any 2xx (a CORS preflight may be 200 or 204). MUST.
     Success,
+    /// Exactly this code, which the documentation states but clients do not check (they
+    /// accept any 2xx). SHOULD.
+    Documented(u16),
+}
+
+impl StatusRule {
+    /// The level of the status check.
+    pub fn level(self) -> Level {
+        match self {
+            Self::Is(_) | Self::Success => Level::Must,
+            Self::Documented(_) => Level::Should,
+        }
+    }
 }
 
 /// A body requirement. The content type follows from it and the response format.
@@ -238,6 +289,83 @@ pub enum HeaderRule {
     HasMaxAge,
     /// The `Allow` header lists this method.
     AllowHeaderLists(&'static str),
+}
+
+impl HeaderRule {
+    /// The level of the check: a browser blocks the response without the CORS headers
+    /// (MUST); a missing max-age only costs preflights and a missing `Allow` only
+    /// information (SHOULD).
+    pub fn level(self) -> Level {
+        match self {
+            Self::AllowsAnyOrigin | Self::AllowsMethod(_) | Self::AllowsHeaders(_) => Level::Must,
+            Self::HasMaxAge | Self::AllowHeaderLists(_) => Level::Should,
+        }
+    }
+}
+
+impl BodyRule {
+    /// The level of the body check, its content type aside. MUST for what clients use: the
+    /// token and its claims, the fixed message, JSON shapes clients parse; SHOULD for the
+    /// wording and shape of free-text messages and bodies clients ignore (a webhook's
+    /// acknowledgement, a health check's `ok`).
+    pub fn level(self, format: crate::ResponseFormat) -> Level {
+        match self {
+            Self::Token { .. }
+            | Self::ErrorMessage(_)
+            | Self::Credentials(_)
+            | Self::JsonErrorNaming(_) => Level::Must,
+            Self::ErrorLine if format == crate::ResponseFormat::Json => Level::Must,
+            Self::ErrorLine | Self::Acknowledged | Self::PlainText(_) | Self::Any => Level::Should,
+        }
+    }
+
+    /// The level of the content type alone: MUST where clients parse JSON (OpenVidu 3's
+    /// clients call `response.json()`; LiveKit's SDKs decode the endpoint's answer), SHOULD
+    /// where they read text, which works whatever the type says (the seed's Flask sends
+    /// `text/html`).
+    pub fn content_type_level(self, format: crate::ResponseFormat) -> Level {
+        match self {
+            Self::Credentials(_) | Self::JsonErrorNaming(_) => Level::Must,
+            Self::PlainText(_) => Level::Should,
+            _ if format == crate::ResponseFormat::Json => Level::Must,
+            _ => Level::Should,
+        }
+    }
+}
+
+impl Scenario {
+    /// The level of the scenario: MUST for what keeps the server serving others, SHOULD for
+    /// keep-alive, without which clients still work (slower).
+    pub fn level(self) -> Level {
+        match self {
+            Self::KeepAlive => Level::Should,
+            Self::ServesAfterOversizedBody
+            | Self::ConnectionUsableAfterRefusal
+            | Self::StalledClientDoesNotBlock => Level::Must,
+        }
+    }
+}
+
+impl Case {
+    /// The case's level: the highest level among its checks.
+    pub fn level(&self, format: crate::ResponseFormat) -> Level {
+        match self.check {
+            Check::Scenario(scenario) => scenario.level(),
+            Check::Exchange { expect, .. } => {
+                let status = match expect.status {
+                    StatusRule::Documented(_) => Level::Should,
+                    _ => Level::Must,
+                };
+                expect
+                    .headers
+                    .iter()
+                    .map(|rule| rule.level())
+                    .chain([status, expect.body.level(format)])
+                    .max()
+                    .unwrap_or(Level::Must)
+            }
+        }
+    }
 }
 
 /// Checks that need more than one request/response pair.

@@ -10,7 +10,7 @@ use crate::case::BodyRule::{
 use crate::case::HeaderRule::{
     AllowHeaderLists, AllowsAnyOrigin, AllowsHeaders, AllowsMethod, HasMaxAge,
 };
-use crate::case::StatusRule::{Is, Success};
+use crate::case::StatusRule::{Documented, Is, Success};
 use crate::case::{
     Case, Check, Credentials, Expect, Flaw, Needs, Request, Scenario, Signer, WebhookAuth,
 };
@@ -804,7 +804,7 @@ pub const CASES: &[Case] = &[
         exchange(
             source(b"{}"),
             Expect {
-                status: Is(201),
+                status: Documented(201),
                 body: Any,
                 headers: &[],
             },

@@ -9,7 +9,7 @@ use livekit_api::access_token::TokenVerifier;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use crate::case::{BodyRule, Credentials, Expect, HeaderRule, ORIGIN, StatusRule};
+use crate::case::{BodyRule, Credentials, Expect, Finding, HeaderRule, Level, ORIGIN, StatusRule};
 use crate::target::{ResponseFormat, Target};
 
 /// A response as received.
@@ -23,31 +23,46 @@ pub struct Observed {
     pub body: Vec<u8>,
 }
 
-/// `Ok` when the response meets `expect`, else every reason it does not, joined by `; `.
-pub fn judge(expect: &Expect, observed: &Observed, target: &Target) -> Result<(), String> {
-    let mut failures = Vec::new();
+/// Whether content types are judged: a body is judged twice, so that a response whose only
+/// fault is its content type gets that fault's level, not the body's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Types {
+    Strict,
+    Lenient,
+}
+
+/// Every way the response falls short of `expect`, each with its level; empty when it meets
+/// it.
+pub fn judge(expect: &Expect, observed: &Observed, target: &Target) -> Vec<Finding> {
+    let mut findings = Vec::new();
     match expect.status {
-        StatusRule::Is(status) if observed.status != status => {
-            failures.push(format!("status {} (expected {status})", observed.status));
+        StatusRule::Is(status) | StatusRule::Documented(status) if observed.status != status => {
+            findings.push(Finding::new(
+                expect.status.level(),
+                format!("status {} (expected {status})", observed.status),
+            ));
         }
         StatusRule::Success if !(200..300).contains(&observed.status) => {
-            failures.push(format!("status {} (expected 2xx)", observed.status));
+            findings.push(Finding::new(
+                Level::Must,
+                format!("status {} (expected 2xx)", observed.status),
+            ));
         }
         _ => {}
     }
     for rule in expect.headers {
         if let Err(reason) = judge_header(*rule, &observed.headers) {
-            failures.push(reason);
+            findings.push(Finding::new(rule.level(), reason));
         }
     }
-    if let Err(reason) = judge_body(expect.body, observed, target) {
-        failures.push(reason);
+    if let Err(strict) = judge_body(expect.body, observed, target, Types::Strict) {
+        let level = match judge_body(expect.body, observed, target, Types::Lenient) {
+            Ok(()) => expect.body.content_type_level(target.format),
+            Err(_) => expect.body.level(target.format),
+        };
+        findings.push(Finding::new(level, strict));
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.join("; "))
-    }
+    findings
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -134,10 +149,14 @@ fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
 
 /// Checks the content type's media type and, when given, its charset.
 fn judge_content_type(
+    types: Types,
     headers: &HeaderMap,
     essence: &str,
     charset: Option<&str>,
 ) -> Result<(), String> {
+    if types == Types::Lenient {
+        return Ok(());
+    }
     let Some(raw) = header(headers, "content-type") else {
         return Err(format!("no Content-Type (expected {essence})"));
     };
@@ -156,15 +175,20 @@ fn judge_content_type(
     Ok(())
 }
 
-fn judge_body(rule: BodyRule, observed: &Observed, target: &Target) -> Result<(), String> {
+fn judge_body(
+    rule: BodyRule,
+    observed: &Observed,
+    target: &Target,
+    types: Types,
+) -> Result<(), String> {
     match rule {
         BodyRule::Any => Ok(()),
         BodyRule::Token { room, identity } => {
-            let jwt = success_payload(observed, target.format)?;
+            let jwt = success_payload(observed, target.format, types)?;
             judge_token(&jwt, room, identity, target)
         }
         BodyRule::ErrorMessage(expected) => {
-            let message = error_message(observed, target.format)?;
+            let message = error_message(observed, target.format, types)?;
             if message == expected {
                 Ok(())
             } else {
@@ -173,11 +197,11 @@ fn judge_body(rule: BodyRule, observed: &Observed, target: &Target) -> Result<()
                 ))
             }
         }
-        BodyRule::ErrorLine => error_message(observed, target.format).map(drop),
+        BodyRule::ErrorLine => error_message(observed, target.format, types).map(drop),
         BodyRule::Acknowledged => match target.format {
-            ResponseFormat::Text => exact_text(observed, "ok"),
+            ResponseFormat::Text => exact_text(observed, "ok", types),
             ResponseFormat::Json => {
-                judge_content_type(&observed.headers, "application/json", None)?;
+                judge_content_type(types, &observed.headers, "application/json", None)?;
                 match serde_json::from_slice::<Value>(&observed.body) {
                     Ok(body) if body == serde_json::json!({"status": "ok"}) => Ok(()),
                     _ => Err(format!(
@@ -187,10 +211,10 @@ fn judge_body(rule: BodyRule, observed: &Observed, target: &Target) -> Result<()
                 }
             }
         },
-        BodyRule::PlainText(expected) => exact_text(observed, expected),
-        BodyRule::Credentials(expected) => judge_credentials(expected, observed, target),
+        BodyRule::PlainText(expected) => exact_text(observed, expected, types),
+        BodyRule::Credentials(expected) => judge_credentials(expected, observed, target, types),
         BodyRule::JsonErrorNaming(field) => {
-            let message = error_message(observed, ResponseFormat::Json)?;
+            let message = error_message(observed, ResponseFormat::Json, types)?;
             if message.contains(field) {
                 Ok(())
             } else {
@@ -206,8 +230,9 @@ fn judge_credentials(
     expected: &Credentials,
     observed: &Observed,
     target: &Target,
+    types: Types,
 ) -> Result<(), String> {
-    judge_content_type(&observed.headers, "application/json", None)?;
+    judge_content_type(types, &observed.headers, "application/json", None)?;
     let text = String::from_utf8_lossy(&observed.body);
     let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&text) else {
         return Err(format!("body {} is not a JSON object", shorten(&text)));
@@ -298,8 +323,8 @@ fn judge_credentials(
 }
 
 /// A `text/plain; charset=utf-8` body of exactly `expected` (a trailing newline aside).
-fn exact_text(observed: &Observed, expected: &str) -> Result<(), String> {
-    judge_content_type(&observed.headers, "text/plain", Some("utf-8"))?;
+fn exact_text(observed: &Observed, expected: &str, types: Types) -> Result<(), String> {
+    judge_content_type(types, &observed.headers, "text/plain", Some("utf-8"))?;
     let text = String::from_utf8_lossy(&observed.body);
     if text.strip_suffix('\n').unwrap_or(&text) == expected {
         Ok(())
@@ -309,15 +334,19 @@ fn exact_text(observed: &Observed, expected: &str) -> Result<(), String> {
 }
 
 /// The JWT of a success response, checking the format's content type and shape.
-fn success_payload(observed: &Observed, format: ResponseFormat) -> Result<String, String> {
+fn success_payload(
+    observed: &Observed,
+    format: ResponseFormat,
+    types: Types,
+) -> Result<String, String> {
     let text = std::str::from_utf8(&observed.body).map_err(|_| "body is not UTF-8".to_owned())?;
     match format {
         ResponseFormat::Text => {
-            judge_content_type(&observed.headers, "text/plain", Some("utf-8"))?;
+            judge_content_type(types, &observed.headers, "text/plain", Some("utf-8"))?;
             Ok(text.to_owned())
         }
         ResponseFormat::Json => {
-            judge_content_type(&observed.headers, "application/json", None)?;
+            judge_content_type(types, &observed.headers, "application/json", None)?;
             match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(fields)) => match fields.get("token") {
                     Some(Value::String(token)) => Ok(token.clone()),
@@ -330,16 +359,20 @@ fn success_payload(observed: &Observed, format: ResponseFormat) -> Result<String
 }
 
 /// The message of an error response: one line of text, or `{"errorMessage": ...}` in JSON.
-fn error_message(observed: &Observed, format: ResponseFormat) -> Result<String, String> {
+fn error_message(
+    observed: &Observed,
+    format: ResponseFormat,
+    types: Types,
+) -> Result<String, String> {
     let text = std::str::from_utf8(&observed.body).map_err(|_| "body is not UTF-8".to_owned())?;
     let message = match format {
         ResponseFormat::Text => {
-            judge_content_type(&observed.headers, "text/plain", Some("utf-8"))?;
+            judge_content_type(types, &observed.headers, "text/plain", Some("utf-8"))?;
             // A single trailing newline is still one line.
             text.strip_suffix('\n').unwrap_or(text).to_owned()
         }
         ResponseFormat::Json => {
-            judge_content_type(&observed.headers, "application/json", None)?;
+            judge_content_type(types, &observed.headers, "application/json", None)?;
             match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(fields)) => match fields.get("errorMessage") {
                     Some(Value::String(message)) => message.clone(),

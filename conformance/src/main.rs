@@ -1,13 +1,19 @@
 //! `conformance`: checks any token server against the contract, by URL.
 //!
-//! Exit status: 0 when no case failed, 1 when one did, 2 for bad arguments or a server that
-//! cannot be reached at all.
+//! Exit status: 0 when no case failed (with `--strict`, none warned either; with `--expect`,
+//! the run matched the baseline), 1 otherwise, 2 for bad arguments or a server that cannot
+//! be reached or started at all.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use clap::Parser;
 use conformance::cases::CASES;
+use conformance::profile::Profile;
+use conformance::report::Baseline;
+use conformance::spawn::{self, SpawnSpec, Spawned};
 use conformance::{ResponseFormat, Selection, Target};
 
 #[derive(Debug, Parser)]
@@ -15,16 +21,36 @@ use conformance::{ResponseFormat, Selection, Target};
     name = "conformance",
     version,
     about = "Checks a LiveKit token server (OpenVidu tutorial application server) against the \
-             contract: POST /token, webhooks, errors, CORS, HTTP behaviour.",
+             contract: POST /token, LiveKit's standard endpoint, webhooks, errors, CORS, HTTP \
+             behaviour.",
     subcommand_negates_reqs = true,
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Base URL of the server, e.g. http://127.0.0.1:6080.
-    #[arg(long, required_unless_present = "list")]
+    /// Base URL of the server, e.g. http://127.0.0.1:6080 ({port} is replaced by --spawn's
+    /// port) [default with --spawn: http://127.0.0.1:{port}].
+    #[arg(long, required_unless_present_any = ["list", "spawn"])]
     url: Option<String>,
+    /// Start the server under test with this shell command, wait until its port answers,
+    /// run, then stop it (SIGTERM, SIGKILL after 5 s). {port} is replaced by a free port.
+    #[arg(long, value_name = "CMD")]
+    spawn: Option<String>,
+    /// An environment variable for --spawn's server, NAME=VALUE (repeatable; {port} allowed).
+    #[arg(long = "env", value_name = "NAME=VALUE", requires = "spawn")]
+    envs: Vec<String>,
+    /// The working directory of --spawn's server.
+    #[arg(long, value_name = "DIR", requires = "spawn")]
+    cwd: Option<PathBuf>,
+    /// How long --spawn's server may take to accept connections, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, requires = "spawn")]
+    ready_timeout: f64,
+    /// The contract to judge: full (this project's), openvidu-basic (the seed's plain-text
+    /// token), openvidu-v3 (the current tutorials' JSON), livekit-endpoint (LiveKit's
+    /// standard endpoint). Cases on endpoints a profile does not require are skipped.
+    #[arg(long, value_enum, default_value_t = Profile::Full)]
+    profile: Profile,
     /// API key the server signs with (the expected `iss`).
     #[arg(long, default_value = "devkey")]
     api_key: String,
@@ -34,9 +60,10 @@ struct Cli {
     /// Expected token lifetime in seconds (exp - nbf).
     #[arg(long, default_value_t = 21_600)]
     ttl: u32,
-    /// Expected shape of token and error bodies.
-    #[arg(long, value_enum, default_value_t = ResponseFormat::Text)]
-    response_format: ResponseFormat,
+    /// Expected shape of token and error bodies with the full profile [default: text];
+    /// `json` judges the full contract in OpenVidu 3's JSON shapes.
+    #[arg(long, value_enum)]
+    response_format: Option<ResponseFormat>,
     /// The `server_url` the standard endpoint (`POST /livekit/token`) must answer.
     #[arg(long, default_value = conformance::target::DEFAULT_LIVEKIT_URL)]
     livekit_url: String,
@@ -44,22 +71,48 @@ struct Cli {
     /// without it, the suite expects the default 403.
     #[arg(long)]
     allow_room_config: bool,
-    /// Run only cases whose ID starts with PREFIX (repeatable).
+    /// Run only cases whose ID starts with PREFIX (repeatable); named cases run even
+    /// outside the profile.
     #[arg(long, value_name = "PREFIX")]
     only: Vec<String>,
     /// Skip cases whose ID starts with PREFIX (repeatable).
     #[arg(long, value_name = "PREFIX")]
     skip: Vec<String>,
-    /// Print the cases (ID and requirement) and send nothing.
+    /// Print the cases (ID, level and requirement) and send nothing.
     #[arg(long)]
     list: bool,
+    /// The format of --list: text, or a Markdown table (what CONTRACT.md holds).
+    #[arg(long, value_enum, default_value_t = ListFormat::Text, requires = "list")]
+    format: ListFormat,
+    /// Also fail (exit 1) on WARN: cases where only SHOULD-level checks failed.
+    #[arg(long)]
+    strict: bool,
     /// Also write the results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Also write the results as JSON to FILE (schema: conformance/report.schema.json).
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// A baseline of case IDs known to fail for this server: the exit status then reflects
+    /// only unexpected results (a new failure, or a listed case that now passes).
+    #[arg(long, value_name = "FILE")]
+    expect: Option<PathBuf>,
+    /// Write the IDs of this run's failing cases to FILE, as a baseline for --expect.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
     /// Also check CORS in a real browser: headless Chromium fetches a token and an error
     /// from another origin (needs chromium and chromedriver; SKIP when they are missing).
     #[arg(long)]
     browser: bool,
+}
+
+/// How `--list` prints the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ListFormat {
+    /// One line per case.
+    Text,
+    /// A Markdown table: ID, level, requirement.
+    Markdown,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -99,69 +152,191 @@ fn main() -> ExitCode {
     if let Some(Command::SignWebhook(args)) = cli.command {
         return sign_webhook(&args);
     }
+    let format = match (cli.profile.format(), cli.response_format) {
+        (Some(profile), Some(asked)) if profile != asked => {
+            eprintln!(
+                "conformance: the {} profile judges {profile:?}, not {asked:?}",
+                cli.profile.name()
+            );
+            return ExitCode::from(2);
+        }
+        (Some(format), _) | (None, Some(format)) => format,
+        (None, None) => ResponseFormat::Text,
+    };
     let selection = Selection {
-        only: cli.only,
-        skip: cli.skip,
+        only: cli.only.clone(),
+        skip: cli.skip.clone(),
+        profile: cli.profile,
     };
     if cli.list {
-        for case in CASES
-            .iter()
-            .filter(|c| selection.why_skipped(c.id).is_none())
-        {
-            println!("{:<36} {}", case.id, case.requirement);
-        }
-        if cli.browser {
-            for (id, requirement) in conformance::browser::CHECKS
-                .iter()
-                .filter(|(id, _)| selection.why_skipped(id).is_none())
-            {
-                println!("{id:<36} {requirement}");
-            }
-        }
+        print!(
+            "{}",
+            contract_listing(&selection, format, cli.format, cli.browser)
+        );
         return ExitCode::SUCCESS;
     }
-    let Some(url) = cli.url else {
-        return ExitCode::from(2);
+    match run(&cli, &selection, format) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("conformance: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the suite (starting the server first with --spawn) and writes every output asked
+/// for; `Err` is a usage or set-up problem (exit 2).
+fn run(cli: &Cli, selection: &Selection, format: ResponseFormat) -> Result<ExitCode, String> {
+    let port = match &cli.spawn {
+        Some(_) => Some(spawn::free_port().map_err(|err| format!("no free port: {err}"))?),
+        None => None,
     };
+    let url = match (&cli.url, port) {
+        (Some(url), Some(port)) => spawn::fill_port(url, port),
+        (Some(url), None) => url.clone(),
+        (None, Some(port)) => format!("http://127.0.0.1:{port}"),
+        (None, None) => return Err("--url is required".to_owned()),
+    };
+    let mut server = None;
+    if let (Some(command), Some(port)) = (&cli.spawn, port) {
+        let uses_port = command.contains(spawn::PORT_PLACEHOLDER)
+            || cli.envs.iter().any(|e| e.contains(spawn::PORT_PLACEHOLDER))
+            || cli.url.is_some();
+        if !uses_port {
+            return Err(
+                "say where the spawned server listens: put {port} in the command or an --env \
+                 value, or give --url"
+                    .to_owned(),
+            );
+        }
+        let env = cli
+            .envs
+            .iter()
+            .map(|pair| {
+                pair.split_once('=')
+                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                    .ok_or_else(|| format!("--env takes NAME=VALUE, not {pair:?}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let spec = SpawnSpec {
+            command: command.clone(),
+            env,
+            cwd: cli.cwd.clone(),
+            ready_timeout: Duration::from_secs_f64(cli.ready_timeout.max(0.1)),
+        };
+        let mut spawned = Spawned::start(&spec, port)?;
+        let address = spawn::authority(&url).ok_or_else(|| format!("invalid URL {url}"))?;
+        if let Err(err) = spawned.wait_until_listening(&address, spec.ready_timeout) {
+            return Err(format!(
+                "{err}\n--- the server's last output:\n{}",
+                spawned.tail()
+            ));
+        }
+        server = Some(spawned);
+    }
     let mut target = Target::new(url).with_credentials(&cli.api_key, &cli.api_secret);
     target.ttl_seconds = cli.ttl;
-    target.format = cli.response_format;
+    target.format = format;
     target.livekit_url.clone_from(&cli.livekit_url);
     target.room_config_allowed = cli.allow_room_config;
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("conformance: cannot start the runtime: {err}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut report = match runtime.block_on(conformance::run(&target, &selection)) {
-        Ok(report) => report,
-        Err(unreachable) => {
-            eprintln!("conformance: {unreachable}");
-            return ExitCode::from(2);
-        }
-    };
+        .map_err(|err| format!("cannot start the runtime: {err}"))?;
+    let mut report = runtime
+        .block_on(conformance::run(&target, selection))
+        .map_err(|unreachable| unreachable.to_string())?;
     if cli.browser {
-        let outcomes = runtime.block_on(conformance::browser::run(&target, &selection));
+        let outcomes = runtime.block_on(conformance::browser::run(&target, selection));
         report.outcomes.extend(outcomes);
     }
     println!("{report}");
-    if let Some(path) = cli.junit
-        && let Err(err) = std::fs::write(&path, report.junit())
-    {
-        eprintln!("conformance: cannot write {}: {err}", path.display());
-        return ExitCode::from(2);
+    let write = |path: &PathBuf, text: String| {
+        std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
+    };
+    if let Some(path) = &cli.junit {
+        write(path, report.junit())?;
     }
-    if report.failed() == 0 {
+    if let Some(path) = &cli.json {
+        let json = report.json(cli.profile.name());
+        write(
+            path,
+            serde_json::to_string_pretty(&json).unwrap_or_default(),
+        )?;
+    }
+    if let Some(path) = &cli.write_baseline {
+        write(path, Baseline::of(&report, cli.strict).to_text())?;
+    }
+    let as_expected = match &cli.expect {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+            let comparison = Baseline::parse(&text).compare(&report, cli.strict);
+            for id in &comparison.new_failures {
+                println!("new failure: {id}");
+            }
+            for id in &comparison.fixed {
+                println!("fixed: {id} (remove it from the baseline)");
+            }
+            println!(
+                "baseline: {} known, {} new, {} fixed",
+                comparison.known.len(),
+                comparison.new_failures.len(),
+                comparison.fixed.len()
+            );
+            comparison.as_expected()
+        }
+        None => report.failing_ids(cli.strict).is_empty(),
+    };
+    if let Some(mut server) = server {
+        let tail = server.tail();
+        let status = server.stop();
+        if !as_expected {
+            eprintln!("--- the server's last output ({status:?}):\n{tail}");
+        }
+    }
+    Ok(if as_expected {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    })
+}
+
+/// The contract as `--list` prints it.
+fn contract_listing(
+    selection: &Selection,
+    format: ResponseFormat,
+    list: ListFormat,
+    browser: bool,
+) -> String {
+    let cases = CASES
+        .iter()
+        .filter(|c| selection.why_skipped(c.id).is_none() && selection.outside_profile(c).is_none())
+        .map(|c| (c.id, c.level(format).as_str(), c.requirement));
+    let browser_cases = conformance::browser::CHECKS
+        .iter()
+        .filter(|(id, _)| browser && selection.why_skipped(id).is_none())
+        .map(|(id, requirement)| (*id, "MUST", *requirement));
+    let rows = cases.chain(browser_cases);
+    let mut out = String::new();
+    match list {
+        ListFormat::Text => {
+            for (id, level, requirement) in rows {
+                out.push_str(&format!("{id:<36} {level:<6} {requirement}\n"));
+            }
+        }
+        ListFormat::Markdown => {
+            out.push_str("| ID | Level | Requirement |\n|---|---|---|\n");
+            for (id, level, requirement) in rows {
+                out.push_str(&format!(
+                    "| `{id}` | {level} | {} |\n",
+                    requirement.replace('|', "\\|")
+                ));
+            }
+        }
     }
+    out
 }
 
 fn sign_webhook(args: &SignWebhook) -> ExitCode {

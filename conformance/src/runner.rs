@@ -1,14 +1,15 @@
 //! Runs cases against a server over HTTP and collects every outcome; a failure never stops
 //! the run.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::stream;
 use reqwest::Method;
 
-use crate::case::{Body, Case, Check, Request};
+use crate::case::{Body, Case, Check, Finding, Request};
 use crate::cases::CASES;
 use crate::judge::{Observed, judge};
+use crate::profile::Profile;
 use crate::report::{Outcome, Report, Verdict};
 use crate::target::Target;
 use crate::{scenario, signing};
@@ -23,9 +24,24 @@ pub struct Selection {
     pub only: Vec<String>,
     /// Skip cases whose ID starts with one of these.
     pub skip: Vec<String>,
+    /// The contract judged; cases outside it are skipped unless named by `only`.
+    pub profile: Profile,
 }
 
 impl Selection {
+    /// Why `case` is outside the profile, unless `only` names it explicitly.
+    pub fn outside_profile(&self, case: &Case) -> Option<String> {
+        let named = self
+            .only
+            .iter()
+            .any(|prefix| case.id.starts_with(prefix.as_str()));
+        if named {
+            None
+        } else {
+            self.profile.why_not(case)
+        }
+    }
+
     /// Why `id` is not selected, if it is not.
     pub fn why_skipped(&self, id: &str) -> Option<String> {
         if let Some(prefix) = self
@@ -79,19 +95,23 @@ pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unrea
     for case in CASES {
         let skipped = selection
             .why_skipped(case.id)
+            .or_else(|| selection.outside_profile(case))
             .or_else(|| case.needs.unmet(target).map(str::to_owned));
+        let started = Instant::now();
         let verdict = match skipped {
             Some(reason) => Verdict::Skip(reason),
             None => match run_case(&client, target, case).await {
                 Ok(()) => Verdict::Pass,
-                Err(CaseFailure::Contract(reason)) => Verdict::Fail(reason),
+                Err(CaseFailure::Contract(findings)) => Verdict::from_findings(&findings),
                 Err(CaseFailure::NoAnswer(reason)) => Verdict::NoAnswer(reason),
             },
         };
         outcomes.push(Outcome {
             id: case.id,
             requirement: case.requirement,
+            level: case.level(target.format),
             verdict,
+            duration: started.elapsed(),
         });
     }
     Ok(Report {
@@ -103,8 +123,9 @@ pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unrea
 /// Why a case did not pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseFailure {
-    /// The answer breaks the contract (a scenario's connection checks included).
-    Contract(String),
+    /// The answer breaks the contract (a scenario's connection checks included), each
+    /// finding with its level.
+    Contract(Vec<Finding>),
     /// There was no answer to judge.
     NoAnswer(String),
 }
@@ -120,11 +141,16 @@ pub async fn run_case(
             let observed = send(client, target, &request)
                 .await
                 .map_err(CaseFailure::NoAnswer)?;
-            judge(&expect, &observed, target).map_err(CaseFailure::Contract)
+            let findings = judge(&expect, &observed, target);
+            if findings.is_empty() {
+                Ok(())
+            } else {
+                Err(CaseFailure::Contract(findings))
+            }
         }
         Check::Scenario(which) => scenario::run(which, client, target)
             .await
-            .map_err(CaseFailure::Contract),
+            .map_err(|reason| CaseFailure::Contract(vec![Finding::new(which.level(), reason)])),
     }
 }
 
@@ -237,6 +263,7 @@ mod tests {
         let selection = Selection {
             only: vec!["token/".into(), "cors/preflight".into()],
             skip: vec!["token/oversized".into()],
+            ..Selection::default()
         };
         assert!(selection.why_skipped("token/valid").is_none());
         assert!(

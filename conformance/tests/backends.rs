@@ -32,7 +32,7 @@ async fn every_backend_passes_every_case_in_both_formats() {
                 .await
                 .expect("reachable");
             println!("--- {} ({format:?})\n{report}", backend.name);
-            if report.failed() > 0 || report.skipped() != 1 {
+            if report.failed() > 0 || report.warned() > 0 || report.skipped() != 1 {
                 failures.push(format!(
                     "{} ({format:?}): {:?}",
                     backend.name,

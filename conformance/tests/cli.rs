@@ -57,7 +57,7 @@ async fn a_conforming_server_exits_0_with_a_summary_line() {
     );
     assert_eq!(
         text.lines().last(),
-        Some(format!("{} passed, 0 failed, 1 skipped", CASES.len() - 1).as_str())
+        Some(format!("{} passed, 0 warned, 0 failed, 1 skipped", CASES.len() - 1).as_str())
     );
 }
 
@@ -74,7 +74,7 @@ async fn a_wrong_expectation_exits_1_and_says_why() {
         "{text}"
     );
     assert!(text.ends_with(&format!(
-        "0 passed, 1 failed, {} skipped\n",
+        "0 passed, 0 warned, 1 failed, {} skipped\n",
         CASES.len() - 1
     )));
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of this module.
 
+pub mod seed;
+
 use std::future::Future;
 use std::io;
 use std::pin::Pin;

@@ -1,0 +1,329 @@
+//! The suite as a CI user runs it: severity levels and `--strict`, profiles, `--spawn`, the JSON
+//! report against its schema, JUnit levels, baselines, and the generated CONTRACT.md.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use conformance::Target;
+use support::seed::{Seed, start_seed};
+use support::{API_KEY, API_SECRET, TTL_SECONDS};
+
+async fn conformance(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args(args)
+            .output()
+            .expect("run conformance")
+    })
+    .await
+    .expect("join")
+}
+
+fn against(target: &Target, extra: &[&str]) -> Vec<String> {
+    let ttl = TTL_SECONDS.to_string();
+    let mut args: Vec<String> = [
+        "--url",
+        &target.base_url,
+        "--api-key",
+        API_KEY,
+        "--api-secret",
+        API_SECRET,
+        "--ttl",
+        &ttl,
+    ]
+    .iter()
+    .map(|arg| (*arg).to_owned())
+    .collect();
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    args
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn ids(text: &str, verdict: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.strip_prefix(verdict))
+        .map(|rest| rest.split(':').next().unwrap_or_default().trim().to_owned())
+        .collect()
+}
+
+/// The seed's defects, and nothing else, fail: a 500 on array, `null` and string bodies, a
+/// token for a numeric room name, no body limit.
+const SEED_DEFECTS: &[&str] = &[
+    "token/room-number",
+    "token/array-body",
+    "token/null-body",
+    "token/string-body",
+    "token/oversized",
+    "token/oversized-chunked",
+    "cors/error-413",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_text_html_seed_only_warns_and_strict_fails_it() {
+    let seed = start_seed(Seed::HtmlOnly).await;
+    let output = conformance(against(&seed, &["--profile", "openvidu-basic"])).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(ids(&text, "FAIL ").is_empty(), "{text}");
+    let warned = ids(&text, "WARN ");
+    assert!(warned.contains(&"token/valid".to_owned()), "{text}");
+    assert!(
+        text.contains("WARN token/valid: Content-Type \"text/html"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SKIP webhook/valid-suite-signed: not part of the openvidu-basic profile"),
+        "{text}"
+    );
+    let summary = text.lines().last().unwrap_or_default();
+    assert!(
+        summary.contains(&format!("{} warned, 0 failed", warned.len())),
+        "{summary}"
+    );
+
+    let strict = conformance(against(&seed, &["--profile", "openvidu-basic", "--strict"])).await;
+    assert_eq!(strict.status.code(), Some(1), "{}", stdout(&strict));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_seed_with_defects_fails_exactly_on_them() {
+    let seed = start_seed(Seed::WithDefects).await;
+    let output = conformance(against(&seed, &["--profile", "openvidu-basic"])).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let mut failed = ids(&text, "FAIL ");
+    failed.sort();
+    let mut expected: Vec<String> = SEED_DEFECTS.iter().map(|id| (*id).to_owned()).collect();
+    expected.sort();
+    assert_eq!(failed, expected, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_baseline_gates_on_new_failures_and_fixed_cases() {
+    let seed = start_seed(Seed::WithDefects).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baseline = dir.path().join("baseline.txt");
+    let path = |p: &Path| p.to_str().expect("UTF-8 path").to_owned();
+    let profile = ["--profile", "openvidu-basic"];
+
+    let written = conformance(against(
+        &seed,
+        &[&profile[..], &["--write-baseline", &path(&baseline)]].concat(),
+    ))
+    .await;
+    assert_eq!(written.status.code(), Some(1));
+    let text = std::fs::read_to_string(&baseline).expect("baseline written");
+    for id in SEED_DEFECTS {
+        assert!(
+            text.lines().any(|line| line == *id),
+            "{id} missing:\n{text}"
+        );
+    }
+
+    // Unchanged: every failure is known.
+    let same = conformance(against(
+        &seed,
+        &[&profile[..], &["--expect", &path(&baseline)]].concat(),
+    ))
+    .await;
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    assert!(stdout(&same).contains(&format!(
+        "baseline: {} known, 0 new, 0 fixed",
+        SEED_DEFECTS.len()
+    )));
+
+    // A case listed that now passes must leave the baseline.
+    std::fs::write(&baseline, format!("{text}token/valid\n")).expect("write");
+    let fixed = conformance(against(
+        &seed,
+        &[&profile[..], &["--expect", &path(&baseline)]].concat(),
+    ))
+    .await;
+    assert_eq!(fixed.status.code(), Some(1));
+    assert!(stdout(&fixed).contains("fixed: token/valid (remove it from the baseline)"));
+
+    // A failure not listed is new.
+    let without_one = text.replace("token/array-body\n", "");
+    std::fs::write(&baseline, without_one).expect("write");
+    let new = conformance(against(
+        &seed,
+        &[&profile[..], &["--expect", &path(&baseline)]].concat(),
+    ))
+    .await;
+    assert_eq!(new.status.code(), Some(1));
+    assert!(
+        stdout(&new).contains("new failure: token/array-body"),
+        "{}",
+        stdout(&new)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
+    let seed = start_seed(Seed::WithDefects).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let output = conformance(against(
+        &seed,
+        &[
+            "--profile",
+            "openvidu-basic",
+            "--json",
+            json.to_str().expect("UTF-8"),
+            "--junit",
+            junit.to_str().expect("UTF-8"),
+        ],
+    ))
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("JSON written")).expect("JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../report.schema.json")).expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // And the schema can fail: a report without its version does not pass.
+    let mut broken = report.clone();
+    broken
+        .as_object_mut()
+        .expect("object")
+        .remove("schema_version");
+    assert!(!validator.is_valid(&broken));
+
+    assert_eq!(report["profile"], "openvidu-basic");
+    assert_eq!(report["summary"]["failed"], SEED_DEFECTS.len());
+    let case = |id: &str| {
+        report["cases"]
+            .as_array()
+            .and_then(|cases| cases.iter().find(|c| c["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(case("token/array-body")["outcome"], "fail");
+    assert_eq!(case("token/valid")["outcome"], "warn");
+    assert_eq!(case("token/valid")["level"], "MUST");
+    assert_eq!(case("webhook/valid-suite-signed")["outcome"], "skip");
+
+    let xml = std::fs::read_to_string(&junit).expect("JUnit written");
+    assert!(xml.contains("name=\"level\" value=\"MUST\""), "{xml}");
+    assert!(xml.contains("WARN: Content-Type"), "{xml}");
+    assert!(
+        xml.contains(&format!("failures=\"{}\"", SEED_DEFECTS.len())),
+        "{xml}"
+    );
+}
+
+/// A backend binary, built next to this crate's binary when it is not there yet.
+fn backend_binary() -> PathBuf {
+    let dir = Path::new(env!("CARGO_BIN_EXE_conformance"))
+        .parent()
+        .expect("a target directory");
+    let exe = dir.join("server-axum");
+    if !exe.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut build = Command::new(cargo);
+        build.args(["build", "-p", "server-axum"]);
+        if !cfg!(debug_assertions) {
+            build.arg("--release");
+        }
+        assert!(
+            build.status().expect("run cargo").success(),
+            "cannot build server-axum"
+        );
+    }
+    exe
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spawn_starts_judges_and_stops_a_real_backend() {
+    let exe = backend_binary();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = conformance(
+        [
+            "--spawn",
+            exe.to_str().expect("UTF-8"),
+            "--env",
+            "SERVER_HOST=127.0.0.1",
+            "--env",
+            "SERVER_PORT={port}",
+            "--env",
+            "TOKEN_RESPONSE_FORMAT=json",
+            "--cwd",
+            dir.path().to_str().expect("UTF-8"),
+            "--profile",
+            "openvidu-v3",
+            "--strict",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect(),
+    )
+    .await;
+    let text = stdout(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("PASS webhook/valid-livekit-signed"), "{text}");
+    assert!(
+        text.contains("SKIP http/healthz: not part of the openvidu-v3 profile"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn spawn_reports_servers_that_exit_or_never_listen() {
+    let exits = conformance(
+        ["--spawn", "echo starting on {port}; exit 3"]
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect(),
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&exits.stderr);
+    assert_eq!(exits.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the server exited"), "{stderr}");
+    assert!(
+        stderr.contains("starting on"),
+        "the server's output is shown: {stderr}"
+    );
+
+    let silent = conformance(
+        ["--spawn", "sleep 30 # {port}", "--ready-timeout", "0.5"]
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect(),
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&silent.stderr);
+    assert_eq!(silent.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("did not accept connections"), "{stderr}");
+}
+
+#[test]
+fn contract_md_is_the_generated_table() {
+    let output = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(["--list", "--format", "markdown", "--browser"])
+        .output()
+        .expect("run conformance");
+    let table = String::from_utf8_lossy(&output.stdout);
+    let contract = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CONTRACT.md"))
+        .expect("conformance/CONTRACT.md");
+    assert!(
+        contract.contains(table.as_ref()),
+        "conformance/CONTRACT.md is stale: regenerate its table with\n  \
+         cargo run -p conformance -- --list --format markdown --browser"
+    );
+}
