@@ -1,9 +1,12 @@
 # syntax=docker/dockerfile:1
 #
-# LiveKit token server image. One Dockerfile for all three interchangeable backends:
+# LiveKit token server image. One Dockerfile for every interchangeable backend
+# (conformance::backends::BACKENDS):
 #   docker build -t livekit-token-server .                                  # server-axum
 #   docker build --build-arg BACKEND=server-actix -t livekit-token-server .
 #   docker build --build-arg BACKEND=server-warp  -t livekit-token-server .
+#   docker build --build-arg BACKEND=server-poem  -t livekit-token-server .
+#   docker build --build-arg BACKEND=server-hyper -t livekit-token-server .
 #   docker build --target conformance -t token-conformance .                # the suite
 # Needs BuildKit (the default builder of current Docker) for the cache mounts.
 # Written without a container engine at hand: checked by reading only, never built.

@@ -9,24 +9,33 @@
 //! - [`compare`] runs the comparison; [`soak`] sends a million mixed requests to each backend
 //!   and watches its memory.
 
-/// Every backend binary the comparison builds and times.
-pub const BACKENDS: [&str; 3] = ["server-axum", "server-actix", "server-warp"];
+/// Every backend binary the comparison builds and times, from the one list.
+pub fn backends() -> Vec<&'static str> {
+    conformance::backends::BACKENDS
+        .iter()
+        .map(|backend| backend.binary)
+        .collect()
+}
 
 /// The backend binaries named by `--backend` (`axum` or `server-axum`), in the order of
-/// [`BACKENDS`]; all of them when none is named.
+/// [`backends`]; all of them when none is named.
 pub fn select_backends(names: &[String]) -> Result<Vec<&'static str>, String> {
     let names_it =
         |binary: &str, name: &str| binary == name || binary.strip_prefix("server-") == Some(name);
+    let all = backends();
     if let Some(unknown) = names
         .iter()
-        .find(|name| !BACKENDS.iter().any(|binary| names_it(binary, name)))
+        .find(|name| !all.iter().any(|binary| names_it(binary, name)))
     {
         return Err(format!(
             "unknown backend {unknown:?}; the backends are {}",
-            BACKENDS.map(|b| b.trim_start_matches("server-")).join(", ")
+            all.iter()
+                .map(|b| b.trim_start_matches("server-"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
-    Ok(BACKENDS
+    Ok(all
         .into_iter()
         .filter(|binary| names.is_empty() || names.iter().any(|name| names_it(binary, name)))
         .collect())

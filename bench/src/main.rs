@@ -35,7 +35,7 @@ struct Cli {
     /// Connection counts, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,16,64,256")]
     concurrency: Vec<usize>,
-    /// Measure only these backends (repeatable: axum, actix, warp) [default: all three].
+    /// Measure only these backends (repeatable: axum, actix, warp, poem, hyper) [default: all].
     #[arg(long, value_name = "NAME")]
     backend: Vec<String>,
     /// An extra target, NAME=URL (repeatable), e.g. an official tutorial server.

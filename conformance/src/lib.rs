@@ -1,5 +1,6 @@
 //! The token server's HTTP contract as data, and a runner that checks any server against it.
 //!
+//! - [`backends`]: every backend of this repository, declared once.
 //! - [`case`]: what a case is: an ID, a requirement, and a request with its expectations
 //!   (or a named scenario where one request is not enough).
 //! - [`cases`]: the contract itself, [`cases::CASES`]; `conformance --list` prints it.
@@ -22,6 +23,7 @@
 //! The runner only speaks HTTP: it never links a backend, so it judges servers written in
 //! any language.
 
+pub mod backends;
 pub mod binary_checks;
 pub mod browser;
 pub mod case;

@@ -24,7 +24,7 @@ async fn every_backend_passes_every_case_in_both_formats() {
             "wss://example.livekit.cloud",
         ],
     );
-    for backend in BACKENDS {
+    for backend in BACKENDS.iter() {
         for settings in [settings("text"), settings("json"), agents.clone()] {
             let format = settings.response_format;
             let server = start(backend, &settings);

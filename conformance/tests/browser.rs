@@ -155,7 +155,7 @@ async fn a_browser_on_another_origin_reads_tokens_and_errors_only_with_cors() {
     }
 
     // Every backend passes, in both formats.
-    for backend in BACKENDS {
+    for backend in BACKENDS.iter() {
         for (_, format) in FORMATS {
             let server = start(backend, &settings(format));
             let outcomes = check(format!("{} ({format})", backend.name), &server.target).await;

@@ -327,3 +327,14 @@ fn contract_md_is_the_generated_table() {
          cargo run -p conformance -- --list --format markdown --browser"
     );
 }
+
+#[test]
+fn the_readme_lists_every_backend() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    let table = conformance::backends::markdown_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's backend table is stale; it must read:\n{table}"
+    );
+}

@@ -7,6 +7,7 @@ pub mod seed;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::LazyLock;
 
 use conformance::judge::decode_segment;
 use conformance::{ResponseFormat, Target};
@@ -23,27 +24,30 @@ pub struct Backend {
     pub serve: fn(std::net::TcpListener, TokenService, ShutdownSignal) -> Serving,
 }
 
-/// Every backend; adding one is one line.
-pub const BACKENDS: &[Backend] = &[
-    Backend {
-        name: "axum",
-        serve: |listener, service, shutdown| {
-            Box::pin(server_axum::serve(listener, service, shutdown))
-        },
-    },
-    Backend {
-        name: "actix",
-        serve: |listener, service, shutdown| {
-            Box::pin(server_actix::serve(listener, service, shutdown))
-        },
-    },
-    Backend {
-        name: "warp",
-        serve: |listener, service, shutdown| {
-            Box::pin(server_warp::serve(listener, service, shutdown))
-        },
-    },
-];
+/// Every backend of [`conformance::backends::BACKENDS`], served in this process.
+pub static BACKENDS: LazyLock<Vec<Backend>> = LazyLock::new(|| {
+    conformance::backends::BACKENDS
+        .iter()
+        .map(|backend| Backend {
+            name: backend.name(),
+            serve: serve_fn(backend.binary),
+        })
+        .collect()
+});
+
+/// How each backend's library serves: the one place tests link backends.
+fn serve_fn(binary: &str) -> fn(std::net::TcpListener, TokenService, ShutdownSignal) -> Serving {
+    match binary {
+        "server-axum" => |l, s, d| Box::pin(server_axum::serve(l, s, d)),
+        "server-actix" => |l, s, d| Box::pin(server_actix::serve(l, s, d)),
+        "server-warp" => |l, s, d| Box::pin(server_warp::serve(l, s, d)),
+        "server-poem" => |l, s, d| Box::pin(server_poem::serve(l, s, d)),
+        "server-hyper" => |l, s, d| Box::pin(server_hyper::serve(l, s, d)),
+        other => {
+            panic!("no in-process serve for {other}: add it to `serve_fn` and dev-dependencies")
+        }
+    }
+}
 
 /// The settings every in-process test uses: production-shaped credentials, a short TTL.
 pub const API_KEY: &str = "APIinprocess";

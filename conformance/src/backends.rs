@@ -1,0 +1,63 @@
+//! Every backend of this repository, declared once. The tests (in-process and binary), the
+//! bench and the README's backend table all read this list; adding a backend is one line
+//! here (see the recipe in ARCHITECTURE.md). The suite itself never links a backend: these
+//! are names.
+
+/// One backend: a binary crate serving the contract on one framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backend {
+    /// The binary and crate name, `server-<name>`.
+    pub binary: &'static str,
+    /// The framework and its version line.
+    pub framework: &'static str,
+    /// How it is served and anything a chooser should know.
+    pub notes: &'static str,
+}
+
+impl Backend {
+    /// The short name (`axum`), as `bench --backend` and test output spell it.
+    pub fn name(&self) -> &'static str {
+        self.binary.trim_start_matches("server-")
+    }
+}
+
+/// Every backend.
+pub const BACKENDS: &[Backend] = &[
+    Backend {
+        binary: "server-axum",
+        framework: "axum 0.8",
+        notes: "served by `hyper-serve` for its timeouts",
+    },
+    Backend {
+        binary: "server-actix",
+        framework: "actix-web 4",
+        notes: "actix-web's own server (actix-http), given the same timeouts and limits",
+    },
+    Backend {
+        binary: "server-warp",
+        framework: "warp 0.4",
+        notes: "served by `hyper-serve`",
+    },
+    Backend {
+        binary: "server-poem",
+        framework: "poem 3",
+        notes: "served by `hyper-serve` (`poem::Server` takes no request-head timeout)",
+    },
+    Backend {
+        binary: "server-hyper",
+        framework: "none (hyper 1)",
+        notes: "the contract on hyper alone: the reference for each framework's cost",
+    },
+];
+
+/// The README's backend table.
+pub fn markdown_table() -> String {
+    let mut table = String::from("| Binary | Framework | Notes |\n|---|---|---|\n");
+    for backend in BACKENDS {
+        table.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            backend.binary, backend.framework, backend.notes
+        ));
+    }
+    table
+}
