@@ -229,6 +229,7 @@ async fn measure_target(
                 .filter(|_| requests > 0)
                 .map(|_| cpu.as_secs_f64() * 1e6 / requests as f64),
             vs_baseline: None,
+            vs_hyper: None,
         });
     }
     report.peak_rss_kib = pid.and_then(|pid| server::memory_kib(pid, "VmHWM"));

@@ -1,0 +1,237 @@
+//! The comparison's results, and their three renderings: [`markdown`] for people, JSON (the
+//! types here, through serde) for tools, [`svg`] to look at.
+
+mod markdown;
+mod svg;
+
+use serde::Serialize;
+
+/// Where and how the numbers were taken.
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    /// Host name.
+    pub host: String,
+    /// CPU model.
+    pub cpu: String,
+    /// Logical CPUs.
+    pub cpus: usize,
+    /// Kernel release.
+    pub kernel: String,
+    /// UTC date of the run.
+    pub date: String,
+}
+
+/// The method, stated with the results.
+#[derive(Debug, Clone, Serialize)]
+pub struct Method {
+    /// Connections per run.
+    pub concurrency: Vec<usize>,
+    /// Unmeasured seconds before each run.
+    pub warmup_seconds: f64,
+    /// Measured seconds per run.
+    pub measure_seconds: f64,
+    /// Runs per target and concurrency.
+    pub repetitions: usize,
+    /// What was done about CPU placement.
+    pub pinning: String,
+}
+
+/// Whether a target honoured the contract before it was timed.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Gate {
+    /// The baseline is not a token server.
+    Exempt,
+    /// Every conformance case passed.
+    Passed(usize),
+    /// These cases failed: not timed.
+    Failed(Vec<String>),
+    /// The server could not be started or reached.
+    Unavailable(String),
+}
+
+/// One target at one concurrency.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// Connections.
+    pub concurrency: usize,
+    /// Median requests per second over the repetitions.
+    pub rps_median: f64,
+    /// Slowest repetition.
+    pub rps_min: f64,
+    /// Fastest repetition.
+    pub rps_max: f64,
+    /// Latency percentiles in microseconds, over every repetition.
+    pub p50_us: u64,
+    /// 90th percentile.
+    pub p90_us: u64,
+    /// 99th percentile.
+    pub p99_us: u64,
+    /// 99.9th percentile.
+    pub p999_us: u64,
+    /// Answers with an unexpected status.
+    pub non_2xx: u64,
+    /// Transport errors.
+    pub errors: u64,
+    /// Server CPU time per request, in microseconds (processes we started only).
+    pub cpu_us_per_request: Option<f64>,
+    /// Ratios to the baseline (the ceiling) at the same concurrency.
+    pub vs_baseline: Option<Ratios>,
+    /// Ratios to `server-hyper` (the contract without a framework: each framework's tax) at
+    /// the same concurrency.
+    pub vs_hyper: Option<Ratios>,
+}
+
+/// A figure divided by the baseline's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ratios {
+    /// Requests per second (higher is better).
+    pub rps: f64,
+    /// p50 latency (lower is better).
+    pub p50: f64,
+    /// p90 latency.
+    pub p90: f64,
+    /// p99 latency.
+    pub p99: f64,
+    /// p99.9 latency.
+    pub p999: f64,
+    /// Server CPU per request.
+    pub cpu: Option<f64>,
+}
+
+/// One target's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetReport {
+    /// Name.
+    pub name: String,
+    /// Conformance gate.
+    pub gate: Gate,
+    /// Spawn to first 200, in milliseconds.
+    pub startup_ms: Option<f64>,
+    /// Executable size in bytes.
+    pub binary_bytes: Option<u64>,
+    /// Peak resident memory in KiB.
+    pub peak_rss_kib: Option<u64>,
+    /// One row per concurrency.
+    pub rows: Vec<Row>,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The machine.
+    pub machine: Machine,
+    /// The method.
+    pub method: Method,
+    /// Every target, the baseline first.
+    pub targets: Vec<TargetReport>,
+}
+
+/// The framework-free backend's name in reports.
+pub const HYPER: &str = "hyper";
+
+/// `row`'s figures over `reference`'s at the same concurrency.
+fn ratios(row: &Row, reference: &TargetReport) -> Option<Ratios> {
+    let base = reference
+        .rows
+        .iter()
+        .find(|b| b.concurrency == row.concurrency)?;
+    Some(Ratios {
+        rps: ratio(row.rps_median, base.rps_median),
+        p50: ratio(row.p50_us as f64, base.p50_us as f64),
+        p90: ratio(row.p90_us as f64, base.p90_us as f64),
+        p99: ratio(row.p99_us as f64, base.p99_us as f64),
+        p999: ratio(row.p999_us as f64, base.p999_us as f64),
+        cpu: row
+            .cpu_us_per_request
+            .zip(base.cpu_us_per_request)
+            .map(|(cpu, base)| ratio(cpu, base)),
+    })
+}
+
+fn ratio(value: f64, base: f64) -> f64 {
+    if base > 0.0 { value / base } else { f64::NAN }
+}
+
+impl Report {
+    /// Fills every row's ratios to the baseline and to `server-hyper` at the same
+    /// concurrency.
+    pub fn compute_ratios(&mut self) {
+        let baseline = self.baseline().cloned();
+        let hyper = self.targets.iter().find(|t| t.name == HYPER).cloned();
+        for target in &mut self.targets {
+            for row in &mut target.rows {
+                row.vs_baseline = baseline.as_ref().and_then(|base| ratios(row, base));
+                row.vs_hyper = hyper.as_ref().and_then(|base| ratios(row, base));
+            }
+        }
+    }
+
+    fn baseline(&self) -> Option<&TargetReport> {
+        self.targets.iter().find(|t| t.gate == Gate::Exempt)
+    }
+}
+
+fn times(value: Option<f64>) -> String {
+    value.map_or("–".into(), |v| format!("{v:.2}×"))
+}
+
+fn number(value: Option<f64>, decimals: usize) -> String {
+    value.map_or("–".into(), |v| format!("{v:.decimals$}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(name: &str, gate: Gate, rps: f64, cpu: f64) -> TargetReport {
+        TargetReport {
+            name: name.to_owned(),
+            gate,
+            startup_ms: None,
+            binary_bytes: None,
+            peak_rss_kib: None,
+            rows: vec![Row {
+                concurrency: 64,
+                rps_median: rps,
+                rps_min: rps,
+                rps_max: rps,
+                p50_us: 100,
+                p90_us: 200,
+                p99_us: 400,
+                p999_us: 800,
+                non_2xx: 0,
+                errors: 0,
+                cpu_us_per_request: Some(cpu),
+                vs_baseline: None,
+                vs_hyper: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn ratios_are_to_the_baseline_and_to_hyper() {
+        let mut report = Report {
+            machine: crate::machine(),
+            method: Method {
+                concurrency: vec![64],
+                warmup_seconds: 0.0,
+                measure_seconds: 0.0,
+                repetitions: 1,
+                pinning: String::new(),
+            },
+            targets: vec![
+                target("baseline", Gate::Exempt, 100.0, 5.0),
+                target(HYPER, Gate::Passed(1), 80.0, 8.0),
+                target("axum", Gate::Passed(1), 60.0, 10.0),
+            ],
+        };
+        report.compute_ratios();
+        let axum = &report.targets[2].rows[0];
+        let to_base = axum.vs_baseline.as_ref().expect("ratios to the baseline");
+        let to_hyper = axum.vs_hyper.as_ref().expect("ratios to hyper");
+        assert!((to_base.rps - 0.6).abs() < 1e-9 && (to_hyper.rps - 0.75).abs() < 1e-9);
+        assert_eq!(to_hyper.cpu, Some(1.25));
+        assert!(report.markdown().contains("× hyper"));
+    }
+}
