@@ -1,4 +1,4 @@
-//! Measures the three backends against a baseline on this machine, fairly: same release
+//! Measures every backend against a baseline on this machine, fairly: same release
 //! profile, same settings, each gated by the conformance suite before it is timed.
 //!
 //! - [`baseline`]: the bare hyper server answering a fixed token, the ceiling.
