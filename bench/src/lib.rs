@@ -42,6 +42,7 @@ pub fn select_backends(names: &[String]) -> Result<Vec<&'static str>, String> {
 }
 
 pub mod baseline;
+pub mod build_cost;
 pub mod load;
 pub mod report;
 pub mod server;
@@ -51,7 +52,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use load::{Budget, RequestKind, all_valid};
-use report::{Gate, Machine, Method, Report, Row, TargetReport};
+use report::{Gate, Machine, Method, NoisyRow, OpenLoopRow, Report, Row, TargetReport};
 use server::{Running, TargetSpec};
 
 /// What to measure and how long.
@@ -73,14 +74,28 @@ pub struct Config {
     pub pinned: bool,
     /// The `bench` executable, which serves the baseline as its own process.
     pub bench_exe: std::path::PathBuf,
+    /// Open-loop rates, as fractions of the baseline's best closed-loop req/s.
+    pub open_loop_fractions: Vec<f64>,
+    /// Connections of the open-loop and noisy runs.
+    pub fixed_connections: usize,
+    /// Idle keep-alive connections held for the idle-cost figure (0: not measured).
+    pub idle_connections: usize,
+    /// Time `--target` servers that fail the conformance gate too (marked, never ranked).
+    pub ungated: bool,
 }
 
 /// Runs the comparison; `progress` gets a line whenever something starts.
 pub async fn compare(config: &Config, progress: &dyn Fn(&str)) -> Report {
-    let mut targets = Vec::new();
+    let mut targets: Vec<TargetReport> = Vec::new();
+    // The open-loop rates are fractions of the ceiling: the baseline, measured first.
+    let mut ceiling = None;
     for spec in &config.targets {
         progress(&format!("{}: starting", spec.name()));
-        targets.push(measure_target(config, spec, progress).await);
+        let target = measure_target(config, spec, ceiling, progress).await;
+        if target.gate == Gate::Exempt {
+            ceiling = target.rows.iter().map(|r| r.rps_median).reduce(f64::max);
+        }
+        targets.push(target);
     }
     let mut report = Report {
         machine: machine(),
@@ -157,6 +172,7 @@ async fn gate(config: &Config, spec: &TargetSpec, address: SocketAddr) -> Gate {
 async fn measure_target(
     config: &Config,
     spec: &TargetSpec,
+    ceiling: Option<f64>,
     progress: &dyn Fn(&str),
 ) -> TargetReport {
     let mut report = TargetReport {
@@ -166,6 +182,10 @@ async fn measure_target(
         binary_bytes: None,
         peak_rss_kib: None,
         rows: Vec::new(),
+        open_loop: Vec::new(),
+        noisy: None,
+        idle_kib_per_connection: None,
+        build: None,
     };
     let running = match start(config, spec).await {
         Ok(running) => running,
@@ -178,8 +198,11 @@ async fn measure_target(
     report.binary_bytes = running.binary_bytes;
     progress(&format!("{}: conformance gate", spec.name()));
     report.gate = gate(config, spec, running.address).await;
-    if matches!(report.gate, Gate::Failed(_) | Gate::Unavailable(_)) {
-        return report;
+    let ungated = config.ungated && matches!(spec, TargetSpec::Url(..));
+    match report.gate {
+        Gate::Unavailable(_) => return report,
+        Gate::Failed(_) if !ungated => return report,
+        _ => {}
     }
     let pid = running.process.as_ref().map(|p| p.pid());
     for &connections in &config.concurrency {
@@ -231,6 +254,61 @@ async fn measure_target(
             vs_baseline: None,
             vs_hyper: None,
         });
+    }
+    let ceiling = ceiling.or_else(|| report.rows.iter().map(|r| r.rps_median).reduce(f64::max));
+    for &fraction in &config.open_loop_fractions {
+        let Some(rate) = ceiling.map(|c| c * fraction) else {
+            break;
+        };
+        progress(&format!("{}: open loop at {rate:.0} req/s", spec.name()));
+        let result = load::run_open_loop(
+            running.address,
+            config.fixed_connections,
+            rate,
+            config.warmup,
+            config.measure,
+        )
+        .await;
+        report.open_loop.push(OpenLoopRow {
+            fraction,
+            target_rps: rate,
+            achieved_rps: result.rate(),
+            p50_us: result.latency.value_at_quantile(0.5),
+            p99_us: result.latency.value_at_quantile(0.99),
+            p999_us: result.latency.value_at_quantile(0.999),
+            max_us: result.latency.max(),
+            unexpected: result.unexpected_status + result.errors,
+        });
+    }
+    if !report.name.eq("baseline") {
+        progress(&format!("{}: noisy load", spec.name()));
+        let budget = Budget::Time {
+            warmup: config.warmup,
+            measure: config.measure,
+        };
+        let result = load::run(
+            running.address,
+            config.fixed_connections,
+            budget,
+            load::noisy,
+        )
+        .await;
+        report.noisy = Some(NoisyRow {
+            rps: result.rate(),
+            // Eight in ten requests of the mix are valid.
+            valid_rps: result.rate() * 0.8,
+            unexpected: result.unexpected_status + result.errors,
+        });
+    }
+    if let Some(pid) = pid.filter(|_| config.idle_connections > 0) {
+        progress(&format!("{}: idle connections", spec.name()));
+        let before = server::memory_kib(pid, "VmRSS");
+        let idle = load::idle_connections(running.address, config.idle_connections).await;
+        let after = server::memory_kib(pid, "VmRSS");
+        if let (Ok(_held), Some(before), Some(after)) = (idle, before, after) {
+            report.idle_kib_per_connection =
+                Some(after.saturating_sub(before) as f64 / config.idle_connections as f64);
+        }
     }
     report.peak_rss_kib = pid.and_then(|pid| server::memory_kib(pid, "VmHWM"));
     report
@@ -341,6 +419,10 @@ impl Default for Config {
             url_credentials: ("devkey".to_owned(), "secret".to_owned()),
             pinned: false,
             bench_exe: std::env::current_exe().unwrap_or_default(),
+            open_loop_fractions: vec![0.25, 0.5, 0.75],
+            fixed_connections: 64,
+            idle_connections: 1000,
+            ungated: false,
         }
     }
 }

@@ -218,3 +218,139 @@ async fn connect(address: SocketAddr) -> Result<http1::SendRequest<Full<Bytes>>,
     tokio::spawn(connection);
     Ok(sender)
 }
+
+/// Drives a constant request rate, wrk2-style: `connections` keep-alive connections share
+/// `rate` requests per second, each on its own fixed schedule, and latency is measured from
+/// each request's intended send time, so a stalled server is charged for the requests it
+/// kept waiting (no coordinated omission). Only valid requests.
+pub async fn run_open_loop(
+    address: SocketAddr,
+    connections: usize,
+    rate: f64,
+    warmup: Duration,
+    measure: Duration,
+) -> LoadResult {
+    let connections = connections.max(1);
+    let interval = Duration::from_secs_f64(connections as f64 / rate.max(1.0));
+    let started = Instant::now();
+    let measure_from = started + warmup;
+    let deadline = measure_from + measure;
+    let mut tasks = Vec::with_capacity(connections);
+    for connection in 0..connections {
+        tasks.push(tokio::spawn(async move {
+            let mut outcome = Outcome::new();
+            // Connections start spread over one interval, so requests are evenly spaced.
+            let offset = interval.mul_f64(connection as f64 / connections as f64);
+            let mut intended = started + offset;
+            let mut sequence = 0u64;
+            'connect: while intended < deadline {
+                let Ok(mut sender) = connect(address).await else {
+                    outcome.errors += 1;
+                    intended += interval;
+                    continue;
+                };
+                while intended < deadline {
+                    tokio::time::sleep_until(intended.into()).await;
+                    sequence += 1;
+                    let request = http::Request::post("/token")
+                        .header("host", "bench")
+                        .header("content-type", "application/json")
+                        .body(Full::new(RequestKind::Valid.body(connection, sequence)))
+                        .expect("a valid request");
+                    let answer = async {
+                        let response = sender.send_request(request).await?;
+                        let status = response.status().as_u16();
+                        response.into_body().collect().await?;
+                        Ok::<_, hyper::Error>(status)
+                    };
+                    let status = answer.await;
+                    let end = Instant::now();
+                    let counted = intended >= measure_from;
+                    let latency = end.saturating_duration_since(intended);
+                    intended += interval;
+                    if !counted {
+                        if status.is_err() {
+                            continue 'connect;
+                        }
+                        continue;
+                    }
+                    match status {
+                        Ok(status) => {
+                            outcome.requests += 1;
+                            if status != 200 {
+                                outcome.unexpected_status += 1;
+                            }
+                            let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+                            outcome.latency.saturating_record(micros.max(1));
+                        }
+                        Err(_) => {
+                            outcome.errors += 1;
+                            continue 'connect;
+                        }
+                    }
+                }
+            }
+            outcome
+        }));
+    }
+    let mut total = Outcome::new();
+    for task in tasks {
+        if let Ok(outcome) = task.await {
+            total.requests += outcome.requests;
+            total.unexpected_status += outcome.unexpected_status;
+            total.errors += outcome.errors;
+            let _ = total.latency.add(&outcome.latency);
+        }
+    }
+    LoadResult {
+        requests: total.requests,
+        unexpected_status: total.unexpected_status,
+        errors: total.errors,
+        window: measure,
+        latency: total.latency,
+    }
+}
+
+/// The noisy mix: of every ten requests, eight valid, one invalid (`{}`, 400) and one
+/// oversized (413, after which the connection is opened again).
+pub fn noisy(sequence: u64) -> RequestKind {
+    match sequence % 10 {
+        8 => RequestKind::Invalid,
+        9 => RequestKind::Oversized,
+        _ => RequestKind::Valid,
+    }
+}
+
+/// Opens `count` keep-alive connections, each answered once, and keeps them open until the
+/// returned guard is dropped: the idle load of the idle-cost measurement.
+pub async fn idle_connections(
+    address: SocketAddr,
+    count: usize,
+) -> Result<IdleConnections, String> {
+    let mut senders = Vec::with_capacity(count);
+    for connection in 0..count {
+        let mut sender = connect(address).await?;
+        let request = http::Request::post("/token")
+            .header("host", "bench")
+            .header("content-type", "application/json")
+            .body(Full::new(RequestKind::Valid.body(connection, 0)))
+            .expect("a valid request");
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|err| err.to_string())?;
+        response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|err| err.to_string())?;
+        senders.push(sender);
+    }
+    Ok(IdleConnections { _senders: senders })
+}
+
+/// Idle keep-alive connections, closed when dropped.
+#[derive(Debug)]
+pub struct IdleConnections {
+    _senders: Vec<http1::SendRequest<Full<Bytes>>>,
+}

@@ -41,6 +41,14 @@ struct Cli {
     /// An extra target, NAME=URL (repeatable), e.g. an official tutorial server.
     #[arg(long, value_name = "NAME=URL")]
     target: Vec<String>,
+    /// Time --target servers even when they fail the conformance gate (marked as failing,
+    /// never ranked with conforming ones).
+    #[arg(long)]
+    ungated: bool,
+    /// Skip the build cost (clean and incremental release builds of each backend, several
+    /// minutes each); --quick always skips it.
+    #[arg(long)]
+    no_build_cost: bool,
     /// API key of --target servers, for their conformance gate.
     #[arg(long, default_value = "devkey")]
     api_key: String,
@@ -69,6 +77,22 @@ fn main() -> ExitCode {
     if let Err(err) = build_backends(&selected) {
         eprintln!("bench: {err}");
         return ExitCode::FAILURE;
+    }
+    // Before pinning: a build uses every CPU.
+    let mut build_costs = std::collections::BTreeMap::new();
+    if !cli.quick && !cli.no_build_cost && !cli.soak {
+        let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let scratch = std::env::temp_dir().join("bench-build-cost");
+        for binary in &selected {
+            eprintln!("bench: build cost of {binary} (a clean release build, then a rebuild)");
+            match bench::build_cost::measure(&workspace, binary, &scratch) {
+                Ok(cost) => {
+                    build_costs.insert(binary.trim_start_matches("server-").to_owned(), cost);
+                }
+                Err(err) => eprintln!("bench: build cost of {binary}: {err}"),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&scratch);
     }
     // Before any thread starts, so every thread of the load generator inherits the CPU.
     let pinned = bench::server::pin_self();
@@ -123,6 +147,7 @@ fn main() -> ExitCode {
         repetitions: cli.repetitions.max(1),
         url_credentials: (cli.api_key.clone(), cli.api_secret.clone()),
         pinned,
+        ungated: cli.ungated,
         ..bench::Config::default()
     };
     for extra in &cli.target {
@@ -140,7 +165,10 @@ fn main() -> ExitCode {
         config.repetitions = 1;
         config.concurrency = vec![1, 16, 64, 256];
     }
-    let report = runtime.block_on(bench::compare(&config, &progress));
+    let mut report = runtime.block_on(bench::compare(&config, &progress));
+    for target in &mut report.targets {
+        target.build = build_costs.remove(&target.name);
+    }
     eprintln!();
     let markdown = report.markdown();
     println!("{markdown}");

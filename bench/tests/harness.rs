@@ -81,12 +81,32 @@ async fn a_tiny_comparison_reports_every_figure() {
             assert!(ratios.rps > 0.0 && ratios.p99 > 0.0);
         }
     }
+    // Open loop at three fractions of the ceiling, for both; noisy for the token server only
+    // (every answer the contract's); idle cost for the process only.
+    for target in [baseline, axum] {
+        assert_eq!(target.open_loop.len(), 3, "{}", target.name);
+        for row in &target.open_loop {
+            assert!(
+                row.achieved_rps > 0.0 && row.p50_us <= row.p99_us,
+                "{row:?}"
+            );
+            assert_eq!(row.unexpected, 0, "{row:?}");
+        }
+    }
+    assert!(baseline.noisy.is_none());
+    let noisy = axum.noisy.as_ref().expect("a noisy run");
+    assert!(noisy.rps > 0.0 && noisy.unexpected == 0, "{noisy:?}");
+    assert!(baseline.idle_kib_per_connection.is_some() && axum.idle_kib_per_connection.is_none());
     assert!(baseline.rows.iter().all(|r| r.cpu_us_per_request.is_some()));
     assert!(axum.rows.iter().all(|r| r.cpu_us_per_request.is_none()));
 
     let markdown = report.markdown();
     assert!(markdown.contains("| baseline | 1 |") && markdown.contains("| axum | 4 |"));
     assert!(markdown.contains("× baseline") && markdown.contains("cases passed"));
+    assert!(
+        markdown.contains("| target | req/s c=64 |"),
+        "the decision table comes first"
+    );
     let svg = report.svg();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(svg.matches("<rect").count(), 1 + 2 * 2 * 2 + 2, "{svg}");

@@ -114,6 +114,81 @@ pub struct TargetReport {
     pub peak_rss_kib: Option<u64>,
     /// One row per concurrency.
     pub rows: Vec<Row>,
+    /// One row per open-loop rate.
+    pub open_loop: Vec<OpenLoopRow>,
+    /// The noisy run (token servers only).
+    pub noisy: Option<NoisyRow>,
+    /// Resident memory per idle keep-alive connection, in KiB (processes we started only).
+    pub idle_kib_per_connection: Option<f64>,
+    /// What it costs to build (backends built by the full bench only).
+    pub build: Option<BuildCost>,
+}
+
+impl TargetReport {
+    /// The highest open-loop rate measured with p99 under 5 ms and every answer right.
+    pub fn sustained_rps(&self) -> Option<f64> {
+        self.open_loop
+            .iter()
+            .filter(|row| row.p99_us < 5_000 && row.unexpected == 0)
+            .map(|row| row.target_rps)
+            .reduce(f64::max)
+    }
+
+    /// The open-loop row at `fraction` of the ceiling.
+    pub fn open_loop_at(&self, fraction: f64) -> Option<&OpenLoopRow> {
+        self.open_loop
+            .iter()
+            .find(|row| (row.fraction - fraction).abs() < 1e-9)
+    }
+}
+
+/// One constant-rate run, latency measured from each request's intended send time.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenLoopRow {
+    /// The rate as a fraction of the baseline's best closed-loop req/s.
+    pub fraction: f64,
+    /// The rate asked for.
+    pub target_rps: f64,
+    /// The rate answered.
+    pub achieved_rps: f64,
+    /// Median latency, µs.
+    pub p50_us: u64,
+    /// 99th percentile, µs.
+    pub p99_us: u64,
+    /// 99.9th percentile, µs.
+    pub p999_us: u64,
+    /// Worst, µs.
+    pub max_us: u64,
+    /// Wrong statuses and transport errors.
+    pub unexpected: u64,
+}
+
+/// The noisy run: 80% valid, 10% invalid, 10% oversized requests.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoisyRow {
+    /// Every answer per second.
+    pub rps: f64,
+    /// Valid requests answered per second.
+    pub valid_rps: f64,
+    /// Answers that were not the contract's (wrong status) and transport errors.
+    pub unexpected: u64,
+}
+
+/// What a backend costs to build and carry.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildCost {
+    /// Clean release build of the binary alone, in its own target directory: wall seconds.
+    pub clean_wall_s: f64,
+    /// The same build's CPU seconds (user + system, every compiler process).
+    pub clean_cpu_s: f64,
+    /// Rebuild after touching the adapter: wall seconds.
+    pub incremental_wall_s: f64,
+    /// Crates in its normal dependency graph (itself excluded), from `cargo metadata`.
+    pub crates: usize,
+    /// The stripped binary, in bytes.
+    pub stripped_bytes: u64,
+    /// Lines of code of the adapter (`src/`, without blank lines and comments).
+    pub adapter_loc: usize,
 }
 
 /// The whole comparison.
@@ -206,6 +281,10 @@ mod tests {
                 vs_baseline: None,
                 vs_hyper: None,
             }],
+            open_loop: Vec::new(),
+            noisy: None,
+            idle_kib_per_connection: None,
+            build: None,
         }
     }
 
