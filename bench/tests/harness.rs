@@ -109,7 +109,13 @@ async fn a_tiny_comparison_reports_every_figure() {
     );
     let svg = report.svg();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    assert_eq!(svg.matches("<rect").count(), 1 + 2 * 2 * 2 + 2, "{svg}");
+    // The background, a bar per target and concurrency in two panels, per target and
+    // open-loop rate in one, no build bars (neither was built here), a legend entry each.
+    assert_eq!(
+        svg.matches("<rect").count(),
+        1 + 2 * 2 * 2 + 3 * 2 + 2,
+        "{svg}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&serde_json::to_string(&report).expect("JSON")).expect("JSON");
     assert_eq!(json["targets"][1]["rows"][0]["concurrency"], 1);

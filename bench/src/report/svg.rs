@@ -1,107 +1,206 @@
-//! The report as an SVG chart, drawn by hand: plotting crates need a font backend this
-//! machine does not have.
+//! The report as SVG charts, drawn by hand: a plotting crate needs a font backend (system
+//! fonts or a bundled font) just to lay out labels, which rectangles and `<text>` do not.
 
 use std::fmt::Write as _;
 
-use super::{Report, Row, TargetReport};
+use super::{Report, TargetReport};
 
-/// Reads one figure of a row, for a chart panel.
-type Figure = fn(&Row) -> f64;
+/// The layout, in pixels, in one place.
+mod layout {
+    /// One panel's width and height.
+    pub const PANEL_WIDTH: f64 = 460.0;
+    pub const PANEL_HEIGHT: f64 = 300.0;
+    /// Space between panels.
+    pub const GAP: f64 = 20.0;
+    /// Inside a panel: room for the title above, the group labels below, the axis on the left.
+    pub const TOP: f64 = 40.0;
+    pub const BOTTOM: f64 = 50.0;
+    pub const LEFT: f64 = 60.0;
+    pub const RIGHT: f64 = 10.0;
+    /// Panels per row.
+    pub const COLUMNS: usize = 2;
+    /// The legend below the panels: its height and one entry's width.
+    pub const LEGEND_HEIGHT: f64 = 30.0;
+    pub const LEGEND_ENTRY: f64 = 110.0;
+    /// One colour per target, in report order.
+    pub const COLORS: [&str; 8] = [
+        "#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    ];
+}
+
+/// One bar chart: groups of bars, one bar per target (`None`: nothing to draw).
+struct Panel {
+    title: &'static str,
+    groups: Vec<(String, Vec<Option<f64>>)>,
+}
 
 impl Report {
-    /// Two bar charts side by side: req/s and p99 latency, per target and concurrency.
-    ///
-    /// Written by hand: a plotting crate needs a font backend (system fonts or a bundled
-    /// font) just to lay out the labels, which a few rectangles and `<text>` do not.
+    /// Four bar charts: req/s and p99 latency by concurrency (closed loop), p99 latency by
+    /// open-loop rate, and build time; a legend of the targets below.
     pub fn svg(&self) -> String {
-        const COLORS: [&str; 6] = [
-            "#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-        ];
+        use layout::*;
         let timed: Vec<&TargetReport> =
             self.targets.iter().filter(|t| !t.rows.is_empty()).collect();
-        let levels = &self.method.concurrency;
-        let (panel_width, height, top, bottom, left) = (460.0, 300.0, 40.0, 50.0, 60.0);
-        let mut svg = format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" \
-             font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-            2.0 * panel_width + 40.0,
-            height + 30.0
-        );
-        let panels: [(&str, Figure); 2] = [
-            ("requests per second (higher is better)", |row| {
-                row.rps_median
-            }),
-            ("p99 latency, µs (lower is better)", |row| {
-                row.p99_us as f64
-            }),
-        ];
-        for (index, (title, value)) in panels.into_iter().enumerate() {
-            let x0 = index as f64 * (panel_width + 20.0) + left;
-            let plot_width = panel_width - left - 10.0;
-            let plot_height = height - top - bottom;
-            let max = timed
+        let by_level = |value: fn(&super::Row) -> f64| {
+            self.method
+                .concurrency
                 .iter()
-                .flat_map(|t| t.rows.iter().map(value))
-                .fold(0.0_f64, f64::max)
-                .max(1.0);
-            let _ = writeln!(
-                svg,
-                "<text x=\"{x0}\" y=\"20\" font-size=\"13\">{title}</text>"
-            );
-            for step in 0..=4 {
-                let v = max * f64::from(step) / 4.0;
-                let y = top + plot_height * (1.0 - f64::from(step) / 4.0);
-                let _ = writeln!(
-                    svg,
-                    "<line x1=\"{x0}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
-                     <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{v:.0}</text>",
-                    x0 + plot_width,
-                    x0 - 4.0,
-                    y + 4.0
-                );
-            }
-            let group = plot_width / levels.len().max(1) as f64;
-            let bar = group * 0.8 / timed.len().max(1) as f64;
-            for (level_index, level) in levels.iter().enumerate() {
-                let gx = x0 + group * level_index as f64 + group * 0.1;
-                for (target_index, target) in timed.iter().enumerate() {
-                    let Some(row) = target.rows.iter().find(|r| r.concurrency == *level) else {
-                        continue;
-                    };
-                    let h = plot_height * value(row) / max;
-                    let _ = writeln!(
-                        svg,
-                        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\"><title>{} c={level}: {:.0}</title></rect>",
-                        gx + bar * target_index as f64,
-                        top + plot_height - h,
-                        bar * 0.95,
-                        COLORS[target_index % COLORS.len()],
-                        target.name,
-                        value(row)
-                    );
+                .map(|&level| {
+                    let values = timed
+                        .iter()
+                        .map(|t| t.rows.iter().find(|r| r.concurrency == level).map(value))
+                        .collect();
+                    (format!("c={level}"), values)
+                })
+                .collect()
+        };
+        let fractions: Vec<f64> = timed
+            .iter()
+            .flat_map(|t| t.open_loop.iter().map(|r| r.fraction))
+            .fold(Vec::new(), |mut all, f| {
+                if !all.iter().any(|known: &f64| (known - f).abs() < 1e-9) {
+                    all.push(f);
                 }
-                let _ = writeln!(
-                    svg,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">c={level}</text>",
-                    gx + group * 0.4,
-                    top + plot_height + 16.0
-                );
-            }
+                all
+            });
+        let panels = [
+            Panel {
+                title: "requests per second, closed loop (higher is better)",
+                groups: by_level(|row| row.rps_median),
+            },
+            Panel {
+                title: "p99 latency µs, closed loop (lower is better)",
+                groups: by_level(|row| row.p99_us as f64),
+            },
+            Panel {
+                title: "p99 latency µs, open loop by rate (lower is better)",
+                groups: fractions
+                    .iter()
+                    .map(|&f| {
+                        let values = timed
+                            .iter()
+                            .map(|t| t.open_loop_at(f).map(|r| r.p99_us as f64))
+                            .collect();
+                        (format!("{:.0}% of ceiling", f * 100.0), values)
+                    })
+                    .collect(),
+            },
+            Panel {
+                title: "build seconds, release (lower is better)",
+                groups: vec![
+                    (
+                        "clean".to_owned(),
+                        timed
+                            .iter()
+                            .map(|t| t.build.as_ref().map(|b| b.clean_wall_s))
+                            .collect(),
+                    ),
+                    (
+                        "after touching the adapter".to_owned(),
+                        timed
+                            .iter()
+                            .map(|t| t.build.as_ref().map(|b| b.incremental_wall_s))
+                            .collect(),
+                    ),
+                ],
+            },
+        ];
+        let rows = panels.len().div_ceil(COLUMNS);
+        let width = COLUMNS as f64 * (PANEL_WIDTH + GAP) + GAP;
+        let height = rows as f64 * PANEL_HEIGHT + LEGEND_HEIGHT;
+        let mut svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+             font-family=\"sans-serif\" font-size=\"11\">\n\
+             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        );
+        for (index, panel) in panels.iter().enumerate() {
+            let x0 = (index % COLUMNS) as f64 * (PANEL_WIDTH + GAP);
+            let y0 = (index / COLUMNS) as f64 * PANEL_HEIGHT;
+            draw(&mut svg, panel, &timed, x0, y0);
         }
         for (index, target) in timed.iter().enumerate() {
-            let x = left + 110.0 * index as f64;
+            let x = LEFT + LEGEND_ENTRY * index as f64;
+            let y = rows as f64 * PANEL_HEIGHT;
             let _ = writeln!(
                 svg,
                 "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>\
                  <text x=\"{}\" y=\"{}\">{}</text>",
-                height + 2.0,
+                y + 2.0,
                 COLORS[index % COLORS.len()],
                 x + 16.0,
-                height + 12.0,
-                target.name
+                y + 12.0,
+                escape(&target.name)
             );
         }
         svg.push_str("</svg>\n");
         svg
     }
+}
+
+fn draw(svg: &mut String, panel: &Panel, timed: &[&TargetReport], x0: f64, y0: f64) {
+    use layout::*;
+    let left = x0 + LEFT;
+    let plot_width = PANEL_WIDTH - LEFT - RIGHT;
+    let plot_height = PANEL_HEIGHT - TOP - BOTTOM;
+    let max = panel
+        .groups
+        .iter()
+        .flat_map(|(_, values)| values.iter().flatten())
+        .fold(0.0_f64, |max, v| max.max(*v))
+        .max(1.0);
+    let _ = writeln!(
+        svg,
+        "<text x=\"{left}\" y=\"{}\" font-size=\"13\">{}</text>",
+        y0 + 20.0,
+        escape(panel.title)
+    );
+    for step in 0..=4 {
+        let value = max * f64::from(step) / 4.0;
+        let y = y0 + TOP + plot_height * (1.0 - f64::from(step) / 4.0);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#ddd\"/>\
+             <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{value:.0}</text>",
+            left + plot_width,
+            left - 4.0,
+            y + 4.0
+        );
+    }
+    let group_width = plot_width / panel.groups.len().max(1) as f64;
+    let bar = group_width * 0.8 / timed.len().max(1) as f64;
+    for (group_index, (label, values)) in panel.groups.iter().enumerate() {
+        let gx = left + group_width * group_index as f64 + group_width * 0.1;
+        for (target_index, (target, value)) in timed.iter().zip(values).enumerate() {
+            let Some(value) = value else {
+                continue;
+            };
+            let h = plot_height * value / max;
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\">\
+                 <title>{} {}: {value:.0}</title></rect>",
+                gx + bar * target_index as f64,
+                y0 + TOP + plot_height - h,
+                bar * 0.95,
+                COLORS[target_index % COLORS.len()],
+                escape(&target.name),
+                escape(label),
+            );
+        }
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            gx + group_width * 0.4,
+            y0 + TOP + plot_height + 16.0,
+            escape(label)
+        );
+    }
+}
+
+/// Text safe inside SVG: target names come from the command line.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
