@@ -66,6 +66,10 @@ fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("serve-baseline") {
         return serve_baseline();
     }
+    // `bench render DIR` writes DIR's report.md and chart.svg again from its report.json.
+    if std::env::args().nth(1).as_deref() == Some("render") {
+        return render(std::env::args().nth(2).map(PathBuf::from));
+    }
     let cli = Cli::parse();
     let selected = match bench::select_backends(&cli.backend) {
         Ok(selected) => selected,
@@ -208,6 +212,34 @@ fn build_backends(backends: &[&str]) -> Result<(), String> {
     } else {
         Err(format!("building the backends failed: {status}"))
     }
+}
+
+/// Renders a results directory's Markdown and chart from its JSON, the measured data.
+fn render(dir: Option<PathBuf>) -> ExitCode {
+    let Some(dir) = dir else {
+        eprintln!("bench: usage: bench render DIR (a results directory with report.json)");
+        return ExitCode::from(2);
+    };
+    let report: bench::report::Report = match std::fs::read_to_string(dir.join("report.json"))
+        .map_err(|err| err.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|err| err.to_string()))
+    {
+        Ok(report) => report,
+        Err(err) => {
+            eprintln!("bench: cannot read {}/report.json: {err}", dir.display());
+            return ExitCode::from(2);
+        }
+    };
+    for (file, contents) in [
+        ("report.md", report.markdown()),
+        ("chart.svg", report.svg()),
+    ] {
+        if let Err(err) = std::fs::write(dir.join(file), contents) {
+            eprintln!("bench: cannot write {file}: {err}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn serve_baseline() -> ExitCode {

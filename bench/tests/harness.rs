@@ -182,3 +182,32 @@ fn an_unknown_backend_is_a_usage_error_before_anything_is_built() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown backend \"rocket\""), "{stderr}");
 }
+
+#[test]
+fn render_rewrites_markdown_and_chart_from_the_json() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let committed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/results/2026-11-28-vm/report.json"
+    );
+    std::fs::copy(committed, dir.path().join("report.json")).expect("copy the JSON");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_bench"))
+        .arg("render")
+        .arg(dir.path())
+        .status()
+        .expect("run bench render");
+    assert!(status.success());
+    let markdown = std::fs::read_to_string(dir.path().join("report.md")).expect("report.md");
+    assert!(markdown.contains("| target | req/s c=64 |") && markdown.contains("| poem |"));
+    let svg = std::fs::read_to_string(dir.path().join("chart.svg")).expect("chart.svg");
+    assert!(svg.starts_with("<svg") && svg.contains("build seconds"));
+    let committed_md = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/results/2026-11-28-vm/report.md"
+    ))
+    .expect("the committed report.md");
+    assert_eq!(
+        markdown, committed_md,
+        "the committed report.md is not its JSON's rendering"
+    );
+}

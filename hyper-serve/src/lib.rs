@@ -1,11 +1,13 @@
-//! The connection loop of the hyper-based backends (axum and warp), written once.
+//! The connection loop of the hyper-based backends (axum, warp, poem, hyper), written once.
 //!
-//! `axum::serve` and `warp::serve` accept no timeouts, so neither could bound how long a
-//! client may take to send its request head; this loop gives both the same HTTP/1.1 settings
-//! from `token-core` (actix-web has its own server and is given the same values):
+//! `axum::serve`, `warp::serve` and `poem::Server` accept no head timeout, so none could bound
+//! how long a client may take to send its request head; this loop gives them all the same
+//! HTTP/1.1 settings from `token-core` (actix-web has its own server and is given the same
+//! values):
 //! - a request head must arrive within [`REQUEST_HEAD_TIMEOUT`] of the connection opening or
 //!   of the previous response (hyper's header timer also bounds idle keep-alive time);
 //! - `TCP_NODELAY` (actix-web is told to set it too);
+//! - actix-http's fixed head limits and its half-close, so every engine refuses alike;
 //! - on shutdown: stop accepting, close idle connections at once, let in-flight requests
 //!   finish for at most [`SHUTDOWN_GRACE`].
 //!

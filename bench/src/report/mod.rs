@@ -4,10 +4,10 @@
 mod markdown;
 mod svg;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where and how the numbers were taken.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Machine {
     /// Host name.
     pub host: String,
@@ -22,7 +22,7 @@ pub struct Machine {
 }
 
 /// The method, stated with the results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Method {
     /// Connections per run.
     pub concurrency: Vec<usize>,
@@ -37,7 +37,7 @@ pub struct Method {
 }
 
 /// Whether a target honoured the contract before it was timed.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Gate {
     /// The baseline is not a token server.
@@ -51,7 +51,7 @@ pub enum Gate {
 }
 
 /// One target at one concurrency.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// Connections.
     pub concurrency: usize,
@@ -83,7 +83,7 @@ pub struct Row {
 }
 
 /// A figure divided by the baseline's.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ratios {
     /// Requests per second (higher is better).
     pub rps: f64,
@@ -100,7 +100,7 @@ pub struct Ratios {
 }
 
 /// One target's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetReport {
     /// Name.
     pub name: String,
@@ -143,7 +143,7 @@ impl TargetReport {
 }
 
 /// One constant-rate run, latency measured from each request's intended send time.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpenLoopRow {
     /// The rate as a fraction of the baseline's best closed-loop req/s.
     pub fraction: f64,
@@ -164,7 +164,7 @@ pub struct OpenLoopRow {
 }
 
 /// The noisy run: 80% valid, 10% invalid, 10% oversized requests.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NoisyRow {
     /// Every answer per second.
     pub rps: f64,
@@ -175,7 +175,7 @@ pub struct NoisyRow {
 }
 
 /// What a backend costs to build and carry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BuildCost {
     /// Clean release build of the binary alone, in its own target directory: wall seconds.
     pub clean_wall_s: f64,
@@ -192,7 +192,7 @@ pub struct BuildCost {
 }
 
 /// The whole comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The machine.
     pub machine: Machine,
