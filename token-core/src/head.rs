@@ -229,8 +229,8 @@ impl<'a> RequestHead<'a> {
     }
 }
 
-/// The bytes of a request target every engine accepts: visible ASCII but the ones RFC 3986
-/// never allows unescaped (`"<>\\^`{|}`).
+/// The bytes of a request target every engine accepts: visible ASCII but those RFC 3986 never
+/// allows unescaped (quote, angle brackets, backslash, caret, backtick, braces, pipe).
 fn is_target_byte(byte: u8) -> bool {
     byte.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&byte)
 }
