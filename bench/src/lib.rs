@@ -280,7 +280,7 @@ async fn measure_target(
             unexpected: result.unexpected_status + result.errors,
         });
     }
-    if !report.name.eq("baseline") {
+    if report.gate != Gate::Exempt {
         progress(&format!("{}: noisy load", spec.name()));
         let budget = Budget::Time {
             warmup: config.warmup,

@@ -122,19 +122,8 @@ pub async fn run(address: SocketAddr, connections: usize, budget: Budget, mix: M
                         break 'connect;
                     }
                     let kind = mix(sequence);
-                    let request = http::Request::post("/token")
-                        .header("host", "bench")
-                        .header("content-type", "application/json")
-                        .body(Full::new(kind.body(connection, sequence)))
-                        .expect("a valid request");
                     let begin = Instant::now();
-                    let answer = async {
-                        let response = sender.send_request(request).await?;
-                        let status = response.status().as_u16();
-                        response.into_body().collect().await?;
-                        Ok::<_, hyper::Error>(status)
-                    };
-                    let status = answer.await;
+                    let status = exchange(&mut sender, kind, connection, sequence).await;
                     let end = Instant::now();
                     if end < measure_from || deadline.is_some_and(|d| end > d) {
                         if status.is_err() {
@@ -166,15 +155,7 @@ pub async fn run(address: SocketAddr, connections: usize, budget: Budget, mix: M
             outcome
         }));
     }
-    let mut total = Outcome::new();
-    for task in tasks {
-        if let Ok(outcome) = task.await {
-            total.requests += outcome.requests;
-            total.unexpected_status += outcome.unexpected_status;
-            total.errors += outcome.errors;
-            let _ = total.latency.add(&outcome.latency);
-        }
-    }
+    let total = Outcome::sum(tasks).await;
     let window = match deadline {
         Some(deadline) => deadline - measure_from,
         None => started.elapsed(),
@@ -205,6 +186,40 @@ impl Outcome {
             latency: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
         }
     }
+}
+
+impl Outcome {
+    /// Every connection task's outcome, added up.
+    async fn sum(tasks: Vec<tokio::task::JoinHandle<Self>>) -> Self {
+        let mut total = Self::new();
+        for task in tasks {
+            if let Ok(outcome) = task.await {
+                total.requests += outcome.requests;
+                total.unexpected_status += outcome.unexpected_status;
+                total.errors += outcome.errors;
+                let _ = total.latency.add(&outcome.latency);
+            }
+        }
+        total
+    }
+}
+
+/// Sends one `POST /token` of `kind` and reads the whole answer; returns its status.
+async fn exchange(
+    sender: &mut http1::SendRequest<Full<Bytes>>,
+    kind: RequestKind,
+    connection: usize,
+    sequence: u64,
+) -> Result<u16, hyper::Error> {
+    let request = http::Request::post("/token")
+        .header("host", "bench")
+        .header("content-type", "application/json")
+        .body(Full::new(kind.body(connection, sequence)))
+        .expect("a valid request");
+    let response = sender.send_request(request).await?;
+    let status = response.status().as_u16();
+    response.into_body().collect().await?;
+    Ok(status)
 }
 
 async fn connect(address: SocketAddr) -> Result<http1::SendRequest<Full<Bytes>>, String> {
@@ -252,18 +267,8 @@ pub async fn run_open_loop(
                 while intended < deadline {
                     tokio::time::sleep_until(intended.into()).await;
                     sequence += 1;
-                    let request = http::Request::post("/token")
-                        .header("host", "bench")
-                        .header("content-type", "application/json")
-                        .body(Full::new(RequestKind::Valid.body(connection, sequence)))
-                        .expect("a valid request");
-                    let answer = async {
-                        let response = sender.send_request(request).await?;
-                        let status = response.status().as_u16();
-                        response.into_body().collect().await?;
-                        Ok::<_, hyper::Error>(status)
-                    };
-                    let status = answer.await;
+                    let status =
+                        exchange(&mut sender, RequestKind::Valid, connection, sequence).await;
                     let end = Instant::now();
                     let counted = intended >= measure_from;
                     let latency = end.saturating_duration_since(intended);
@@ -293,15 +298,7 @@ pub async fn run_open_loop(
             outcome
         }));
     }
-    let mut total = Outcome::new();
-    for task in tasks {
-        if let Ok(outcome) = task.await {
-            total.requests += outcome.requests;
-            total.unexpected_status += outcome.unexpected_status;
-            total.errors += outcome.errors;
-            let _ = total.latency.add(&outcome.latency);
-        }
-    }
+    let total = Outcome::sum(tasks).await;
     LoadResult {
         requests: total.requests,
         unexpected_status: total.unexpected_status,
@@ -330,18 +327,7 @@ pub async fn idle_connections(
     let mut senders = Vec::with_capacity(count);
     for connection in 0..count {
         let mut sender = connect(address).await?;
-        let request = http::Request::post("/token")
-            .header("host", "bench")
-            .header("content-type", "application/json")
-            .body(Full::new(RequestKind::Valid.body(connection, 0)))
-            .expect("a valid request");
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|err| err.to_string())?;
-        response
-            .into_body()
-            .collect()
+        exchange(&mut sender, RequestKind::Valid, connection, 0)
             .await
             .map_err(|err| err.to_string())?;
         senders.push(sender);

@@ -11,14 +11,7 @@ use support::seed::{Seed, start_seed};
 use support::{API_KEY, API_SECRET, TTL_SECONDS};
 
 async fn conformance(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_conformance"))
-            .args(args)
-            .output()
-            .expect("run conformance")
-    })
-    .await
-    .expect("join")
+    support::run_cli(args).await
 }
 
 fn against(target: &Target, extra: &[&str]) -> Vec<String> {

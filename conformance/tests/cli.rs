@@ -2,20 +2,13 @@
 
 mod support;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use conformance::cases::CASES;
 use support::{API_KEY, API_SECRET, BACKENDS, TTL_SECONDS, settings, start};
 
 async fn conformance(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_conformance"))
-            .args(args)
-            .output()
-            .expect("run conformance")
-    })
-    .await
-    .expect("join")
+    support::run_cli(args).await
 }
 
 fn args(url: &str, extra: &[&str]) -> Vec<String> {

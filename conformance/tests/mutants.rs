@@ -19,7 +19,7 @@ use conformance::cases::{CASES, SOURCE_PATH};
 use conformance::judge::decode_segment;
 use conformance::{Selection, Target, run};
 use serde_json::Value;
-use support::{API_KEY, API_SECRET, TTL_SECONDS, settings};
+use support::{API_KEY, API_SECRET, settings};
 use token_core::config::ApiSecret;
 use tokio::sync::Mutex;
 
@@ -485,13 +485,7 @@ async fn start(defect: Defect) -> Target {
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
-    target.ttl_seconds = TTL_SECONDS;
+    let mut target = support::serve_wrapped(app).await;
     target.room_config_allowed = settings.allow_room_config;
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {

@@ -9,7 +9,7 @@
 /// are involved, so the wildcard is both correct and the simplest thing for browsers.
 pub const ALLOW_ORIGIN: &str = "*";
 /// Methods a cross-origin page may use (`Access-Control-Allow-Methods`).
-pub const ALLOW_METHODS: [&str; 1] = ["POST"];
+pub const ALLOW_METHODS: &str = "POST";
 /// How long a browser may cache a preflight (`Access-Control-Max-Age`), in seconds.
 /// Chromium caps it at two hours; one hour is kept everywhere.
-pub const MAX_AGE_SECONDS: u64 = 3600;
+pub const MAX_AGE_SECONDS: &str = "3600";

@@ -6,13 +6,41 @@
 //! means, is decided here.
 
 /// The HTTP version of a request. HTTP/2 and later are not served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HttpVersion {
     /// HTTP/1.0: `Host` is optional, `Transfer-Encoding` is not allowed.
     Http10,
     /// HTTP/1.1.
+    #[default]
     Http11,
 }
+
+/// The header fields the contract reads.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Host,
+    ContentLength,
+    TransferEncoding,
+    ContentType,
+    Authorization,
+    PreflightMethod,
+    RequestedHeaders,
+    Connection,
+    Upgrade,
+}
+
+/// Their names, matched without regard to case (and without allocating, per header line).
+const FIELDS: [(&str, Field); 9] = [
+    ("host", Field::Host),
+    ("content-length", Field::ContentLength),
+    ("transfer-encoding", Field::TransferEncoding),
+    ("content-type", Field::ContentType),
+    ("authorization", Field::Authorization),
+    ("access-control-request-method", Field::PreflightMethod),
+    ("access-control-request-headers", Field::RequestedHeaders),
+    ("connection", Field::Connection),
+    ("upgrade", Field::Upgrade),
+];
 
 /// The head of one request, as the contract reads it.
 #[derive(Debug, Clone, Default)]
@@ -20,7 +48,7 @@ pub struct RequestHead<'a> {
     method: &'a str,
     target: &'a str,
     path: &'a str,
-    version: Option<HttpVersion>,
+    version: HttpVersion,
     upgrade_websocket: bool,
     connection_close: bool,
     connection_keep_alive: bool,
@@ -68,22 +96,29 @@ impl<'a> RequestHead<'a> {
             method,
             target,
             path,
-            version: Some(version),
+            version,
             ..Self::default()
         };
         for (name, value) in headers {
-            let lines = match name.to_ascii_lowercase().as_str() {
-                "host" => &mut head.host,
-                "content-length" => &mut head.content_length,
-                "transfer-encoding" => &mut head.transfer_encoding,
-                "content-type" => &mut head.content_type,
-                "authorization" => &mut head.authorization,
-                "access-control-request-method" => &mut head.preflight_method,
-                "access-control-request-headers" => {
+            let Some(field) = FIELDS
+                .iter()
+                .find(|(known, _)| known.eq_ignore_ascii_case(name))
+                .map(|(_, field)| *field)
+            else {
+                continue;
+            };
+            let lines = match field {
+                Field::Host => &mut head.host,
+                Field::ContentLength => &mut head.content_length,
+                Field::TransferEncoding => &mut head.transfer_encoding,
+                Field::ContentType => &mut head.content_type,
+                Field::Authorization => &mut head.authorization,
+                Field::PreflightMethod => &mut head.preflight_method,
+                Field::RequestedHeaders => {
                     head.requested_headers.push(value);
                     continue;
                 }
-                "connection" => {
+                Field::Connection => {
                     for option in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
                         head.connection_close |= option.eq_ignore_ascii_case(b"close");
                         head.connection_keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
@@ -91,11 +126,10 @@ impl<'a> RequestHead<'a> {
                     }
                     continue;
                 }
-                "upgrade" => {
+                Field::Upgrade => {
                     head.upgrade_websocket |= value.trim_ascii().eq_ignore_ascii_case(b"websocket");
                     continue;
                 }
-                _ => continue,
             };
             lines.push(value);
         }
@@ -141,7 +175,7 @@ impl<'a> RequestHead<'a> {
     /// without `Connection: keep-alive`.
     pub fn asks_close(&self) -> bool {
         self.connection_close
-            || (self.version == Some(HttpVersion::Http10) && !self.connection_keep_alive)
+            || (self.version == HttpVersion::Http10 && !self.connection_keep_alive)
     }
 
     /// Whether the request says it has a body: chunked, or a non-zero `Content-Length`.
@@ -189,7 +223,7 @@ impl<'a> RequestHead<'a> {
             return Some("more than one Host header");
         }
         match self.host.first {
-            None if self.version == Some(HttpVersion::Http11) => {
+            None if self.version == HttpVersion::Http11 => {
                 return Some("an HTTP/1.1 request needs a Host header");
             }
             Some(host) if !is_valid_host(host) => return Some("invalid Host header"),
@@ -199,7 +233,7 @@ impl<'a> RequestHead<'a> {
             if self.content_length.count > 0 {
                 return Some("both Content-Length and Transfer-Encoding");
             }
-            if self.version == Some(HttpVersion::Http10) {
+            if self.version == HttpVersion::Http10 {
                 return Some("Transfer-Encoding in an HTTP/1.0 request");
             }
             let chunked = self
@@ -219,7 +253,7 @@ impl<'a> RequestHead<'a> {
             return Some("invalid Content-Length header");
         }
         // RFC 1945 §7.2.2: an HTTP/1.0 POST's body ends where its Content-Length says.
-        if self.version == Some(HttpVersion::Http10)
+        if self.version == HttpVersion::Http10
             && self.method == "POST"
             && self.content_length.count == 0
         {

@@ -102,11 +102,11 @@ impl Reply {
         reply.headers.extend([
             (
                 "access-control-allow-methods",
-                Cow::Owned(cors::ALLOW_METHODS.join(", ")),
+                Cow::Borrowed(cors::ALLOW_METHODS),
             ),
             (
                 "access-control-max-age",
-                Cow::Owned(cors::MAX_AGE_SECONDS.to_string()),
+                Cow::Borrowed(cors::MAX_AGE_SECONDS),
             ),
         ]);
         if let Some(requested) = requested_headers {

@@ -64,9 +64,9 @@ impl TokenService {
     ///
     /// In order: broken framing gets 400 and a closed connection, without reading the body;
     /// a tunnel request (`CONNECT`, WebSocket upgrade) is answered as if it had no body, and
-    /// the connection closed; an unknown path 404; a preflight on a known path the policy; another `OPTIONS` the
-    /// path's `Allow`; `HEAD` what `GET` gets; the path's own method its endpoint; any other
-    /// method 405. Every body is read before answering: the endpoint's under its limit, an
+    /// the connection closed; an unknown path 404; a preflight on a known path the policy;
+    /// another `OPTIONS` the path's `Allow`; `HEAD` what `GET` gets; the path's own method
+    /// its endpoint; any other method 405. Every body is read before answering: the endpoint's under its limit, an
     /// unwanted one up to [`MAX_DISCARDED_BODY_BYTES`], past which the connection closes.
     pub async fn respond<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
     where

@@ -183,3 +183,28 @@ fn unrandomise(value: Option<&mut Value>, prefix: &str) {
         *value = Value::from(format!("{prefix}<random>"));
     }
 }
+
+/// Serves `app` (a backend wrapped to misbehave on purpose) on a free loopback port for the
+/// rest of the test's runtime; the target has the test credentials and TTL.
+pub async fn serve_wrapped(app: axum::Router) -> Target {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
+    target.ttl_seconds = TTL_SECONDS;
+    target
+}
+
+/// Runs the `conformance` command line with `args` and collects its output.
+pub async fn run_cli(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args(args)
+            .output()
+            .expect("run conformance")
+    })
+    .await
+    .expect("join")
+}

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use conformance::Target;
 use serde_json::Value;
 
-use super::{API_KEY, API_SECRET, TTL_SECONDS, settings};
+use super::{serve_wrapped, settings};
 
 /// How the server resembles the seed's Flask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,14 +27,7 @@ pub async fn start_seed(seed: Seed) -> Target {
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(seed, seed_habits));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
-    target.ttl_seconds = TTL_SECONDS;
-    target
+    serve_wrapped(app).await
 }
 
 async fn seed_habits(State(seed): State<Seed>, request: Request, next: Next) -> Response {
