@@ -6,6 +6,7 @@
 #   docker build --build-arg BACKEND=server-actix -t livekit-token-server .
 #   docker build --build-arg BACKEND=server-warp  -t livekit-token-server .
 #   docker build --build-arg BACKEND=server-poem  -t livekit-token-server .
+#   docker build --build-arg BACKEND=server-salvo -t livekit-token-server .
 #   docker build --build-arg BACKEND=server-hyper -t livekit-token-server .
 #   docker build --target conformance -t token-conformance .                # the suite
 # Needs BuildKit (the default builder of current Docker) for the cache mounts.

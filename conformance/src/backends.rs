@@ -44,6 +44,11 @@ pub const BACKENDS: &[Backend] = &[
         notes: "served by `hyper-serve` (`poem::Server` takes no request-head timeout)",
     },
     Backend {
+        binary: "server-salvo",
+        framework: "salvo 0.85",
+        notes: "salvo's own server (hyper), given `hyper-serve`'s settings",
+    },
+    Backend {
         binary: "server-hyper",
         framework: "none (hyper 1)",
         notes: "the contract on hyper alone: the reference for each framework's cost",

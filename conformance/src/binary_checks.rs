@@ -539,7 +539,8 @@ pub async fn drops_stalled_clients(exe: &str) {
     assert_eq!(body, Some(408), "a stalled request body got {body:?}");
 }
 
-/// On SIGTERM a request already being received is answered, then the process exits 0.
+/// On SIGTERM new connections are refused at once, a request already being received is
+/// answered, then the process exits 0.
 pub async fn finishes_in_flight_requests_on_sigterm(exe: &str) {
     use tokio::io::AsyncWriteExt;
     let dir = temp_dir();
@@ -563,6 +564,11 @@ pub async fn finishes_in_flight_requests_on_sigterm(exe: &str) {
         "no shutdown log line:\n{}",
         server.output()
     );
+    assert!(
+        refuses_connections(server.address(), Duration::from_secs(5)).await,
+        "still accepting new connections while draining:\n{}",
+        server.output()
+    );
     stream
         .write_all(rest.as_bytes())
         .await
@@ -580,6 +586,19 @@ pub async fn finishes_in_flight_requests_on_sigterm(exe: &str) {
         "exit {exit:?}:\n{}",
         server.output()
     );
+}
+
+/// Whether connecting to `address` is refused within `within` (the listener closes a moment
+/// after the shutdown log line, so it is polled).
+async fn refuses_connections(address: std::net::SocketAddr, within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while tokio::net::TcpStream::connect(address).await.is_ok() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
 }
 
 /// A thousand idle connections do not stop the server from answering.

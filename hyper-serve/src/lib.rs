@@ -3,7 +3,7 @@
 //! `axum::serve`, `warp::serve` and `poem::Server` accept no head timeout, so none could bound
 //! how long a client may take to send its request head; this loop gives them all the same
 //! HTTP/1.1 settings from `token-core` (actix-web has its own server and is given the same
-//! values):
+//! values; salvo's own server runs hyper and takes them from [`configure`]):
 //! - a request head must arrive within [`REQUEST_HEAD_TIMEOUT`] of the connection opening or
 //!   of the previous response (hyper's header timer also bounds idle keep-alive time);
 //! - `TCP_NODELAY` (actix-web is told to set it too);
@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use http::{Request, Response};
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -34,6 +35,20 @@ pub const MAX_HEADERS: usize = 96;
 pub const MAX_HEAD_BYTES: usize = 128 * 1024;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Gives a hyper HTTP/1 builder the contract's settings. Also for servers that run hyper
+/// themselves (salvo), so every hyper connection is configured in this one place.
+pub fn configure(http: &mut http1::Builder) {
+    http.timer(TokioTimer::new())
+        .header_read_timeout(REQUEST_HEAD_TIMEOUT)
+        .keep_alive(true)
+        // actix-http's fixed limits, so an oversized head gets the same 431 on every backend.
+        .max_headers(MAX_HEADERS)
+        .max_buf_size(MAX_HEAD_BYTES)
+        // actix-http's default: a client that half-closes after its request still gets the
+        // answer.
+        .half_close(true);
+}
 
 /// Serves `service` on `listener` until `shutdown` resolves, then drains connections.
 pub async fn serve<S, B, F>(
@@ -51,16 +66,8 @@ where
     F: Future<Output = ()>,
 {
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(REQUEST_HEAD_TIMEOUT)
-        .keep_alive(true)
-        // actix-http's fixed limits, so an oversized head gets the same 431 on every backend.
-        .max_headers(MAX_HEADERS)
-        .max_buf_size(MAX_HEAD_BYTES)
-        // actix-http's default: a client that half-closes after its request still gets the
-        // answer.
-        .half_close(true);
+    let mut http = http1::Builder::new();
+    configure(&mut http);
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

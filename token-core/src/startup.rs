@@ -95,7 +95,13 @@ pub fn bind(address: SocketAddr) -> io::Result<TcpListener> {
 /// The HTTP engines' own log targets. They are off unless `RUST_LOG` names them: each engine
 /// logs malformed requests its own way (actix-http at ERROR, hyper not at all), and the
 /// request log line is `token-core`'s, the same for every backend.
-const ENGINE_LOG_TARGETS: [&str; 4] = ["actix_http", "actix_server", "hyper", "hyper_util"];
+const ENGINE_LOG_TARGETS: [&str; 5] = [
+    "actix_http",
+    "actix_server",
+    "hyper",
+    "hyper_util",
+    "salvo_core",
+];
 
 /// Log lines go to stdout; the level comes from `RUST_LOG` (default `info`).
 fn init_logging(format: LogFormat) {

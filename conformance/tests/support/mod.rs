@@ -42,6 +42,7 @@ fn serve_fn(binary: &str) -> fn(std::net::TcpListener, TokenService, ShutdownSig
         "server-actix" => |l, s, d| Box::pin(server_actix::serve(l, s, d)),
         "server-warp" => |l, s, d| Box::pin(server_warp::serve(l, s, d)),
         "server-poem" => |l, s, d| Box::pin(server_poem::serve(l, s, d)),
+        "server-salvo" => |l, s, d| Box::pin(server_salvo::serve(l, s, d)),
         "server-hyper" => |l, s, d| Box::pin(server_hyper::serve(l, s, d)),
         other => {
             panic!("no in-process serve for {other}: add it to `serve_fn` and dev-dependencies")
