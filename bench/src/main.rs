@@ -35,7 +35,11 @@ struct Cli {
     /// Connection counts, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,16,64,256")]
     concurrency: Vec<usize>,
-    /// Measure only these backends (repeatable: axum, actix, warp, poem, hyper) [default: all].
+    /// Open-loop rates as fractions of the baseline's best closed-loop req/s, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0.1,0.25,0.5,0.75")]
+    open_loop: Vec<f64>,
+    /// Measure only these backends (repeatable: axum, actix, warp, poem, salvo, hyper)
+    /// [default: all].
     #[arg(long, value_name = "NAME")]
     backend: Vec<String>,
     /// An extra target, NAME=URL (repeatable), e.g. an official tutorial server.
@@ -152,6 +156,7 @@ fn main() -> ExitCode {
         url_credentials: (cli.api_key.clone(), cli.api_secret.clone()),
         pinned,
         ungated: cli.ungated,
+        open_loop_fractions: cli.open_loop.clone(),
         ..bench::Config::default()
     };
     for extra in &cli.target {

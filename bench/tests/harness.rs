@@ -84,12 +84,20 @@ async fn a_tiny_comparison_reports_every_figure() {
     // Open loop at three fractions of the ceiling, for both; noisy for the token server only
     // (every answer the contract's); idle cost for the process only.
     for target in [baseline, axum] {
-        assert_eq!(target.open_loop.len(), 3, "{}", target.name);
+        assert_eq!(
+            target.open_loop.len(),
+            config.open_loop_fractions.len(),
+            "{}",
+            target.name
+        );
         for row in &target.open_loop {
             assert!(
                 row.achieved_rps > 0.0 && row.p50_us <= row.p99_us,
                 "{row:?}"
             );
+            // The row is the median run's; the range spans every run's p99.
+            let (lowest, highest) = row.p99_range_us;
+            assert!(lowest <= row.p99_us && row.p99_us <= highest, "{row:?}");
             assert_eq!(row.unexpected, 0, "{row:?}");
         }
     }
@@ -113,7 +121,7 @@ async fn a_tiny_comparison_reports_every_figure() {
     // open-loop rate in one, no build bars (neither was built here), a legend entry each.
     assert_eq!(
         svg.matches("<rect").count(),
-        1 + 2 * 2 * 2 + 3 * 2 + 2,
+        1 + 2 * 2 * 2 + config.open_loop_fractions.len() * 2 + 2,
         "{svg}"
     );
     let json: serde_json::Value =
