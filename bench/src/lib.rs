@@ -279,14 +279,11 @@ async fn measure_target(
         }
         // The run with the median p99 stands for the rate: one stall of the machine (a few
         // tens of ms, seen on the test VM) moves a single run's p99, not the median.
-        runs.sort_by_key(|run| run.latency.value_at_quantile(0.99));
-        let p99_range_us = (
-            runs.first()
-                .map_or(0, |run| run.latency.value_at_quantile(0.99)),
-            runs.last()
-                .map_or(0, |run| run.latency.value_at_quantile(0.99)),
-        );
-        let result = &runs[runs.len() / 2];
+        let p99 = |run: &load::OpenLoopResult| run.load.latency.value_at_quantile(0.99);
+        runs.sort_by_key(p99);
+        let p99_range_us = (runs.first().map_or(0, p99), runs.last().map_or(0, p99));
+        let median = &runs[runs.len() / 2];
+        let result = &median.load;
         report.open_loop.push(OpenLoopRow {
             fraction,
             target_rps: rate,
@@ -296,9 +293,11 @@ async fn measure_target(
             p99_range_us,
             p999_us: result.latency.value_at_quantile(0.999),
             max_us: result.latency.max(),
+            generator_stall_us: u64::try_from(median.generator_stall.as_micros())
+                .unwrap_or(u64::MAX),
             unexpected: runs
                 .iter()
-                .map(|run| run.unexpected_status + run.errors)
+                .map(|run| run.load.unexpected_status + run.load.errors)
                 .sum(),
         });
     }

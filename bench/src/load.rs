@@ -248,12 +248,13 @@ pub async fn run_open_loop(
     rate: f64,
     warmup: Duration,
     measure: Duration,
-) -> LoadResult {
+) -> OpenLoopResult {
     let connections = connections.max(1);
     let interval = Duration::from_secs_f64(connections as f64 / rate.max(1.0));
     let started = Instant::now();
     let measure_from = started + warmup;
     let deadline = measure_from + measure;
+    let stall_watch = tokio::spawn(longest_stall(measure_from, deadline));
     let mut tasks = Vec::with_capacity(connections);
     for connection in 0..connections {
         tasks.push(tokio::spawn(async move {
@@ -307,13 +308,46 @@ pub async fn run_open_loop(
     // Until the last answer to a request due in the window: a generator or server that falls
     // behind the schedule shows as a lower rate than asked for.
     let answered_until = total.last_answer.map(|last| last - measure_from);
-    LoadResult {
-        requests: total.requests,
-        unexpected_status: total.unexpected_status,
-        errors: total.errors,
-        window: answered_until.map_or(measure, |until| until.max(measure)),
-        latency: total.latency,
+    OpenLoopResult {
+        load: LoadResult {
+            requests: total.requests,
+            unexpected_status: total.unexpected_status,
+            errors: total.errors,
+            window: answered_until.map_or(measure, |until| until.max(measure)),
+            latency: total.latency,
+        },
+        generator_stall: stall_watch.await.unwrap_or(Duration::MAX),
     }
+}
+
+/// What one open-loop run measured.
+#[derive(Debug, Clone)]
+pub struct OpenLoopResult {
+    /// The answers, their rate and latency.
+    pub load: LoadResult,
+    /// The longest time the load generator itself did not run its tasks: every request due
+    /// meanwhile was sent that much late, whatever the server, so a p99 near it is the
+    /// generator's (or the machine's), not the server's.
+    pub generator_stall: Duration,
+}
+
+/// How often the stall watch looks at the clock.
+const STALL_PROBE: Duration = Duration::from_millis(1);
+
+/// The longest delay past a due wake-up between `from` and `until`: a task of the load
+/// generator's runtime, woken every [`STALL_PROBE`] as precisely as the requests are sent.
+async fn longest_stall(from: Instant, until: Instant) -> Duration {
+    let mut longest = Duration::ZERO;
+    let mut due = Instant::now() + STALL_PROBE;
+    while due < until {
+        wait_until(due).await;
+        let now = Instant::now();
+        if due >= from {
+            longest = longest.max(now - due);
+        }
+        due = now + STALL_PROBE;
+    }
+    longest
 }
 
 /// How late tokio's timer may fire: it works in whole milliseconds.

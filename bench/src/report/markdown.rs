@@ -188,14 +188,14 @@ impl Report {
     fn open_loop_table(&self) -> String {
         let mut out = String::from(
             "\n| target | rate (× ceiling) | asked req/s | answered req/s | p50 µs | p99 µs \
-             | p99 µs, all runs | p99.9 µs | max µs | wrong or failed |\n\
-             |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+             | p99 µs, all runs | p99.9 µs | max µs | generator stall µs | wrong or failed \
+             |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for target in &self.targets {
             for row in &target.open_loop {
                 let _ = writeln!(
                     out,
-                    "| {} | {:.2} | {:.0} | {:.0} | {} | {} | {}–{} | {} | {} | {} |",
+                    "| {} | {:.2} | {:.0} | {:.0} | {} | {} | {}–{} | {} | {} | {} | {} |",
                     target.name,
                     row.fraction,
                     row.target_rps,
@@ -206,6 +206,7 @@ impl Report {
                     row.p99_range_us.1,
                     row.p999_us,
                     row.max_us,
+                    row.generator_stall_us,
                     row.unexpected
                 );
             }

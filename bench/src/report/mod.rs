@@ -162,6 +162,10 @@ pub struct OpenLoopRow {
     pub p999_us: u64,
     /// Worst, µs.
     pub max_us: u64,
+    /// The load generator's longest stall in that run, µs: a p99 near it is not the
+    /// server's.
+    #[serde(default)]
+    pub generator_stall_us: u64,
     /// Wrong statuses and transport errors.
     pub unexpected: u64,
 }
@@ -310,6 +314,7 @@ mod tests {
             p99_range_us: (4_000, 6_000),
             p999_us: 9_000,
             max_us: 20_000,
+            generator_stall_us: 50,
             unexpected: 0,
         };
         assert!(held.sustained());
