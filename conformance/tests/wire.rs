@@ -46,8 +46,9 @@ use support::{BACKENDS, FORMATS, Running, comparable_body, settings, start};
 ///    the application says, and closes; `token-core` closes too, so hyper writes `close`.
 ///    Whether the connection closed is compared.
 /// 7. A request head between 128 KiB and 192 KiB is not generated: both engines refuse heads
-///    over 128 KiB with 431, but check the size between reads of different sizes, so near the
-///    limit one may have read the whole head first.
+///    over 128 KiB with 431, but actix-http checks the size between reads, so near the limit
+///    it may have read the whole head first (hyper checks the parsed head too: see
+///    `hyper_serve::configure`).
 const NOISE: &[&str] = &["date"];
 
 /// Requests per format by default.

@@ -45,6 +45,10 @@ pub fn configure(http: &mut http1::Builder) {
         // actix-http's fixed limits, so an oversized head gets the same 431 on every backend.
         .max_headers(MAX_HEADERS)
         .max_buf_size(MAX_HEAD_BYTES)
+        // The buffer limit is checked between reads, and one read may take a whole head of up
+        // to twice the limit (a 200,000-byte head was once answered 200); this checks the
+        // parsed head itself.
+        .max_header_size(MAX_HEAD_BYTES)
         // actix-http's default: a client that half-closes after its request still gets the
         // answer.
         .half_close(true);
