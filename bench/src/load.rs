@@ -1,5 +1,7 @@
-//! A closed-loop HTTP/1.1 load generator: each connection is kept alive and sends its next
-//! request as soon as the previous answer arrived. Latency goes into an `hdrhistogram`.
+//! The HTTP/1.1 load generators. Closed loop ([`run`]): each connection is kept alive and
+//! sends its next request as soon as the previous answer arrived. Open loop
+//! ([`run_open_loop`]): requests on a fixed schedule, latency from each one's due time.
+//! Latency goes into an `hdrhistogram`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -355,7 +357,8 @@ const TIMER_GRANULARITY: Duration = Duration::from_millis(1);
 
 /// Waits until `instant`, to within microseconds rather than the timer's millisecond (which
 /// would add up to 1 ms to every open-loop latency): sleeps until one granule before, then
-/// yields to the runtime until the instant. The load generator has a core of its own.
+/// yields to the runtime until the instant. The load generator has a core of its own when
+/// the machine has two (see `server::pin_self`).
 async fn wait_until(instant: Instant) {
     if let Some(early) = instant.checked_sub(TIMER_GRANULARITY)
         && early > Instant::now()
