@@ -14,7 +14,8 @@ use clap::Parser;
     about = "Compares the backends against a bare hyper baseline."
 )]
 struct Cli {
-    /// A short run (about 30 s) that proves the harness works.
+    /// A short run (a few minutes: 1 s per point, one repetition, no build cost) that proves
+    /// the harness works.
     #[arg(long)]
     quick: bool,
     /// Instead of comparing, soak each backend with a million mixed requests.
@@ -38,8 +39,8 @@ struct Cli {
     /// Open-loop rates as fractions of the baseline's best closed-loop req/s, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "0.1,0.25,0.5,0.75")]
     open_loop: Vec<f64>,
-    /// Measure only these backends (repeatable: axum, actix, warp, poem, salvo, hyper)
-    /// [default: all].
+    /// Measure only this backend (repeatable; the names are those of README's backend table,
+    /// and an unknown one lists them) [default: all].
     #[arg(long, value_name = "NAME")]
     backend: Vec<String>,
     /// An extra target, NAME=URL (repeatable), e.g. an official tutorial server.
