@@ -11,7 +11,7 @@
 
 /// Every backend binary the comparison builds and times, from the one list.
 pub fn backends() -> Vec<&'static str> {
-    conformance::backends::BACKENDS
+    testkit::backends::BACKENDS
         .iter()
         .map(|backend| backend.binary)
         .collect()

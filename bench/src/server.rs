@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use conformance::process::ServerProcess;
+use testkit::server_process::ServerProcess;
 
 /// Credentials every spawned backend runs with (a production-shaped secret).
 pub const API_KEY: &str = "APIbench";
@@ -96,14 +96,14 @@ pub async fn start_process(executable: &Path, args: &[&str]) -> Result<Running, 
     };
     // An empty working directory: no stray `.env` can change the settings.
     let dir = tempfile::tempdir().map_err(|err| format!("no temporary directory: {err}"))?;
-    conformance::binary_checks::isolate(command.args(args))
+    testkit::binary_checks::isolate(command.args(args))
         .current_dir(dir.path())
         .env("LIVEKIT_API_KEY", API_KEY)
         .env("LIVEKIT_API_SECRET", API_SECRET)
         // Request lines cost the same on every backend; warnings and errors still show.
         .env("RUST_LOG", "warn,token_core::startup=info");
     let spawned = Instant::now();
-    let process = ServerProcess::start(command)?;
+    let process = ServerProcess::start(command).map_err(|err| err.to_string())?;
     let address = process.address();
     let startup = first_token(address).await.map(|()| spawned.elapsed())?;
     Ok(Running {

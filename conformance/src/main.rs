@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use conformance::cases::CASES;
+use conformance::listing::ListFormat;
 use conformance::profile::Profile;
 use conformance::report::Baseline;
 use conformance::spawn::{self, SpawnSpec, Spawned};
@@ -106,15 +106,6 @@ struct Cli {
     browser: bool,
 }
 
-/// How `--list` prints the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum ListFormat {
-    /// One line per case.
-    Text,
-    /// A Markdown table: ID, level, requirement.
-    Markdown,
-}
-
 #[derive(Debug, clap::Subcommand)]
 enum Command {
     /// Sign a LiveKit webhook event (with LiveKit's own SDK) and print it as a curl command,
@@ -171,7 +162,7 @@ fn main() -> ExitCode {
     if cli.list {
         print!(
             "{}",
-            contract_listing(&selection, format, cli.format, cli.browser)
+            conformance::listing::listing(&selection, format, cli.format, cli.browser)
         );
         return ExitCode::SUCCESS;
     }
@@ -186,7 +177,11 @@ fn main() -> ExitCode {
 
 /// Runs the suite (starting the server first with --spawn) and writes every output asked
 /// for; `Err` is a usage or set-up problem (exit 2).
-fn run(cli: &Cli, selection: &Selection, format: ResponseFormat) -> Result<ExitCode, String> {
+fn run(
+    cli: &Cli,
+    selection: &Selection,
+    format: ResponseFormat,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let port = match &cli.spawn {
         Some(_) => Some(spawn::free_port().map_err(|err| format!("no free port: {err}"))?),
         None => None,
@@ -195,7 +190,7 @@ fn run(cli: &Cli, selection: &Selection, format: ResponseFormat) -> Result<ExitC
         (Some(url), Some(port)) => spawn::fill_port(url, port),
         (Some(url), None) => url.clone(),
         (None, Some(port)) => format!("http://127.0.0.1:{port}"),
-        (None, None) => return Err("--url is required".to_owned()),
+        (None, None) => return Err("--url is required".into()),
     };
     let mut server = None;
     if let (Some(command), Some(port)) = (&cli.spawn, port) {
@@ -204,9 +199,9 @@ fn run(cli: &Cli, selection: &Selection, format: ResponseFormat) -> Result<ExitC
             || cli.url.is_some();
         if !uses_port {
             return Err(
-                "say where the spawned server listens: put {port} in the command or an --env \
-                 value, or give --url"
-                    .to_owned(),
+                "say where the spawned server listens: put {port} in the command or an \
+                        --env value, or give --url"
+                    .into(),
             );
         }
         let env = cli
@@ -225,12 +220,9 @@ fn run(cli: &Cli, selection: &Selection, format: ResponseFormat) -> Result<ExitC
             ready_timeout: Duration::from_secs_f64(cli.ready_timeout.max(0.1)),
         };
         let mut spawned = Spawned::start(&spec, port)?;
-        let address = spawn::authority(&url).ok_or_else(|| format!("invalid URL {url}"))?;
+        let address = conformance::target::authority(&url)?;
         if let Err(err) = spawned.wait_until_listening(&address, spec.ready_timeout) {
-            return Err(format!(
-                "{err}\n--- the server's last output:\n{}",
-                spawned.tail()
-            ));
+            return Err(format!("{err}\n--- the server's last output:\n{}", spawned.tail()).into());
         }
         server = Some(spawned);
     }
@@ -244,9 +236,7 @@ fn run(cli: &Cli, selection: &Selection, format: ResponseFormat) -> Result<ExitC
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the runtime: {err}"))?;
-    let mut report = runtime
-        .block_on(conformance::run(&target, selection))
-        .map_err(|unreachable| unreachable.to_string())?;
+    let mut report = runtime.block_on(conformance::run(&target, selection))?;
     if cli.browser {
         let outcomes = runtime.block_on(conformance::browser::run(&target, selection));
         report.outcomes.extend(outcomes);
@@ -303,42 +293,6 @@ fn run(cli: &Cli, selection: &Selection, format: ResponseFormat) -> Result<ExitC
     })
 }
 
-/// The contract as `--list` prints it.
-fn contract_listing(
-    selection: &Selection,
-    format: ResponseFormat,
-    list: ListFormat,
-    browser: bool,
-) -> String {
-    let cases = CASES
-        .iter()
-        .filter(|c| selection.why_skipped(c.id).is_none() && selection.outside_profile(c).is_none())
-        .map(|c| (c.id, c.level(format).as_str(), c.requirement));
-    let browser_cases = conformance::browser::CHECKS
-        .iter()
-        .filter(|(id, _)| browser && selection.why_skipped(id).is_none())
-        .map(|(id, requirement)| (*id, "MUST", *requirement));
-    let rows = cases.chain(browser_cases);
-    let mut out = String::new();
-    match list {
-        ListFormat::Text => {
-            for (id, level, requirement) in rows {
-                out.push_str(&format!("{id:<36} {level:<6} {requirement}\n"));
-            }
-        }
-        ListFormat::Markdown => {
-            out.push_str("| ID | Level | Requirement |\n|---|---|---|\n");
-            for (id, level, requirement) in rows {
-                out.push_str(&format!(
-                    "| `{id}` | {level} | {} |\n",
-                    requirement.replace('|', "\\|")
-                ));
-            }
-        }
-    }
-    out
-}
-
 fn sign_webhook(args: &SignWebhook) -> ExitCode {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -390,7 +344,7 @@ fn sign_webhook(args: &SignWebhook) -> ExitCode {
                     .body(body)
                     .send()
                     .await
-                    .map_err(|err| conformance::runner::error_chain(&err))?;
+                    .map_err(|err| conformance::Error::Request(err).to_string())?;
                 let status = response.status();
                 let text = response.text().await.unwrap_or_default();
                 Ok::<_, String>((status, text))

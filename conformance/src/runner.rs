@@ -8,6 +8,7 @@ use reqwest::Method;
 
 use crate::case::{Body, Case, Check, Finding, Request};
 use crate::cases::CASES;
+use crate::error::Error;
 use crate::judge::{Observed, judge};
 use crate::profile::Profile;
 use crate::report::{Outcome, Report, Verdict};
@@ -63,18 +64,6 @@ impl Selection {
     }
 }
 
-/// The server could not be reached at all: nothing was judged.
-#[derive(Debug)]
-pub struct Unreachable(pub String);
-
-impl std::fmt::Display for Unreachable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Unreachable {}
-
 /// An HTTP client fit for judging servers: no proxies, no redirects, no decompression, and
 /// a fresh connection per request so one case's connection trouble never fails the next.
 pub fn client() -> reqwest::Client {
@@ -88,8 +77,8 @@ pub fn client() -> reqwest::Client {
 }
 
 /// Runs every selected case of [`CASES`] against `target`.
-pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Unreachable> {
-    scenario::probe(target).await.map_err(Unreachable)?;
+pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Error> {
+    scenario::probe(target).await?;
     let client = client();
     let mut outcomes = Vec::with_capacity(CASES.len());
     for case in CASES {
@@ -140,7 +129,7 @@ pub async fn run_case(
         Check::Exchange { request, expect } => {
             let observed = send(client, target, &request)
                 .await
-                .map_err(CaseFailure::NoAnswer)?;
+                .map_err(|err| CaseFailure::NoAnswer(err.to_string()))?;
             let findings = judge(&expect, &observed, target);
             if findings.is_empty() {
                 Ok(())
@@ -159,9 +148,9 @@ pub async fn send(
     client: &reqwest::Client,
     target: &Target,
     request: &Request,
-) -> Result<Observed, String> {
+) -> Result<Observed, Error> {
     let method = Method::from_bytes(request.method.as_bytes())
-        .map_err(|err| format!("bad method in case: {err}"))?;
+        .map_err(|_| Error::Method(request.method.to_owned()))?;
     let mut builder = client.request(method, target.url(request.path));
     for (name, value) in request.headers {
         builder = builder.header(*name, *value);
@@ -194,16 +183,10 @@ pub async fn send(
             builder.body(body)
         }
     };
-    let response = builder
-        .send()
-        .await
-        .map_err(|err| format!("request failed: {}", error_chain(&err)))?;
+    let response = builder.send().await.map_err(Error::Request)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|err| format!("reading the response failed: {}", error_chain(&err)))?;
+    let body = response.bytes().await.map_err(Error::Response)?;
     Ok(Observed {
         status,
         headers,
@@ -230,18 +213,6 @@ pub fn padded_body(len: usize) -> Vec<u8> {
     body.resize(head.len() + padding, b'x');
     body.extend_from_slice(tail);
     body
-}
-
-/// An error with its causes, on one line.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

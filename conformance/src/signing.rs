@@ -18,6 +18,20 @@ use crate::target::Target;
 /// How long LiveKit's webhook tokens live.
 pub const WEBHOOK_TTL: Duration = Duration::from_secs(300);
 
+/// A webhook that could not be signed.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// `jsonwebtoken` refused the suite's claims.
+    #[error("cannot sign: {0}")]
+    Suite(jsonwebtoken::errors::Error),
+    /// LiveKit's SDK refused.
+    #[error("LiveKit's SDK cannot sign: {0}")]
+    LiveKit(livekit_api::access_token::AccessTokenError),
+    /// LiveKit's SDK has no way to sign a token that has already expired.
+    #[error("LiveKit's SDK cannot sign an expired token")]
+    ExpiredByLiveKit,
+}
+
 /// The standard, padded base64 SHA-256 of `body`, as in the `sha256` claim.
 pub fn body_hash(body: &[u8]) -> String {
     STANDARD.encode(Sha256::digest(body))
@@ -29,7 +43,7 @@ pub fn webhook_request(
     event: &[u8],
     auth: WebhookAuth,
     pad_to: usize,
-) -> Result<(Vec<u8>, Option<String>), String> {
+) -> Result<(Vec<u8>, Option<String>), SigningError> {
     let mut body = event.to_vec();
     if body.len() < pad_to {
         body.resize(pad_to, b' ');
@@ -52,7 +66,12 @@ pub fn webhook_request(
 }
 
 /// An `Authorization` value for `body`, made by `signer` with `flaw`.
-pub fn sign(target: &Target, signer: Signer, flaw: Flaw, body: &[u8]) -> Result<String, String> {
+pub fn sign(
+    target: &Target,
+    signer: Signer,
+    flaw: Flaw,
+    body: &[u8],
+) -> Result<String, SigningError> {
     let digest = Sha256::digest(body);
     let hash = match flaw {
         Flaw::HashOf(other) => Some(body_hash(other)),
@@ -79,10 +98,15 @@ pub fn sign(target: &Target, signer: Signer, flaw: Flaw, body: &[u8]) -> Result<
     })
 }
 
-fn suite_token(key: &str, secret: &str, flaw: Flaw, hash: Option<&str>) -> Result<String, String> {
+fn suite_token(
+    key: &str,
+    secret: &str,
+    flaw: Flaw,
+    hash: Option<&str>,
+) -> Result<String, SigningError> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_err(|err| err.to_string())?
+        .unwrap_or_default()
         .as_secs();
     let (nbf, exp) = match flaw {
         Flaw::Expired => (now - 420, now - 120),
@@ -101,7 +125,7 @@ fn suite_token(key: &str, secret: &str, flaw: Flaw, hash: Option<&str>) -> Resul
         &claims,
         &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
     )
-    .map_err(|err| format!("cannot sign: {err}"))
+    .map_err(SigningError::Suite)
 }
 
 fn livekit_token(
@@ -109,10 +133,10 @@ fn livekit_token(
     secret: &str,
     flaw: Flaw,
     hash: Option<&str>,
-) -> Result<String, String> {
+) -> Result<String, SigningError> {
     let mut token = AccessToken::with_api_key(key, secret).with_ttl(WEBHOOK_TTL);
     match flaw {
-        Flaw::Expired => return Err("LiveKit's SDK cannot sign an expired token".into()),
+        Flaw::Expired => return Err(SigningError::ExpiredByLiveKit),
         Flaw::JoinToken => {
             token =
                 token
@@ -128,9 +152,7 @@ fn livekit_token(
     if let Some(hash) = hash {
         token = token.with_sha256(hash);
     }
-    token
-        .to_jwt()
-        .map_err(|err| format!("LiveKit's SDK cannot sign: {err}"))
+    token.to_jwt().map_err(SigningError::LiveKit)
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::error::Error;
+
 /// The shape of token and error bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ResponseFormat {
@@ -55,6 +57,11 @@ impl Target {
         self
     }
 
+    /// `host:port` of the base URL, which must be `http://`.
+    pub fn authority(&self) -> Result<String, Error> {
+        authority(&self.base_url)
+    }
+
     /// The URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url.trim_end_matches('/'))
@@ -72,4 +79,21 @@ impl fmt::Debug for Target {
             .field("room_config_allowed", &self.room_config_allowed)
             .finish_non_exhaustive()
     }
+}
+
+/// `host:port` of an `http://` base URL (the port is 80 when the URL names none).
+pub fn authority(base_url: &str) -> Result<String, Error> {
+    let invalid = |reason| Error::InvalidUrl {
+        url: base_url.to_owned(),
+        reason,
+    };
+    let url = reqwest::Url::parse(base_url).map_err(|_| invalid("not a URL"))?;
+    if url.scheme() != "http" {
+        return Err(invalid("only http:// URLs are supported"));
+    }
+    let host = url.host_str().ok_or_else(|| invalid("no host"))?;
+    Ok(format!(
+        "{host}:{}",
+        url.port_or_known_default().unwrap_or(80)
+    ))
 }

@@ -4,38 +4,10 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use conformance::Target;
-use support::seed::{Seed, start_seed};
-use support::{API_KEY, API_SECRET, TTL_SECONDS};
-
-async fn conformance(args: Vec<String>) -> Output {
-    support::run_cli(args).await
-}
-
-fn against(target: &Target, extra: &[&str]) -> Vec<String> {
-    let ttl = TTL_SECONDS.to_string();
-    let mut args: Vec<String> = [
-        "--url",
-        &target.base_url,
-        "--api-key",
-        API_KEY,
-        "--api-secret",
-        API_SECRET,
-        "--ttl",
-        &ttl,
-    ]
-    .iter()
-    .map(|arg| (*arg).to_owned())
-    .collect();
-    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
-    args
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{against, conformance, owned, stdout};
+use testkit::seed::{Seed, start_seed};
 
 fn ids(text: &str, verdict: &str) -> Vec<String> {
     text.lines()
@@ -59,7 +31,7 @@ const SEED_DEFECTS: &[&str] = &[
 #[tokio::test(flavor = "multi_thread")]
 async fn a_text_html_seed_only_warns_and_strict_fails_it() {
     let seed = start_seed(Seed::HtmlOnly).await;
-    let output = conformance(against(&seed, &["--profile", "openvidu-basic"])).await;
+    let output = conformance(against(&seed.base_url, &["--profile", "openvidu-basic"])).await;
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(ids(&text, "FAIL ").is_empty(), "{text}");
@@ -79,14 +51,18 @@ async fn a_text_html_seed_only_warns_and_strict_fails_it() {
         "{summary}"
     );
 
-    let strict = conformance(against(&seed, &["--profile", "openvidu-basic", "--strict"])).await;
+    let strict = conformance(against(
+        &seed.base_url,
+        &["--profile", "openvidu-basic", "--strict"],
+    ))
+    .await;
     assert_eq!(strict.status.code(), Some(1), "{}", stdout(&strict));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_seed_with_defects_fails_exactly_on_them() {
     let seed = start_seed(Seed::WithDefects).await;
-    let output = conformance(against(&seed, &["--profile", "openvidu-basic"])).await;
+    let output = conformance(against(&seed.base_url, &["--profile", "openvidu-basic"])).await;
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     let mut failed = ids(&text, "FAIL ");
@@ -105,7 +81,7 @@ async fn a_baseline_gates_on_new_failures_and_fixed_cases() {
     let profile = ["--profile", "openvidu-basic"];
 
     let written = conformance(against(
-        &seed,
+        &seed.base_url,
         &[&profile[..], &["--write-baseline", &path(&baseline)]].concat(),
     ))
     .await;
@@ -120,7 +96,7 @@ async fn a_baseline_gates_on_new_failures_and_fixed_cases() {
 
     // Unchanged: every failure is known.
     let same = conformance(against(
-        &seed,
+        &seed.base_url,
         &[&profile[..], &["--expect", &path(&baseline)]].concat(),
     ))
     .await;
@@ -133,7 +109,7 @@ async fn a_baseline_gates_on_new_failures_and_fixed_cases() {
     // A case listed that now passes must leave the baseline.
     std::fs::write(&baseline, format!("{text}token/valid\n")).expect("write");
     let fixed = conformance(against(
-        &seed,
+        &seed.base_url,
         &[&profile[..], &["--expect", &path(&baseline)]].concat(),
     ))
     .await;
@@ -144,7 +120,7 @@ async fn a_baseline_gates_on_new_failures_and_fixed_cases() {
     let without_one = text.replace("token/array-body\n", "");
     std::fs::write(&baseline, without_one).expect("write");
     let new = conformance(against(
-        &seed,
+        &seed.base_url,
         &[&profile[..], &["--expect", &path(&baseline)]].concat(),
     ))
     .await;
@@ -163,7 +139,7 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
     let json = dir.path().join("report.json");
     let junit = dir.path().join("report.xml");
     let output = conformance(against(
-        &seed,
+        &seed.base_url,
         &[
             "--profile",
             "openvidu-basic",
@@ -241,26 +217,21 @@ fn backend_binary() -> PathBuf {
 async fn spawn_starts_judges_and_stops_a_real_backend() {
     let exe = backend_binary();
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = conformance(
-        [
-            "--spawn",
-            exe.to_str().expect("UTF-8"),
-            "--env",
-            "SERVER_HOST=127.0.0.1",
-            "--env",
-            "SERVER_PORT={port}",
-            "--env",
-            "TOKEN_RESPONSE_FORMAT=json",
-            "--cwd",
-            dir.path().to_str().expect("UTF-8"),
-            "--profile",
-            "openvidu-v3",
-            "--strict",
-        ]
-        .iter()
-        .map(|a| (*a).to_owned())
-        .collect(),
-    )
+    let output = conformance(owned(&[
+        "--spawn",
+        exe.to_str().expect("UTF-8"),
+        "--env",
+        "SERVER_HOST=127.0.0.1",
+        "--env",
+        "SERVER_PORT={port}",
+        "--env",
+        "TOKEN_RESPONSE_FORMAT=json",
+        "--cwd",
+        dir.path().to_str().expect("UTF-8"),
+        "--profile",
+        "openvidu-v3",
+        "--strict",
+    ]))
     .await;
     let text = stdout(&output);
     assert_eq!(
@@ -278,13 +249,7 @@ async fn spawn_starts_judges_and_stops_a_real_backend() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn spawn_reports_servers_that_exit_or_never_listen() {
-    let exits = conformance(
-        ["--spawn", "echo starting on {port}; exit 3"]
-            .iter()
-            .map(|a| (*a).to_owned())
-            .collect(),
-    )
-    .await;
+    let exits = conformance(owned(&["--spawn", "echo starting on {port}; exit 3"])).await;
     let stderr = String::from_utf8_lossy(&exits.stderr);
     assert_eq!(exits.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("the server exited"), "{stderr}");
@@ -293,12 +258,12 @@ async fn spawn_reports_servers_that_exit_or_never_listen() {
         "the server's output is shown: {stderr}"
     );
 
-    let silent = conformance(
-        ["--spawn", "sleep 30 # {port}", "--ready-timeout", "0.5"]
-            .iter()
-            .map(|a| (*a).to_owned())
-            .collect(),
-    )
+    let silent = conformance(owned(&[
+        "--spawn",
+        "sleep 30 # {port}",
+        "--ready-timeout",
+        "0.5",
+    ]))
     .await;
     let stderr = String::from_utf8_lossy(&silent.stderr);
     assert_eq!(silent.status.code(), Some(2), "{stderr}");
@@ -325,7 +290,7 @@ fn contract_md_is_the_generated_table() {
 fn the_readme_lists_every_backend() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
         .expect("README.md");
-    let table = conformance::backends::markdown_table();
+    let table = testkit::backends::markdown_table();
     assert!(
         readme.contains(&table),
         "README.md's backend table is stale; it must read:\n{table}"

@@ -2,36 +2,10 @@
 
 mod support;
 
-use std::process::Output;
-
 use conformance::cases::CASES;
-use support::{API_KEY, API_SECRET, BACKENDS, TTL_SECONDS, settings, start};
-
-async fn conformance(args: Vec<String>) -> Output {
-    support::run_cli(args).await
-}
-
-fn args(url: &str, extra: &[&str]) -> Vec<String> {
-    let ttl = TTL_SECONDS.to_string();
-    [
-        "--url",
-        url,
-        "--api-key",
-        API_KEY,
-        "--api-secret",
-        API_SECRET,
-        "--ttl",
-        &ttl,
-    ]
-    .iter()
-    .chain(extra)
-    .map(|arg| (*arg).to_owned())
-    .collect()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::{against as args, conformance, owned, stdout};
+use testkit::backends::BACKENDS;
+use testkit::in_process::{settings, start};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_conforming_server_exits_0_with_a_summary_line() {
@@ -125,7 +99,7 @@ async fn bad_arguments_exit_2() {
         vec!["--url", "http://127.0.0.1:1", "--response-format", "xml"],
         vec![],
     ] {
-        let output = conformance(bad.iter().map(|a| (*a).to_owned()).collect()).await;
+        let output = conformance(owned(&bad)).await;
         assert_eq!(output.status.code(), Some(2), "{bad:?}");
     }
 }

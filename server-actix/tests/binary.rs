@@ -1,3 +1,3 @@
 //! The `server-actix` binary, run as users run it, through every binary check.
 
-conformance::binary_tests!(env!("CARGO_BIN_EXE_server-actix"));
+testkit::binary_tests!(env!("CARGO_BIN_EXE_server-actix"));

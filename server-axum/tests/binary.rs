@@ -1,3 +1,3 @@
 //! The `server-axum` binary, run as users run it, through every binary check.
 
-conformance::binary_tests!(env!("CARGO_BIN_EXE_server-axum"));
+testkit::binary_tests!(env!("CARGO_BIN_EXE_server-axum"));

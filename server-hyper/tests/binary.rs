@@ -1,3 +1,3 @@
 //! The `server-hyper` binary, run as users run it, through every binary check.
 
-conformance::binary_tests!(env!("CARGO_BIN_EXE_server-hyper"));
+testkit::binary_tests!(env!("CARGO_BIN_EXE_server-hyper"));

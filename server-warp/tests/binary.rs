@@ -1,3 +1,3 @@
 //! The `server-warp` binary, run as users run it, through every binary check.
 
-conformance::binary_tests!(env!("CARGO_BIN_EXE_server-warp"));
+testkit::binary_tests!(env!("CARGO_BIN_EXE_server-warp"));

@@ -4,8 +4,6 @@
 //! Without Chromium and chromedriver the test says it skipped and passes, except under CI
 //! (`CI` set), which installs them: there a missing browser fails the test.
 
-mod support;
-
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
@@ -13,7 +11,8 @@ use axum::response::Response;
 use axum::routing::post;
 use conformance::browser::{Browser, ERROR_MESSAGE, LIVEKIT_ENDPOINT, StartError, TOKEN};
 use conformance::{Outcome, Report, ResponseFormat, Target, Verdict};
-use support::{API_KEY, API_SECRET, BACKENDS, FORMATS, TTL_SECONDS, settings, start};
+use testkit::backends::BACKENDS;
+use testkit::in_process::{API_KEY, API_SECRET, FORMATS, TTL_SECONDS, settings, start};
 use token_core::{Endpoint, HttpVersion, RequestHead, TokenService};
 
 /// How a broken server gets CORS wrong.
@@ -155,16 +154,16 @@ async fn a_browser_on_another_origin_reads_tokens_and_errors_only_with_cors() {
     }
 
     // Every backend passes, in both formats.
-    for backend in BACKENDS.iter() {
+    for backend in BACKENDS {
         for (_, format) in FORMATS {
             let server = start(backend, &settings(format));
-            let outcomes = check(format!("{} ({format})", backend.name), &server.target).await;
+            let outcomes = check(format!("{} ({format})", backend.name()), &server.target).await;
             let failed: Vec<&Outcome> = outcomes
                 .iter()
                 .filter(|outcome| outcome.verdict != Verdict::Pass)
                 .collect();
             if !failed.is_empty() {
-                failures.push(format!("{} ({format}): {failed:?}", backend.name));
+                failures.push(format!("{} ({format}): {failed:?}", backend.name()));
             }
         }
     }

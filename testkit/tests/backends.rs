@@ -1,7 +1,5 @@
 //! Every case against every backend in-process, and the backends against each other.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use conformance::case::{Check, Request};
@@ -10,7 +8,8 @@ use conformance::judge::Observed;
 use conformance::runner::{client, send};
 use conformance::{Selection, run};
 use serde_json::Value;
-use support::{BACKENDS, FORMATS, comparable_body, settings, settings_with, start};
+use testkit::backends::BACKENDS;
+use testkit::in_process::{FORMATS, comparable_body, settings, settings_with, start};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_backend_passes_every_case_in_both_formats() {
@@ -24,18 +23,18 @@ async fn every_backend_passes_every_case_in_both_formats() {
             "wss://example.livekit.cloud",
         ],
     );
-    for backend in BACKENDS.iter() {
+    for backend in BACKENDS {
         for settings in [settings("text"), settings("json"), agents.clone()] {
             let format = settings.response_format;
             let server = start(backend, &settings);
             let report = run(&server.target, &Selection::default())
                 .await
                 .expect("reachable");
-            println!("--- {} ({format:?})\n{report}", backend.name);
+            println!("--- {} ({format:?})\n{report}", backend.name());
             if report.failed() > 0 || report.warned() > 0 || report.skipped() != 1 {
                 failures.push(format!(
                     "{} ({format:?}): {:?}",
-                    backend.name,
+                    backend.name(),
                     report.failed_ids()
                 ));
             }
@@ -110,7 +109,7 @@ async fn backends_answer_alike_in_both_formats() {
 async fn answer_alike(format: &str) {
     let servers: Vec<_> = BACKENDS
         .iter()
-        .map(|backend| (backend.name, start(backend, &settings(format))))
+        .map(|backend| (backend.name(), start(backend, &settings(format))))
         .collect();
     let client = client();
     let requests = CASES

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use conformance::Target;
 use serde_json::Value;
 
-use super::{serve_wrapped, settings};
+use crate::in_process::{serve_wrapped, settings};
 
 /// How the server resembles the seed's Flask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,6 @@
 //! MUST or SHOULD level (a case without an answer does not count), and every case must miss
 //! so against at least one mutant.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,7 +17,7 @@ use conformance::cases::{CASES, SOURCE_PATH};
 use conformance::judge::decode_segment;
 use conformance::{Selection, Target, run};
 use serde_json::Value;
-use support::{API_KEY, API_SECRET, settings};
+use testkit::in_process::{API_KEY, API_SECRET, settings};
 use token_core::config::ApiSecret;
 use tokio::sync::Mutex;
 
@@ -485,7 +483,7 @@ async fn start(defect: Defect) -> Target {
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
-    let mut target = support::serve_wrapped(app).await;
+    let mut target = testkit::in_process::serve_wrapped(app).await;
     target.room_config_allowed = settings.allow_room_config;
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {

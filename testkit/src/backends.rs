@@ -1,10 +1,21 @@
-//! Every backend of this repository, declared once. The tests (in-process and binary), the
-//! bench and the README's backend table all read this list; adding a backend is one line
-//! here (see the recipe in ARCHITECTURE.md). The suite itself never links a backend: these
-//! are names.
+//! Every backend of this repository, declared once: the tests (in-process and binary), the
+//! bench and the README's backend table all read this list; adding a backend is one entry
+//! here (see the recipe in ARCHITECTURE.md). The `conformance` suite itself never links a
+//! backend.
+
+use std::future::Future;
+use std::io;
+use std::net::TcpListener;
+use std::pin::Pin;
+
+use token_core::TokenService;
+use token_core::startup::ShutdownSignal;
+
+/// A backend's library serving on a listener until the shutdown signal.
+pub type Serving = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
 
 /// One backend: a binary crate serving the contract on one framework.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Backend {
     /// The binary and crate name, `server-<name>`.
     pub binary: &'static str,
@@ -12,6 +23,8 @@ pub struct Backend {
     pub framework: &'static str,
     /// How it is served and anything a chooser should know.
     pub notes: &'static str,
+    /// Its library's `serve`, for the in-process tests.
+    pub serve: fn(TcpListener, TokenService, ShutdownSignal) -> Serving,
 }
 
 impl Backend {
@@ -27,31 +40,37 @@ pub const BACKENDS: &[Backend] = &[
         binary: "server-axum",
         framework: "axum 0.8",
         notes: "served by `hyper-serve` for its timeouts",
+        serve: |l, s, d| Box::pin(server_axum::serve(l, s, d)),
     },
     Backend {
         binary: "server-actix",
         framework: "actix-web 4",
         notes: "actix-web's own server (actix-http), given the same timeouts and limits",
+        serve: |l, s, d| Box::pin(server_actix::serve(l, s, d)),
     },
     Backend {
         binary: "server-warp",
         framework: "warp 0.4",
         notes: "served by `hyper-serve`",
+        serve: |l, s, d| Box::pin(server_warp::serve(l, s, d)),
     },
     Backend {
         binary: "server-poem",
         framework: "poem 3",
         notes: "served by `hyper-serve` (`poem::Server` takes no request-head timeout)",
+        serve: |l, s, d| Box::pin(server_poem::serve(l, s, d)),
     },
     Backend {
         binary: "server-salvo",
         framework: "salvo 0.85",
         notes: "salvo's own server (hyper), given `hyper-serve`'s settings",
+        serve: |l, s, d| Box::pin(server_salvo::serve(l, s, d)),
     },
     Backend {
         binary: "server-hyper",
         framework: "none (hyper 1)",
         notes: "the contract on hyper alone: the reference for each framework's cost",
+        serve: |l, s, d| Box::pin(server_hyper::serve(l, s, d)),
     },
 ];
 

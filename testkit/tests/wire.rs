@@ -6,21 +6,20 @@
 //! `WIRE_FUZZ_CASES=50000 cargo test --release -p conformance --test wire` is the long run.
 //! A difference fails with the smallest request proptest can shrink it to.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 
-use conformance::wire::{RawAnswer, exchange};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use serde_json::Value;
-use support::{BACKENDS, FORMATS, Running, comparable_body, settings, start};
+use testkit::backends::BACKENDS;
+use testkit::exchange::{RawAnswer, exchange};
+use testkit::in_process::{FORMATS, Running, comparable_body, settings, start};
 
 /// The one list of what is not compared, each with its reason. Nothing else is left out.
 ///
-/// 1. `Date`: the clock; in bodies, what `support::comparable_body` leaves out of tokens
+/// 1. `Date`: the clock; in bodies, what `testkit::in_process::comparable_body` leaves out of tokens
 ///    (`nbf`/`exp`, and generated room names and identities, random by contract).
 /// 2. Interim `100 Continue` responses: the engine sends them, not the application
 ///    (actix-http as soon as it reads `Expect: 100-continue`, hyper when the body is first
@@ -496,7 +495,7 @@ fn every_backend_gives_every_request_the_same_answer() {
         let servers: Vec<(&str, Running)> = runtime.block_on(async {
             BACKENDS
                 .iter()
-                .map(|backend| (backend.name, start(backend, &settings(format))))
+                .map(|backend| (backend.name(), start(backend, &settings(format))))
                 .collect()
         });
         let addresses: Vec<(&str, SocketAddr)> = servers

@@ -1,0 +1,92 @@
+//! The suite's errors: what stops a run before anything is judged, and why a request got no
+//! answer. Each displays on one line, with its causes.
+
+use std::fmt;
+use std::process::ExitStatus;
+
+use crate::signing::SigningError;
+use crate::supervisor::SpawnError;
+
+/// Why the suite could not judge a server, or a request got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server's base URL is not one the suite can use.
+    #[error("invalid URL {url}: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// Nothing accepts connections at the server's address.
+    #[error("cannot connect to {address}: {reason}")]
+    Connect {
+        /// `host:port`.
+        address: String,
+        /// The operating system's reason, or `timed out`.
+        reason: String,
+    },
+    /// An HTTP request failed before a response arrived.
+    #[error("request failed: {}", Causes(.0))]
+    Request(reqwest::Error),
+    /// The response's body could not be read.
+    #[error("reading the response failed: {}", Causes(.0))]
+    Response(reqwest::Error),
+    /// A case names a method no client can send.
+    #[error("bad method in case: {0}")]
+    Method(String),
+    /// A webhook could not be signed.
+    #[error(transparent)]
+    Signing(#[from] SigningError),
+    /// `--spawn`'s server could not be started.
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    /// `--spawn`'s server exited before it listened.
+    #[error("the server exited ({status}) before accepting connections on {address}")]
+    Exited {
+        /// How it ended.
+        status: ExitStatus,
+        /// Where it should have listened.
+        address: String,
+    },
+    /// `--spawn`'s server did not listen in time.
+    #[error("the server did not accept connections on {address} within {seconds} s")]
+    NotListening {
+        /// Where it should have listened.
+        address: String,
+        /// How long the suite waited.
+        seconds: f64,
+    },
+}
+
+/// An error and its causes, `: `-separated. reqwest's own message leaves out the cause
+/// ("connection refused", "operation timed out"), which is what a user needs to read.
+#[derive(Debug, Clone, Copy)]
+pub struct Causes<'a>(pub &'a dyn std::error::Error);
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn causes_are_shown_in_order() {
+        let err = Outer(std::io::Error::other("inner"));
+        assert_eq!(Causes(&err).to_string(), "outer: inner");
+    }
+}

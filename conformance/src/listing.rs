@@ -1,0 +1,53 @@
+//! The contract as `conformance --list` prints it: one line per case, or the Markdown table
+//! that CONTRACT.md holds.
+
+use crate::browser;
+use crate::cases::CASES;
+use crate::runner::Selection;
+use crate::target::ResponseFormat;
+
+/// How `--list` prints the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// One line per case.
+    Text,
+    /// A Markdown table: ID, level, requirement.
+    Markdown,
+}
+
+/// The selected cases (and the browser checks, with `with_browser`) in `list` form, their
+/// levels as judged in `format`.
+pub fn listing(
+    selection: &Selection,
+    format: ResponseFormat,
+    list: ListFormat,
+    with_browser: bool,
+) -> String {
+    let cases = CASES
+        .iter()
+        .filter(|c| selection.why_skipped(c.id).is_none() && selection.outside_profile(c).is_none())
+        .map(|c| (c.id, c.level(format).as_str(), c.requirement));
+    let browser_cases = browser::CHECKS
+        .iter()
+        .filter(|(id, _)| with_browser && selection.why_skipped(id).is_none())
+        .map(|(id, requirement)| (*id, "MUST", *requirement));
+    let rows = cases.chain(browser_cases);
+    let mut out = String::new();
+    match list {
+        ListFormat::Text => {
+            for (id, level, requirement) in rows {
+                out.push_str(&format!("{id:<36} {level:<6} {requirement}\n"));
+            }
+        }
+        ListFormat::Markdown => {
+            out.push_str("| ID | Level | Requirement |\n|---|---|---|\n");
+            for (id, level, requirement) in rows {
+                out.push_str(&format!(
+                    "| `{id}` | {level} | {} |\n",
+                    requirement.replace('|', "\\|")
+                ));
+            }
+        }
+    }
+    out
+}

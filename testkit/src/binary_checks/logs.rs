@@ -1,0 +1,130 @@
+//! What the binary logs: never a secret, token, `Authorization` value, query or body, and
+//! nothing at warn for malformed requests the engines refuse.
+
+use std::time::Duration;
+
+use conformance::Target;
+use conformance::case::{Flaw, Signer};
+use tokio::io::AsyncWriteExt;
+
+use super::{TEST_API_KEY, TEST_API_SECRET, answer_status, command, start, temp_dir};
+
+/// No log line, at any level and in either format, carries the secret, a minted token, an
+/// `Authorization` value, a query string or a request body.
+pub async fn logs_keep_secrets(exe: &str) {
+    for format in ["text", "json"] {
+        let dir = temp_dir();
+        let mut command = command(exe, dir.path());
+        command
+            .env("LIVEKIT_API_KEY", TEST_API_KEY)
+            .env("LIVEKIT_API_SECRET", TEST_API_SECRET)
+            .env("LOG_FORMAT", format)
+            .env("RUST_LOG", "trace");
+        let mut server = start(command);
+        let target = Target::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
+        let client = conformance::runner::client();
+        let token = client
+            .post(target.url("/token?access_token=query-marker-5e2a"))
+            .header("content-type", "application/json")
+            .body(r#"{"roomName":"room1","participantName":"alice","note":"body-marker-7d1f"}"#)
+            .send()
+            .await
+            .expect("token request")
+            .text()
+            .await
+            .expect("token");
+        let event =
+            br#"{"event":"room_started","room":{"name":"room1"},"note":"body-marker-91c3"}"#;
+        let authorization =
+            conformance::signing::sign(&target, Signer::Suite, Flaw::None, event).expect("sign");
+        let status = client
+            .post(target.url("/livekit/webhook"))
+            .header("content-type", "application/webhook+json")
+            .header("authorization", &authorization)
+            .body(&event[..])
+            .send()
+            .await
+            .expect("webhook request")
+            .status();
+        assert_eq!(status, 200, "the signed webhook was refused");
+        server.terminate().expect("SIGTERM");
+        server.wait_for_exit(Duration::from_secs(10));
+        let logs = server.output();
+        for (what, secret) in [
+            ("the API secret", TEST_API_SECRET),
+            ("a minted token", token.as_str()),
+            (
+                "a token's signature",
+                token.rsplit('.').next().unwrap_or_default(),
+            ),
+            ("the Authorization header", authorization.as_str()),
+            ("a query string", "query-marker-5e2a"),
+            ("a token request body", "body-marker-7d1f"),
+            ("a webhook body", "body-marker-91c3"),
+        ] {
+            assert!(
+                !secret.is_empty() && !logs.contains(secret),
+                "{format} logs show {what}:\n{logs}"
+            );
+        }
+        let request_line = match format {
+            "json" => logs.lines().any(|l| {
+                l.contains(r#""method":"POST""#)
+                    && l.contains(r#""path":"/token""#)
+                    && l.contains(r#""status":200"#)
+                    && l.contains("latency_us")
+            }),
+            _ => logs.lines().any(|l| {
+                l.contains(r#"method="POST""#)
+                    && l.contains(r#"path="/token""#)
+                    && l.contains("status=200")
+                    && l.contains("latency_us=")
+            }),
+        };
+        assert!(request_line, "no request log line in {format}:\n{logs}");
+    }
+}
+
+/// Malformed requests, which the HTTP engine may refuse before any application code runs,
+/// leave no warning or error in the logs at `RUST_LOG=warn`: engines' own logs are off.
+pub async fn malformed_requests_log_nothing_at_warn(exe: &str) {
+    let dir = temp_dir();
+    let mut command = command(exe, dir.path());
+    // The startup target stays at info, for the "listening" line the test needs.
+    command
+        .env("RUST_LOG", "warn,token_core::startup=info")
+        .env("LIVEKIT_API_KEY", TEST_API_KEY)
+        .env("LIVEKIT_API_SECRET", TEST_API_SECRET);
+    let mut server = start(command);
+    let malformed: [&[u8]; 5] = [
+        b"POST /token HTTP/1.1\r\n\r\n",
+        b"POST /token HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        b"POST /token HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        b"GET /h\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"{garbage}\r\n\r\n",
+    ];
+    for request in malformed {
+        let mut stream = tokio::net::TcpStream::connect(server.address())
+            .await
+            .expect("connect");
+        stream.write_all(request).await.expect("send");
+        let status =
+            tokio::time::timeout(Duration::from_secs(5), answer_status(&mut stream, false)).await;
+        assert_eq!(status.ok().flatten(), Some(400), "{request:?}");
+    }
+    server.terminate().expect("SIGTERM");
+    let exit = server.wait_for_exit(Duration::from_secs(5));
+    let output = server.output();
+    assert!(
+        exit.is_some_and(|s| s.success()),
+        "exit {exit:?}:\n{output}"
+    );
+    let noisy: Vec<&str> = output
+        .lines()
+        .filter(|line| line.contains("WARN") || line.contains("ERROR"))
+        .collect();
+    assert!(
+        noisy.is_empty(),
+        "log lines at warn for malformed requests:\n{output}"
+    );
+}

@@ -1,0 +1,130 @@
+//! Checks of a token-server *binary* as a process, over real TCP: the suite, configuration,
+//! lifecycle, logs and resilience. Each backend crate runs them all with one line in its
+//! tests, `testkit::binary_tests!(env!("CARGO_BIN_EXE_server-axum"));`, and each check panics
+//! with an explanation when the binary falls short.
+
+pub mod lifecycle;
+pub mod logs;
+pub mod resilience;
+pub mod settings;
+pub mod suite;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use conformance::Selection;
+use conformance::wire::ResponseReader;
+use tokio::net::TcpStream;
+
+use crate::server_process::ServerProcess;
+
+/// Credentials of production shape (a 32+ byte secret), so no dev-default path is taken.
+pub const TEST_API_KEY: &str = "APIconformance";
+/// The secret paired with [`TEST_API_KEY`].
+pub const TEST_API_SECRET: &str = "conformance-secret-0123456789abcdef";
+
+/// Settings the checks set themselves; inherited values would make results depend on the shell.
+const OWN_VARIABLES: &[&str] = &[
+    "SERVER_PORT",
+    "SERVER_HOST",
+    "LIVEKIT_API_KEY",
+    "LIVEKIT_API_SECRET",
+    "TOKEN_TTL_SECONDS",
+    "TOKEN_RESPONSE_FORMAT",
+    "LOG_FORMAT",
+    "RUST_LOG",
+];
+
+/// How long a raw exchange waits for each read: longer than the contract's 10 s timeouts, so
+/// a server's own timeout answer is what the check sees.
+const READ_PATIENCE: Duration = Duration::from_secs(20);
+
+/// Clears every setting a token server reads from the environment and puts it on a free
+/// loopback port, logging at info (so its "listening" line shows).
+pub fn isolate(command: &mut Command) -> &mut Command {
+    for name in OWN_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+        .env("SERVER_HOST", "127.0.0.1")
+        .env("SERVER_PORT", "0")
+        .env("RUST_LOG", "info")
+}
+
+/// A command for `exe` in directory `dir`, on a free loopback port, with no inherited settings.
+pub fn command(exe: &str, dir: &Path) -> Command {
+    let mut command = Command::new(exe);
+    isolate(&mut command).current_dir(dir);
+    command
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
+
+fn start(command: Command) -> ServerProcess {
+    ServerProcess::start(command).unwrap_or_else(|err| panic!("{err}"))
+}
+
+fn only(prefix: &str) -> Selection {
+    Selection {
+        only: vec![prefix.to_owned()],
+        ..Selection::default()
+    }
+}
+
+/// The status of the next response on `stream`, or `None` when the server closed the
+/// connection without one.
+async fn answer_status(stream: &mut TcpStream, head_request: bool) -> Option<u16> {
+    ResponseReader::new(READ_PATIENCE)
+        .response(stream, head_request)
+        .await
+        .ok()
+        .map(|response| response.status)
+}
+
+fn token_request_head(body_len: usize) -> String {
+    format!(
+        "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {body_len}\r\n\r\n"
+    )
+}
+
+/// Generates one `#[test]` per binary check for the binary at `$exe`, from the one list of
+/// checks below (`async` checks run on a multi-threaded tokio runtime).
+#[macro_export]
+macro_rules! binary_tests {
+    ($exe:expr) => {
+        $crate::binary_tests!(@each $exe;
+            async suite::passes_the_suite,
+            async suite::official_client_fetches_credentials,
+            async settings::reads_dotenv_and_the_environment_wins,
+            sync settings::rejects_invalid_settings,
+            sync settings::help_lists_settings_without_the_secret,
+            async lifecycle::stops_on_sigterm,
+            async lifecycle::finishes_in_flight_requests_on_sigterm,
+            sync lifecycle::health_check_flag_probes_the_port,
+            async logs::logs_keep_secrets,
+            async logs::malformed_requests_log_nothing_at_warn,
+            async resilience::drops_stalled_clients,
+            async resilience::answers_beside_many_idle_connections,
+            async resilience::panics_become_500s,
+        );
+    };
+    (@each $exe:expr; $($kind:ident $module:ident :: $check:ident),* $(,)?) => {
+        $($crate::binary_tests!(@one $kind $exe, $module, $check);)*
+    };
+    (@one async $exe:expr, $module:ident, $check:ident) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $check() {
+            $crate::binary_checks::$module::$check($exe).await;
+        }
+    };
+    (@one sync $exe:expr, $module:ident, $check:ident) => {
+        #[test]
+        fn $check() {
+            $crate::binary_checks::$module::$check($exe);
+        }
+    };
+}
