@@ -14,26 +14,42 @@
 //! Where Chromium or chromedriver is missing, every browser case is a SKIP saying so, never a
 //! pass. A browser that is installed but does not start fails the cases.
 //!
+//! Running the check needs the `browser` cargo feature, off by default so that a plain
+//! install does not build the WebDriver client. The check IDs and [`CHECKS`] are there
+//! without it: `--list --browser` prints them into CONTRACT.md.
+//!
 //! - `install`: finding Chromium and chromedriver.
 //! - `session`: the browser itself, `Browser`, and `StartError`.
 //! - `verdicts`: judging what the page saw.
 //! - `driver`: the chromedriver process.
 //! - `page_server`: the page's own origin, serving `page.html`.
 
+#[cfg(feature = "browser")]
 use std::time::Duration;
 
+#[cfg(feature = "browser")]
 use crate::case::Level;
+#[cfg(feature = "browser")]
 use crate::report::{Outcome, Verdict};
+#[cfg(feature = "browser")]
 use crate::runner::Selection;
+#[cfg(feature = "browser")]
 use crate::target::Target;
 
+#[cfg(feature = "browser")]
 mod driver;
+#[cfg(feature = "browser")]
 mod install;
+#[cfg(feature = "browser")]
 mod page_server;
+#[cfg(feature = "browser")]
 mod session;
+#[cfg(feature = "browser")]
 mod verdicts;
 
+#[cfg(feature = "browser")]
 pub use install::Installation;
+#[cfg(feature = "browser")]
 pub use session::{Browser, StartError};
 
 /// ID of the case that fetches a token from the page.
@@ -79,6 +95,7 @@ pub const CHROMIUM_ARGS: &[&str] = &[
 
 /// Runs the browser cases against `target`: starts Chromium, checks, closes it. Cases not
 /// selected are skipped, and Chromium is not started when none is.
+#[cfg(feature = "browser")]
 pub async fn run(target: &Target, selection: &Selection) -> Vec<Outcome> {
     let unselected: Vec<Option<String>> = CHECKS
         .iter()
