@@ -102,6 +102,7 @@ struct Cli {
     write_baseline: Option<PathBuf>,
     /// Also check CORS in a real browser: headless Chromium fetches a token and an error
     /// from another origin (needs chromium and chromedriver; SKIP when they are missing).
+    /// Needs the browser feature: cargo install conformance --features browser.
     #[arg(long)]
     browser: bool,
 }
@@ -182,6 +183,14 @@ fn run(
     selection: &Selection,
     format: ResponseFormat,
 ) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    // Refused before anything starts; `--list --browser` still lists the browser cases.
+    #[cfg(not(feature = "browser"))]
+    if cli.browser {
+        return Err(
+            "--browser needs the browser feature: cargo install conformance --features browser"
+                .into(),
+        );
+    }
     let port = match &cli.spawn {
         Some(_) => Some(spawn::free_port().map_err(|err| format!("no free port: {err}"))?),
         None => None,
@@ -236,11 +245,16 @@ fn run(
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the runtime: {err}"))?;
-    let mut report = runtime.block_on(conformance::run(&target, selection))?;
-    if cli.browser {
-        let outcomes = runtime.block_on(conformance::browser::run(&target, selection));
-        report.outcomes.extend(outcomes);
-    }
+    let report = runtime.block_on(conformance::run(&target, selection))?;
+    #[cfg(feature = "browser")]
+    let report = {
+        let mut report = report;
+        if cli.browser {
+            let outcomes = runtime.block_on(conformance::browser::run(&target, selection));
+            report.outcomes.extend(outcomes);
+        }
+        report
+    };
     println!("{report}");
     let write = |path: &PathBuf, text: String| {
         std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))

@@ -1,0 +1,238 @@
+//! The browser itself: a WebDriver session in headless Chromium with the check's page open.
+
+use std::time::Duration;
+
+use fantoccini::wd::TimeoutConfiguration;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use super::driver::Driver;
+use super::install::Installation;
+use super::page_server::PageServer;
+use super::verdicts::{judge_endpoint_seen, judge_error_seen, judge_token_seen, text};
+use super::{CHECKS, CHROMIUM_ARGS};
+use crate::case::Level;
+use crate::report::{Outcome, Verdict};
+use crate::target::{ResponseFormat, Target};
+
+/// How long the page's script may run (three fetches of at most 10 s each, see `page.html`).
+const SCRIPT_TIMEOUT: Duration = Duration::from_secs(35);
+/// How long loading the page may take.
+const PAGE_LOAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the WebDriver client runs in the page: the page's check, its result handed back.
+const SCRIPT: &str = r#"
+const [base, format, done] = arguments;
+window.conformanceCheck(base, format).then(done, (err) => done({failure: String(err)}));
+"#;
+
+/// Why the browser is not there to check with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartError {
+    /// Chromium or chromedriver is not installed: the browser cases are skipped.
+    NotInstalled(String),
+    /// Both are installed but the browser did not start: the browser cases fail.
+    Failed(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotInstalled(why) => write!(f, "chromium not installed: {why}"),
+            Self::Failed(why) => write!(f, "the browser did not start: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl StartError {
+    /// Every browser case, skipped or failed for this reason.
+    pub fn outcomes(&self) -> Vec<Outcome> {
+        let verdict = match self {
+            Self::NotInstalled(_) => Verdict::Skip(self.to_string()),
+            Self::Failed(_) => Verdict::Fail(self.to_string()),
+        };
+        CHECKS
+            .iter()
+            .map(|&(id, requirement)| Outcome {
+                id,
+                requirement,
+                level: Level::Must,
+                duration: Duration::ZERO,
+                verdict: verdict.clone(),
+            })
+            .collect()
+    }
+}
+
+/// Headless Chromium with the check's page open, ready to check any number of servers.
+/// Close it with [`Browser::close`]; dropping it kills chromedriver and Chromium.
+#[derive(Debug)]
+pub struct Browser {
+    // Fields drop in this order: the session, the page, the processes, then their files.
+    client: Client,
+    page: PageServer,
+    driver: Driver,
+    profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Finds Chromium and chromedriver, starts both with a fresh profile and opens the page.
+    pub async fn start() -> Result<Self, StartError> {
+        let installed = Installation::find().map_err(StartError::NotInstalled)?;
+        Self::start_with(&installed)
+            .await
+            .map_err(StartError::Failed)
+    }
+
+    /// Starts the given Chromium and chromedriver, with a fresh profile, and opens the page.
+    pub async fn start_with(installed: &Installation) -> Result<Self, String> {
+        let profile = tempfile::Builder::new()
+            .prefix("conformance-chromium-")
+            .tempdir()
+            .map_err(|err| format!("cannot make a profile directory: {err}"))?;
+        let page = PageServer::start()
+            .await
+            .map_err(|err| format!("cannot serve the page: {err}"))?;
+        let driver = Driver::start(&installed.chromedriver, profile.path()).await?;
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|&arg| arg.to_owned()).collect();
+        args.push(format!(
+            "--user-data-dir={}",
+            profile.path().join("profile").display()
+        ));
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "chrome".into());
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": installed.chromium.to_string_lossy(),
+                "args": args,
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(driver.url())
+            .await
+            .map_err(|err| {
+                format!(
+                    "chromedriver did not start Chromium: {err}{}",
+                    driver.log_tail()
+                )
+            })?;
+        let browser = Self {
+            client,
+            page,
+            driver,
+            profile,
+        };
+        match browser.open_page().await {
+            Ok(()) => Ok(browser),
+            Err(err) => {
+                browser.close().await;
+                Err(err)
+            }
+        }
+    }
+
+    async fn open_page(&self) -> Result<(), String> {
+        self.client
+            .update_timeouts(TimeoutConfiguration::new(
+                Some(SCRIPT_TIMEOUT),
+                Some(PAGE_LOAD_TIMEOUT),
+                None,
+            ))
+            .await
+            .map_err(|err| format!("cannot set the timeouts: {err}"))?;
+        self.client
+            .goto(self.page.url())
+            .await
+            .map_err(|err| format!("cannot open the page {}: {err}", self.page.url()))
+    }
+
+    /// The page's origin, e.g. `http://127.0.0.1:40123`.
+    pub fn page_origin(&self) -> &str {
+        self.page.url().trim_end_matches('/')
+    }
+
+    /// Runs the browser cases against `target` from the page; one outcome per case of
+    /// [`CHECKS`]. The browser stays open for the next server.
+    ///
+    /// Chromium caches preflights per origin and URL: checking the same URL twice in one
+    /// session may not preflight again.
+    pub async fn check(&self, target: &Target) -> Vec<Outcome> {
+        let format = match target.format {
+            ResponseFormat::Text => "text",
+            ResponseFormat::Json => "json",
+        };
+        let base = target.base_url.trim_end_matches('/');
+        let ran = self
+            .client
+            .execute_async(SCRIPT, vec![base.into(), format.into()])
+            .await;
+        let results = match ran {
+            Ok(seen) => match seen.get("failure") {
+                Some(failure) => {
+                    let why = format!("the page's check threw: {}", text(failure));
+                    [Err(why.clone()), Err(why.clone()), Err(why)]
+                }
+                None => [
+                    judge_token_seen(&seen["token"], target),
+                    judge_error_seen(&seen["error"], target.format),
+                    judge_endpoint_seen(&seen["endpoint"], target),
+                ],
+            },
+            Err(err) => {
+                let why = format!("the page's check did not finish: {err}");
+                [Err(why.clone()), Err(why.clone()), Err(why)]
+            }
+        };
+        CHECKS
+            .iter()
+            .zip(results)
+            .map(|(&(id, requirement), result)| Outcome {
+                id,
+                requirement,
+                level: Level::Must,
+                duration: Duration::ZERO,
+                verdict: match result {
+                    Ok(()) => Verdict::Pass,
+                    Err(reason) => Verdict::Fail(reason),
+                },
+            })
+            .collect()
+    }
+
+    /// Ends the WebDriver session (Chromium quits), then stops chromedriver.
+    pub async fn close(self) {
+        let Self {
+            client,
+            page,
+            driver,
+            profile,
+        } = self;
+        // Errors are ignored: dropping the driver kills whatever is left.
+        let _ = client.close().await;
+        drop(page);
+        drop(driver);
+        drop(profile);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_programs_skip_and_broken_ones_fail() {
+        let skipped = StartError::NotInstalled("no chromium".into()).outcomes();
+        assert_eq!(skipped.len(), CHECKS.len());
+        assert!(skipped.iter().all(|o| matches!(
+            &o.verdict,
+            Verdict::Skip(why) if why.starts_with("chromium not installed: ")
+        )));
+        let failed = StartError::Failed("crashed".into()).outcomes();
+        assert!(failed.iter().all(|o| matches!(o.verdict, Verdict::Fail(_))));
+    }
+}

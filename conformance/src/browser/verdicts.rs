@@ -1,0 +1,153 @@
+//! Judging what the page saw: one verdict per browser case, from the JSON the page returned.
+
+use serde_json::Value;
+
+use crate::cases::NAMES_REQUIRED;
+use crate::judge::judge_token;
+use crate::target::{ResponseFormat, Target};
+
+/// The room and participant the page asks a token for; `page.html` spells them out too.
+pub(super) const ROOM: &str = "room1";
+pub(super) const IDENTITY: &str = "alice";
+
+/// A JSON value as text, strings without their quotes.
+pub(super) fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+fn shorten(text: &str) -> String {
+    let short: String = text.chars().take(80).collect();
+    format!("{short:?}")
+}
+
+/// The status and body of one request made by the page, or why the page got neither.
+fn fetched(seen: &Value) -> Result<(u64, String), String> {
+    if let Some(thrown) = seen.get("thrown") {
+        return Err(format!(
+            "fetch threw {}: the browser blocked the response (CORS) or could not reach the \
+             server",
+            text(thrown)
+        ));
+    }
+    match (seen.get("status").and_then(Value::as_u64), seen.get("body")) {
+        (Some(status), Some(Value::String(body))) => Ok((status, body.clone())),
+        _ => Err(format!("the page reported nothing usable: {seen}")),
+    }
+}
+
+pub(super) fn judge_endpoint_seen(seen: &Value, target: &Target) -> Result<(), String> {
+    let (status, body) = fetched(seen)?;
+    if !(200..300).contains(&status) {
+        return Err(format!(
+            "status {status} (expected 2xx), body {}",
+            shorten(&body)
+        ));
+    }
+    if let Some(why) = seen.get("unreadable") {
+        return Err(format!("the page could not read the answer: {}", text(why)));
+    }
+    if seen.get("serverUrl").and_then(Value::as_str) != Some(target.livekit_url.as_str()) {
+        return Err(format!(
+            "server_url is {} (expected {:?})",
+            seen.get("serverUrl").unwrap_or(&Value::Null),
+            target.livekit_url
+        ));
+    }
+    match seen.get("jwt").and_then(Value::as_str) {
+        Some(jwt) => judge_token(jwt, ROOM, IDENTITY, target),
+        None => Err("the page read no participant_token".to_owned()),
+    }
+}
+
+pub(super) fn judge_token_seen(seen: &Value, target: &Target) -> Result<(), String> {
+    let (status, body) = fetched(seen)?;
+    if status != 200 {
+        return Err(format!(
+            "status {status} (expected 200), body {}",
+            shorten(&body)
+        ));
+    }
+    if let Some(why) = seen.get("unreadable") {
+        return Err(format!("the page could not read the token: {}", text(why)));
+    }
+    let jwt = seen
+        .get("jwt")
+        .and_then(Value::as_str)
+        .ok_or("the page found no token")?;
+    judge_token(jwt, ROOM, IDENTITY, target)?;
+    let claims = &seen["claims"];
+    if claims["sub"] != IDENTITY || claims["room"] != ROOM {
+        return Err(format!(
+            "claims decoded in the page are {claims} (expected sub {IDENTITY:?}, room {ROOM:?})"
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn judge_error_seen(seen: &Value, format: ResponseFormat) -> Result<(), String> {
+    let (status, body) = fetched(seen)?;
+    if status != 400 {
+        return Err(format!(
+            "status {status} (expected 400), body {}",
+            shorten(&body)
+        ));
+    }
+    if let Some(why) = seen.get("unreadable") {
+        return Err(format!(
+            "the page could not read the message: {}",
+            text(why)
+        ));
+    }
+    let message = seen
+        .get("message")
+        .and_then(Value::as_str)
+        .ok_or("the page found no message")?;
+    // As in the other cases, a single trailing newline is still one line of text.
+    let message = match format {
+        ResponseFormat::Text => message.strip_suffix('\n').unwrap_or(message),
+        ResponseFormat::Json => message,
+    };
+    if message == NAMES_REQUIRED {
+        Ok(())
+    } else {
+        Err(format!(
+            "error message {message:?} (expected exactly {NAMES_REQUIRED:?})"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn target(format: ResponseFormat) -> Target {
+        let mut target = Target::new("http://127.0.0.1:1");
+        target.format = format;
+        target
+    }
+
+    #[test]
+    fn a_thrown_fetch_fails_with_its_message() {
+        let seen = json!({"thrown": "TypeError: Failed to fetch"});
+        let reason = judge_token_seen(&seen, &target(ResponseFormat::Text))
+            .expect_err("a blocked fetch fails");
+        assert!(reason.contains("TypeError: Failed to fetch"), "{reason}");
+        let reason = judge_error_seen(&seen, ResponseFormat::Json).expect_err("fails too");
+        assert!(reason.contains("TypeError: Failed to fetch"), "{reason}");
+    }
+
+    #[test]
+    fn the_error_needs_400_and_the_exact_message() {
+        let seen = |status: u16, message: &str| json!({"status": status, "body": message, "message": message});
+        let text = ResponseFormat::Text;
+        assert_eq!(judge_error_seen(&seen(400, NAMES_REQUIRED), text), Ok(()));
+        let with_newline = format!("{NAMES_REQUIRED}\n");
+        assert_eq!(judge_error_seen(&seen(400, &with_newline), text), Ok(()));
+        assert!(judge_error_seen(&seen(422, NAMES_REQUIRED), text).is_err());
+        assert!(judge_error_seen(&seen(400, "names are required"), text).is_err());
+    }
+}
