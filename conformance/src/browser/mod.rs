@@ -18,6 +18,7 @@
 //! install does not build the WebDriver client. The check IDs and [`CHECKS`] are there
 //! without it: `--list --browser` prints them into CONTRACT.md.
 //!
+//! - `checks`: `run`, the browser cases as outcomes.
 //! - `install`: finding Chromium and chromedriver.
 //! - `session`: the browser itself, `Browser`, and `StartError`.
 //! - `verdicts`: judging what the page saw.
@@ -25,17 +26,7 @@
 //! - `page_server`: the page's own origin, serving `page.html`.
 
 #[cfg(feature = "browser")]
-use std::time::Duration;
-
-#[cfg(feature = "browser")]
-use crate::case::Level;
-#[cfg(feature = "browser")]
-use crate::report::{Outcome, Verdict};
-#[cfg(feature = "browser")]
-use crate::runner::Selection;
-#[cfg(feature = "browser")]
-use crate::target::Target;
-
+mod checks;
 #[cfg(feature = "browser")]
 mod driver;
 #[cfg(feature = "browser")]
@@ -47,6 +38,8 @@ mod session;
 #[cfg(feature = "browser")]
 mod verdicts;
 
+#[cfg(feature = "browser")]
+pub use checks::run;
 #[cfg(feature = "browser")]
 pub use install::Installation;
 #[cfg(feature = "browser")]
@@ -92,49 +85,3 @@ pub const CHROMIUM_ARGS: &[&str] = &[
     "--disable-component-update",
     "--disable-sync",
 ];
-
-/// Runs the browser cases against `target`: starts Chromium, checks, closes it. Cases not
-/// selected are skipped, and Chromium is not started when none is.
-#[cfg(feature = "browser")]
-pub async fn run(target: &Target, selection: &Selection) -> Vec<Outcome> {
-    let unselected: Vec<Option<String>> = CHECKS
-        .iter()
-        .map(|(id, _)| selection.why_skipped(id))
-        .collect();
-    let outcomes = if unselected.iter().all(Option::is_some) {
-        Vec::new()
-    } else {
-        match Browser::start().await {
-            Ok(browser) => {
-                let outcomes = browser.check(target).await;
-                browser.close().await;
-                outcomes
-            }
-            Err(err) => err.outcomes(),
-        }
-    };
-    CHECKS
-        .iter()
-        .zip(unselected)
-        .map(|(&(id, requirement), unselected)| match unselected {
-            Some(reason) => Outcome {
-                id,
-                requirement,
-                level: Level::Must,
-                duration: Duration::ZERO,
-                verdict: Verdict::Skip(reason),
-            },
-            None => outcomes
-                .iter()
-                .find(|outcome| outcome.id == id)
-                .cloned()
-                .unwrap_or(Outcome {
-                    id,
-                    requirement,
-                    level: Level::Must,
-                    duration: Duration::ZERO,
-                    verdict: Verdict::Fail("the browser check gave no outcome".into()),
-                }),
-        })
-        .collect()
-}
