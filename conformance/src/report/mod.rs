@@ -1,16 +1,20 @@
 //! The outcome of a run: one line per case, a summary line, JUnit XML and a JSON report for
 //! CI, and baselines of known failures.
+//!
+//! This file holds the verdicts, the outcomes and the text output; `junit.rs`, `json.rs` and
+//! `baseline.rs` the rest.
 
 use std::fmt;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-
 use crate::case::{Finding, Level};
 
-/// The version of the JSON report's schema (`conformance/report.schema.json`); it changes
-/// only when a field changes meaning or goes away.
-pub const JSON_SCHEMA_VERSION: u32 = 1;
+mod baseline;
+mod json;
+mod junit;
+
+pub use baseline::{Baseline, BaselineComparison};
+pub use json::JSON_SCHEMA_VERSION;
 
 /// How one case ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,81 +177,6 @@ impl Report {
         }
         line
     }
-
-    /// The report as JUnit XML: one test suite, one test case per case. A WARN is a passed
-    /// test case whose `system-out` says so; every case carries its level as a property.
-    pub fn junit(&self) -> String {
-        use quick_junit::{
-            NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite,
-        };
-        let mut suite = TestSuite::new("conformance");
-        for outcome in &self.outcomes {
-            let status = match &outcome.verdict {
-                Verdict::Pass | Verdict::Warn(_) => TestCaseStatus::success(),
-                Verdict::Fail(reason) => {
-                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    status.set_message(reason.as_str());
-                    status
-                }
-                Verdict::NoAnswer(reason) => {
-                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-                    status.set_message(reason.as_str());
-                    status
-                }
-                Verdict::Skip(reason) => {
-                    let mut status = TestCaseStatus::skipped();
-                    status.set_message(reason.as_str());
-                    status
-                }
-            };
-            let mut case = TestCase::new(outcome.id, status);
-            case.set_classname(self.target.as_str());
-            case.set_time(outcome.duration);
-            case.add_property(Property::new("level", outcome.level.as_str()));
-            let out = match &outcome.verdict {
-                Verdict::Warn(reason) => format!("{}\nWARN: {reason}", outcome.requirement),
-                _ => outcome.requirement.to_owned(),
-            };
-            case.set_system_out(out);
-            suite.add_test_case(case);
-        }
-        let mut report = Junit::new("token-server-conformance");
-        report.add_test_suite(suite);
-        report
-            .to_string()
-            .unwrap_or_else(|err| format!("<!-- cannot render JUnit XML: {err} -->"))
-    }
-
-    /// The machine-readable report, as `conformance/report.schema.json` describes it.
-    pub fn json(&self, profile: &str) -> Value {
-        let cases: Vec<Value> = self
-            .outcomes
-            .iter()
-            .map(|outcome| {
-                json!({
-                    "id": outcome.id,
-                    "requirement": outcome.requirement,
-                    "level": outcome.level.as_str(),
-                    "outcome": outcome.verdict.name(),
-                    "reasons": outcome.verdict.reason().into_iter().collect::<Vec<_>>(),
-                    "duration_ms": outcome.duration.as_secs_f64() * 1000.0,
-                })
-            })
-            .collect();
-        json!({
-            "schema_version": JSON_SCHEMA_VERSION,
-            "suite": {"name": "token-server-conformance", "version": env!("CARGO_PKG_VERSION")},
-            "profile": profile,
-            "target": self.target,
-            "summary": {
-                "passed": self.passed(),
-                "warned": self.warned(),
-                "failed": self.failed(),
-                "skipped": self.skipped(),
-            },
-            "cases": cases,
-        })
-    }
 }
 
 impl fmt::Display for Report {
@@ -267,99 +196,6 @@ impl fmt::Display for Report {
     }
 }
 
-/// A baseline: the IDs of cases known to fail for one server, one per line (`#` starts a
-/// comment), so CI can gate on "no new failures".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Baseline {
-    ids: Vec<String>,
-}
-
-/// How a run compares with a baseline.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BaselineComparison {
-    /// Failing now, not in the baseline.
-    pub new_failures: Vec<String>,
-    /// In the baseline, passing now: remove them from the baseline.
-    pub fixed: Vec<String>,
-    /// In the baseline and still failing.
-    pub known: Vec<String>,
-}
-
-impl BaselineComparison {
-    /// Whether the run is as expected.
-    pub fn as_expected(&self) -> bool {
-        self.new_failures.is_empty() && self.fixed.is_empty()
-    }
-}
-
-impl Baseline {
-    /// Parses a baseline file's text.
-    pub fn parse(text: &str) -> Self {
-        let ids = text
-            .lines()
-            .map(|line| line.split('#').next().unwrap_or_default().trim())
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned)
-            .collect();
-        Self { ids }
-    }
-
-    /// The baseline of a run: its failing IDs.
-    pub fn of(report: &Report, strict: bool) -> Self {
-        Self {
-            ids: report
-                .failing_ids(strict)
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-        }
-    }
-
-    /// The file's text: a comment, then one ID per line.
-    pub fn to_text(&self) -> String {
-        let mut text = String::from(
-            "# Conformance cases known to fail for this server, one ID per line.\n\
-             # Written by `conformance --write-baseline`; read by `--expect`.\n",
-        );
-        for id in &self.ids {
-            text.push_str(id);
-            text.push('\n');
-        }
-        text
-    }
-
-    /// Compares a run with the baseline. Cases the run skipped are neither new nor fixed.
-    pub fn compare(&self, report: &Report, strict: bool) -> BaselineComparison {
-        let failing = report.failing_ids(strict);
-        let ran: Vec<&str> = report
-            .outcomes
-            .iter()
-            .filter(|o| !matches!(o.verdict, Verdict::Skip(_)))
-            .map(|o| o.id)
-            .collect();
-        let listed = |id: &str| self.ids.iter().any(|known| known == id);
-        BaselineComparison {
-            new_failures: failing
-                .iter()
-                .filter(|id| !listed(id))
-                .map(|id| (*id).to_owned())
-                .collect(),
-            fixed: self
-                .ids
-                .iter()
-                .filter(|id| ran.contains(&id.as_str()) && !failing.contains(&id.as_str()))
-                .cloned()
-                .collect(),
-            known: self
-                .ids
-                .iter()
-                .filter(|id| failing.contains(&id.as_str()))
-                .cloned()
-                .collect(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,7 +210,8 @@ mod tests {
         }
     }
 
-    fn report() -> Report {
+    /// A report with one case of each verdict but `NoAnswer`.
+    pub(super) fn report() -> Report {
         Report {
             target: "http://127.0.0.1:1".into(),
             outcomes: vec![
@@ -399,16 +236,6 @@ mod tests {
     }
 
     #[test]
-    fn junit_escapes_and_counts_warnings_as_passed() {
-        let xml = report().junit();
-        assert!(xml.contains("tests=\"4\""), "{xml}");
-        assert!(xml.contains("failures=\"1\""), "{xml}");
-        assert!(xml.contains("status 500 &lt;&amp;&gt;"), "{xml}");
-        assert!(xml.contains("WARN: Content-Type"), "{xml}");
-        assert!(xml.contains("name=\"level\" value=\"MUST\""), "{xml}");
-    }
-
-    #[test]
     fn findings_make_verdicts_by_level() {
         let must = Finding::new(Level::Must, "m");
         let should = Finding::new(Level::Should, "s");
@@ -420,22 +247,6 @@ mod tests {
         assert_eq!(
             Verdict::from_findings(&[should, must]),
             Verdict::Fail("m; and SHOULD: s".into())
-        );
-    }
-
-    #[test]
-    fn baselines_tell_new_fixed_and_known() {
-        let report = report();
-        let baseline = Baseline::parse("# known\ntoken/x\ntoken/valid  # was failing\ncors/y\n");
-        let comparison = baseline.compare(&report, false);
-        assert_eq!(comparison.known, ["token/x"]);
-        assert_eq!(comparison.fixed, ["token/valid"]);
-        assert!(comparison.new_failures.is_empty());
-        let strict = baseline.compare(&report, true);
-        assert_eq!(strict.new_failures, ["token/w"]);
-        assert_eq!(
-            Baseline::parse(&Baseline::of(&report, true).to_text()),
-            Baseline::of(&report, true)
         );
     }
 }

@@ -1,0 +1,42 @@
+//! The machine-readable JSON report, as `conformance/report.schema.json` describes it.
+
+use serde_json::{Value, json};
+
+use super::Report;
+
+/// The version of the JSON report's schema (`conformance/report.schema.json`); it changes
+/// only when a field changes meaning or goes away.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+impl Report {
+    /// The machine-readable report, as `conformance/report.schema.json` describes it.
+    pub fn json(&self, profile: &str) -> Value {
+        let cases: Vec<Value> = self
+            .outcomes
+            .iter()
+            .map(|outcome| {
+                json!({
+                    "id": outcome.id,
+                    "requirement": outcome.requirement,
+                    "level": outcome.level.as_str(),
+                    "outcome": outcome.verdict.name(),
+                    "reasons": outcome.verdict.reason().into_iter().collect::<Vec<_>>(),
+                    "duration_ms": outcome.duration.as_secs_f64() * 1000.0,
+                })
+            })
+            .collect();
+        json!({
+            "schema_version": JSON_SCHEMA_VERSION,
+            "suite": {"name": "token-server-conformance", "version": env!("CARGO_PKG_VERSION")},
+            "profile": profile,
+            "target": self.target,
+            "summary": {
+                "passed": self.passed(),
+                "warned": self.warned(),
+                "failed": self.failed(),
+                "skipped": self.skipped(),
+            },
+            "cases": cases,
+        })
+    }
+}

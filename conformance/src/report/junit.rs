@@ -1,0 +1,63 @@
+//! The report as JUnit XML, the format CI systems show test results in.
+
+use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
+
+use super::{Report, Verdict};
+
+impl Report {
+    /// The report as JUnit XML: one test suite, one test case per case. A WARN is a passed
+    /// test case whose `system-out` says so; every case carries its level as a property.
+    pub fn junit(&self) -> String {
+        let mut suite = TestSuite::new("conformance");
+        for outcome in &self.outcomes {
+            let status = match &outcome.verdict {
+                Verdict::Pass | Verdict::Warn(_) => TestCaseStatus::success(),
+                Verdict::Fail(reason) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(reason.as_str());
+                    status
+                }
+                Verdict::NoAnswer(reason) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status.set_message(reason.as_str());
+                    status
+                }
+                Verdict::Skip(reason) => {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_message(reason.as_str());
+                    status
+                }
+            };
+            let mut case = TestCase::new(outcome.id, status);
+            case.set_classname(self.target.as_str());
+            case.set_time(outcome.duration);
+            case.add_property(Property::new("level", outcome.level.as_str()));
+            let out = match &outcome.verdict {
+                Verdict::Warn(reason) => format!("{}\nWARN: {reason}", outcome.requirement),
+                _ => outcome.requirement.to_owned(),
+            };
+            case.set_system_out(out);
+            suite.add_test_case(case);
+        }
+        let mut report = Junit::new("token-server-conformance");
+        report.add_test_suite(suite);
+        report
+            .to_string()
+            .unwrap_or_else(|err| format!("<!-- cannot render JUnit XML: {err} -->"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::tests::report;
+
+    #[test]
+    fn junit_escapes_and_counts_warnings_as_passed() {
+        let xml = report().junit();
+        assert!(xml.contains("tests=\"4\""), "{xml}");
+        assert!(xml.contains("failures=\"1\""), "{xml}");
+        assert!(xml.contains("status 500 &lt;&amp;&gt;"), "{xml}");
+        assert!(xml.contains("WARN: Content-Type"), "{xml}");
+        assert!(xml.contains("name=\"level\" value=\"MUST\""), "{xml}");
+    }
+}
