@@ -1,4 +1,4 @@
-//! The comparison: each target started, gated by the conformance suite, then measured.
+//! The comparison: each contender started, gated by the conformance suite, then measured.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -7,21 +7,21 @@ use hdrhistogram::Histogram;
 
 use crate::Config;
 use crate::load::{self, Budget, all_valid};
-use crate::report::{Gate, Method, NoisyRow, Report, Row, TargetReport};
-use crate::server::{self, Running, TargetSpec};
+use crate::report::{ContenderReport, Gate, Method, NoisyRow, Report, Row};
+use crate::server::{self, ContenderSpec, Running};
 
 /// Runs the comparison; `progress` gets a line whenever something starts.
 pub async fn compare(config: &Config, progress: &dyn Fn(&str)) -> Report {
-    let mut targets: Vec<TargetReport> = Vec::new();
+    let mut contenders: Vec<ContenderReport> = Vec::new();
     // The open-loop rates are fractions of the ceiling: the baseline, measured first.
     let mut ceiling = None;
-    for spec in &config.targets {
+    for spec in &config.contenders {
         progress(&format!("{}: starting", spec.name()));
-        let target = measure_target(config, spec, ceiling, progress).await;
-        if target.gate == Gate::Exempt {
-            ceiling = target.rows.iter().map(|r| r.rps_median).reduce(f64::max);
+        let contender = measure_contender(config, spec, ceiling, progress).await;
+        if contender.gate == Gate::Exempt {
+            ceiling = contender.rows.iter().map(|r| r.rps_median).reduce(f64::max);
         }
-        targets.push(target);
+        contenders.push(contender);
     }
     let mut report = Report {
         machine: crate::machine(),
@@ -43,20 +43,22 @@ pub async fn compare(config: &Config, progress: &dyn Fn(&str)) -> Report {
                     .to_owned()
             },
         },
-        targets,
+        contenders,
     };
     report.compute_ratios();
     report
 }
 
-/// Starts the target's process, or finds its URL's address.
-pub(crate) async fn start(config: &Config, spec: &TargetSpec) -> Result<Running, String> {
+/// Starts the contender's process, or finds its URL's address.
+pub(crate) async fn start(config: &Config, spec: &ContenderSpec) -> Result<Running, String> {
     match spec {
-        TargetSpec::Baseline => server::start_process(&config.bench_exe, &["serve-baseline"]).await,
-        TargetSpec::Binary(name) => {
+        ContenderSpec::Baseline => {
+            server::start_process(&config.bench_exe, &["serve-baseline"]).await
+        }
+        ContenderSpec::Binary(name) => {
             server::start_process(&server::binary_dir()?.join(name), &[]).await
         }
-        TargetSpec::Url(_, url) => {
+        ContenderSpec::Url(_, url) => {
             let authority = url
                 .trim_start_matches("http://")
                 .split('/')
@@ -78,11 +80,11 @@ pub(crate) async fn start(config: &Config, spec: &TargetSpec) -> Result<Running,
     }
 }
 
-async fn gate(config: &Config, spec: &TargetSpec, address: SocketAddr) -> Gate {
+async fn gate(config: &Config, spec: &ContenderSpec, address: SocketAddr) -> Gate {
     let (key, secret) = match spec {
-        TargetSpec::Baseline => return Gate::Exempt,
-        TargetSpec::Binary(_) => (server::API_KEY, server::API_SECRET),
-        TargetSpec::Url(..) => (
+        ContenderSpec::Baseline => return Gate::Exempt,
+        ContenderSpec::Binary(_) => (server::API_KEY, server::API_SECRET),
+        ContenderSpec::Url(..) => (
             config.url_credentials.0.as_str(),
             config.url_credentials.1.as_str(),
         ),
@@ -96,15 +98,15 @@ async fn gate(config: &Config, spec: &TargetSpec, address: SocketAddr) -> Gate {
     }
 }
 
-/// Starts and gates one target, then takes every measurement in turn; `ceiling` is the
-/// baseline's best req/s, the open-loop rates' reference (the target's own when `None`).
-async fn measure_target(
+/// Starts and gates one contender, then takes every measurement in turn; `ceiling` is the
+/// baseline's best req/s, the open-loop rates' reference (the contender's own when `None`).
+async fn measure_contender(
     config: &Config,
-    spec: &TargetSpec,
+    spec: &ContenderSpec,
     ceiling: Option<f64>,
     progress: &dyn Fn(&str),
-) -> TargetReport {
-    let mut report = TargetReport {
+) -> ContenderReport {
+    let mut report = ContenderReport {
         name: spec.name().to_owned(),
         gate: Gate::Exempt,
         startup_ms: None,
@@ -127,7 +129,7 @@ async fn measure_target(
     report.binary_bytes = running.binary_bytes;
     progress(&format!("{}: conformance gate", spec.name()));
     report.gate = gate(config, spec, running.address).await;
-    let ungated = config.ungated && matches!(spec, TargetSpec::Url(..));
+    let ungated = config.ungated && matches!(spec, ContenderSpec::Url(..));
     match report.gate {
         Gate::Unavailable(_) => return report,
         Gate::Failed(_) if !ungated => return report,

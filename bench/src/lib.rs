@@ -2,11 +2,11 @@
 //! profile, same settings, each gated by the conformance suite before it is timed.
 //!
 //! - [`baseline`]: the bare hyper server answering a fixed token, the ceiling.
-//! - [`server`]: starting the targets (pinned to their own core when there are two), and
+//! - [`server`]: starting the contenders (pinned to their own core when there are two), and
 //!   what `/proc` says about them: CPU time, peak RSS.
 //! - [`load`]: the closed-loop keep-alive load generator, latency in `hdrhistogram`.
 //! - [`report`]: figures and ratios to the baseline as Markdown, JSON and an SVG chart.
-//! - `compare`: [`compare()`] runs the comparison: each target started, gated, then measured
+//! - `compare`: [`compare()`] runs the comparison: each contender started, gated, then measured
 //!   one measurement at a time (closed loop per concurrency, open loop, noisy load, idle
 //!   cost); `open_loop`: the open-loop measurement, reported by its median run.
 //! - `soak`: [`soak()`] sends a million mixed requests to each backend and watches its memory.
@@ -26,7 +26,7 @@ use std::time::Duration;
 
 pub use compare::compare;
 pub use machine::machine;
-use server::TargetSpec;
+use server::ContenderSpec;
 pub use soak::{SoakResult, soak, soak_markdown, soak_mix};
 
 /// Every backend binary the comparison builds and times, from the one list.
@@ -64,17 +64,17 @@ pub fn select_backends(names: &[String]) -> Result<Vec<&'static str>, String> {
 /// What to measure and how long.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The targets, baseline included.
-    pub targets: Vec<TargetSpec>,
+    /// The contenders, baseline included.
+    pub contenders: Vec<ContenderSpec>,
     /// Connection counts to sweep.
     pub concurrency: Vec<usize>,
     /// Unmeasured time before each run.
     pub warmup: Duration,
     /// Measured time per run.
     pub measure: Duration,
-    /// Runs per target and concurrency.
+    /// Runs per contender and concurrency.
     pub repetitions: usize,
-    /// Credentials of URL targets, for the conformance gate.
+    /// Credentials of URL contenders, for the conformance gate.
     pub url_credentials: (String, String),
     /// Whether this process was pinned to the load generator's core.
     pub pinned: bool,
@@ -86,14 +86,14 @@ pub struct Config {
     pub fixed_connections: usize,
     /// Idle keep-alive connections held for the idle-cost figure (0: not measured).
     pub idle_connections: usize,
-    /// Time `--target` servers that fail the conformance gate too (marked, never ranked).
+    /// Time `--contender` servers that fail the conformance gate too (marked, never ranked).
     pub ungated: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            targets: Vec::new(),
+            contenders: Vec::new(),
             concurrency: vec![1, 16, 64, 256],
             warmup: Duration::from_secs(1),
             measure: Duration::from_secs(5),

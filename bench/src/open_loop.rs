@@ -47,7 +47,7 @@ fn median_run(fraction: f64, rate: f64, mut runs: Vec<OpenLoopResult>) -> OpenLo
     let result = &median.load;
     OpenLoopRow {
         fraction,
-        target_rps: rate,
+        asked_rps: rate,
         achieved_rps: result.rate(),
         p50_us: result.latency.value_at_quantile(0.5),
         p99_us: result.latency.value_at_quantile(0.99),
@@ -99,7 +99,7 @@ mod tests {
             "{row:?}"
         );
         assert_eq!(row.unexpected, 3);
-        assert_eq!((row.fraction, row.target_rps), (0.5, 100.0));
+        assert_eq!((row.fraction, row.asked_rps), (0.5, 100.0));
         assert!((row.achieved_rps - 100.0).abs() < 1e-9);
     }
 }

@@ -3,7 +3,7 @@
 use crate::Config;
 use crate::compare::start;
 use crate::load::{self, Budget, RequestKind};
-use crate::server::{self, TargetSpec};
+use crate::server::{self, ContenderSpec};
 
 /// One backend's soak: a long run of mixed requests.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -29,15 +29,15 @@ pub fn soak_mix(sequence: u64) -> RequestKind {
     }
 }
 
-/// Sends `requests` mixed requests (in two halves) to each target.
+/// Sends `requests` mixed requests (in two halves) to each contender.
 pub async fn soak(
     config: &Config,
-    targets: &[TargetSpec],
+    contenders: &[ContenderSpec],
     requests: u64,
     progress: &dyn Fn(&str),
 ) -> Vec<SoakResult> {
     let mut results = Vec::new();
-    for spec in targets {
+    for spec in contenders {
         let name = spec.name();
         let running = match start(config, spec).await {
             Ok(running) => running,
