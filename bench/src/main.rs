@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bench::server::TargetSpec;
+use bench::server::ContenderSpec;
 use clap::Parser;
 
 #[derive(Debug, Parser)]
@@ -30,7 +30,7 @@ struct Cli {
     /// Unmeasured seconds before each run.
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
-    /// Runs per target and concurrency.
+    /// Runs per contender and concurrency.
     #[arg(long, default_value_t = 3)]
     repetitions: usize,
     /// Connection counts, comma-separated.
@@ -43,10 +43,11 @@ struct Cli {
     /// and an unknown one lists them) [default: all].
     #[arg(long, value_name = "NAME")]
     backend: Vec<String>,
-    /// An extra target, NAME=URL (repeatable), e.g. an official tutorial server.
-    #[arg(long, value_name = "NAME=URL")]
-    target: Vec<String>,
-    /// Time --target servers even when they fail the conformance gate (marked as failing,
+    /// An extra contender, NAME=URL (repeatable), e.g. an official tutorial server (also
+    /// accepted under its old name, --target).
+    #[arg(long, value_name = "NAME=URL", alias = "target")]
+    contender: Vec<String>,
+    /// Time --contender servers even when they fail the conformance gate (marked as failing,
     /// never ranked with conforming ones).
     #[arg(long)]
     ungated: bool,
@@ -54,10 +55,10 @@ struct Cli {
     /// minutes each); --quick always skips it.
     #[arg(long)]
     no_build_cost: bool,
-    /// API key of --target servers, for their conformance gate.
+    /// API key of --contender servers, for their conformance gate.
     #[arg(long, default_value = "devkey")]
     api_key: String,
-    /// API secret of --target servers.
+    /// API secret of --contender servers.
     #[arg(long, default_value = "secret")]
     api_secret: String,
     /// Where to write report.md, report.json and chart.svg
@@ -126,9 +127,9 @@ fn main() -> ExitCode {
         eprintln!("bench: cannot create {}: {err}", out.display());
         return ExitCode::FAILURE;
     }
-    let backends: Vec<TargetSpec> = selected
+    let backends: Vec<ContenderSpec> = selected
         .iter()
-        .map(|b| TargetSpec::Binary((*b).to_owned()))
+        .map(|b| ContenderSpec::Binary((*b).to_owned()))
         .collect();
     let backends_count = backends.len();
     if cli.soak {
@@ -147,7 +148,7 @@ fn main() -> ExitCode {
         };
     }
     let mut config = bench::Config {
-        targets: std::iter::once(TargetSpec::Baseline)
+        contenders: std::iter::once(ContenderSpec::Baseline)
             .chain(backends)
             .collect(),
         concurrency: cli.concurrency.clone(),
@@ -160,14 +161,14 @@ fn main() -> ExitCode {
         open_loop_fractions: cli.open_loop.clone(),
         ..bench::Config::default()
     };
-    for extra in &cli.target {
+    for extra in &cli.contender {
         let Some((name, url)) = extra.split_once('=') else {
-            eprintln!("bench: --target takes NAME=URL, not {extra:?}");
+            eprintln!("bench: --contender takes NAME=URL, not {extra:?}");
             return ExitCode::from(2);
         };
         config
-            .targets
-            .push(TargetSpec::Url(name.to_owned(), url.to_owned()));
+            .contenders
+            .push(ContenderSpec::Url(name.to_owned(), url.to_owned()));
     }
     if cli.quick {
         config.warmup = Duration::from_millis(300);
@@ -176,8 +177,8 @@ fn main() -> ExitCode {
         config.concurrency = vec![1, 16, 64, 256];
     }
     let mut report = runtime.block_on(bench::compare(&config, &progress));
-    for target in &mut report.targets {
-        target.build = build_costs.remove(&target.name);
+    for contender in &mut report.contenders {
+        contender.build = build_costs.remove(&contender.name);
     }
     eprintln!();
     let markdown = report.markdown();

@@ -20,7 +20,7 @@ pub const LOAD_CPU: usize = 1;
 
 /// A server to measure.
 #[derive(Debug, Clone)]
-pub enum TargetSpec {
+pub enum ContenderSpec {
     /// The bare hyper server answering a fixed body: the ceiling.
     Baseline,
     /// One of our backends' release binaries.
@@ -29,7 +29,7 @@ pub enum TargetSpec {
     Url(String, String),
 }
 
-impl TargetSpec {
+impl ContenderSpec {
     /// Its name in the report.
     pub fn name(&self) -> &str {
         match self {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bench::report::Gate;
-use bench::server::TargetSpec;
+use bench::server::ContenderSpec;
 use token_core::{Settings, TokenService};
 
 /// Serves server-axum in this process, on the dev credentials, and returns its URL.
@@ -19,9 +19,9 @@ fn start_axum() -> String {
     url
 }
 
-fn config(targets: Vec<TargetSpec>) -> bench::Config {
+fn config(contenders: Vec<ContenderSpec>) -> bench::Config {
     bench::Config {
-        targets,
+        contenders,
         concurrency: vec![1, 4],
         warmup: Duration::from_millis(100),
         measure: Duration::from_millis(300),
@@ -35,32 +35,32 @@ fn config(targets: Vec<TargetSpec>) -> bench::Config {
 async fn a_tiny_comparison_reports_every_figure() {
     let url = start_axum();
     let config = config(vec![
-        TargetSpec::Baseline,
-        TargetSpec::Url("axum".into(), url),
+        ContenderSpec::Baseline,
+        ContenderSpec::Url("axum".into(), url),
     ]);
     let report = bench::compare(&config, &|_| {}).await;
 
-    let [baseline, axum] = &report.targets[..] else {
-        panic!("two targets expected: {report:?}");
+    let [baseline, axum] = &report.contenders[..] else {
+        panic!("two contenders expected: {report:?}");
     };
     assert_eq!(baseline.gate, Gate::Exempt);
     // All but the case for servers that allow room_config, which the defaults refuse.
     assert_eq!(axum.gate, Gate::Passed(conformance::cases::CASES.len() - 1));
-    // The baseline is a process we started: it has process figures; a URL target has none.
+    // The baseline is a process we started: it has process figures; a URL contender has none.
     assert!(baseline.startup_ms.is_some_and(|ms| ms > 0.0));
     assert!(baseline.binary_bytes.is_some_and(|b| b > 0));
     assert!(baseline.peak_rss_kib.is_some_and(|k| k > 0));
     assert!(axum.startup_ms.is_none() && axum.peak_rss_kib.is_none());
-    for target in [baseline, axum] {
+    for contender in [baseline, axum] {
         assert_eq!(
-            target
+            contender
                 .rows
                 .iter()
                 .map(|r| r.concurrency)
                 .collect::<Vec<_>>(),
             [1, 4]
         );
-        for row in &target.rows {
+        for row in &contender.rows {
             assert!(
                 row.rps_min <= row.rps_median && row.rps_median <= row.rps_max,
                 "{row:?}"
@@ -75,7 +75,7 @@ async fn a_tiny_comparison_reports_every_figure() {
                 (row.non_2xx, row.errors),
                 (0, 0),
                 "{}: {row:?}",
-                target.name
+                contender.name
             );
             let ratios = row.vs_baseline.as_ref().expect("ratios to the baseline");
             assert!(ratios.rps > 0.0 && ratios.p99 > 0.0);
@@ -83,14 +83,14 @@ async fn a_tiny_comparison_reports_every_figure() {
     }
     // Open loop at three fractions of the ceiling, for both; noisy for the token server only
     // (every answer the contract's); idle cost for the process only.
-    for target in [baseline, axum] {
+    for contender in [baseline, axum] {
         assert_eq!(
-            target.open_loop.len(),
+            contender.open_loop.len(),
             config.open_loop_fractions.len(),
             "{}",
-            target.name
+            contender.name
         );
-        for row in &target.open_loop {
+        for row in &contender.open_loop {
             assert!(
                 row.achieved_rps > 0.0 && row.p50_us <= row.p99_us,
                 "{row:?}"
@@ -117,7 +117,7 @@ async fn a_tiny_comparison_reports_every_figure() {
     );
     let svg = report.svg();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    // The background, a bar per target and concurrency in two panels, per target and
+    // The background, a bar per contender and concurrency in two panels, per contender and
     // open-loop rate in one, no build bars (neither was built here), a legend entry each.
     assert_eq!(
         svg.matches("<rect").count(),
@@ -126,6 +126,7 @@ async fn a_tiny_comparison_reports_every_figure() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&serde_json::to_string(&report).expect("JSON")).expect("JSON");
+    // Contenders serialize as "targets", the name in every committed report.json.
     assert_eq!(json["targets"][1]["rows"][0]["concurrency"], 1);
     assert!(json["machine"]["cpus"].as_u64().is_some_and(|n| n >= 1));
 }
@@ -140,8 +141,12 @@ async fn a_failing_server_is_not_timed() {
     .await
     .expect("baseline starts");
     let url = format!("http://{}", running.address);
-    let report = bench::compare(&config(vec![TargetSpec::Url("fake".into(), url)]), &|_| {}).await;
-    let fake = &report.targets[0];
+    let report = bench::compare(
+        &config(vec![ContenderSpec::Url("fake".into(), url)]),
+        &|_| {},
+    )
+    .await;
+    let fake = &report.contenders[0];
     assert!(
         matches!(&fake.gate, Gate::Failed(ids) if !ids.is_empty()),
         "{:?}",
@@ -157,7 +162,7 @@ async fn the_soak_counts_every_answer_and_nothing_unexpected() {
     let config = config(Vec::new());
     let results = bench::soak(
         &config,
-        &[TargetSpec::Url("axum".into(), url)],
+        &[ContenderSpec::Url("axum".into(), url)],
         3000,
         &|_| {},
     )

@@ -1,4 +1,5 @@
-//! The report as Markdown.
+//! The report as Markdown. Its column headings still say "target" for a contender: `bench
+//! render` must reproduce the committed reports as they are.
 
 use std::fmt::Write as _;
 
@@ -31,14 +32,14 @@ impl Report {
              | × hyper |\n\
              |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
-        for target in &self.targets {
-            for row in &target.rows {
+        for contender in &self.contenders {
+            for row in &contender.rows {
                 let vs = row.vs_baseline.as_ref();
                 let tax = row.vs_hyper.as_ref();
                 let _ = writeln!(
                     out,
                     "| {} | {} | {:.0} ({:.0}–{:.0}) | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    target.name,
+                    contender.name,
                     row.concurrency,
                     row.rps_median,
                     row.rps_min,
@@ -64,24 +65,24 @@ impl Report {
              | peak RSS MiB | × baseline |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
         );
         let base = self.baseline();
-        for target in &self.targets {
-            let gate = match &target.gate {
+        for contender in &self.contenders {
+            let gate = match &contender.gate {
                 Gate::Exempt => "exempt (baseline)".to_owned(),
                 Gate::Passed(cases) => format!("{cases} cases passed"),
-                Gate::Failed(ids) if target.rows.is_empty() => {
+                Gate::Failed(ids) if contender.rows.is_empty() => {
                     format!("FAILED, not timed: {}", ids.join(", "))
                 }
                 Gate::Failed(ids) => format!("FAILS {} cases, timed on request", ids.len()),
                 Gate::Unavailable(why) => format!("unavailable: {why}"),
             };
             let mib = |bytes: Option<u64>| bytes.map(|b| b as f64 / (1024.0 * 1024.0));
-            let startup = target.startup_ms;
-            let binary = mib(target.binary_bytes);
-            let rss = target.peak_rss_kib.map(|k| k as f64 / 1024.0);
+            let startup = contender.startup_ms;
+            let binary = mib(contender.binary_bytes);
+            let rss = contender.peak_rss_kib.map(|k| k as f64 / 1024.0);
             let _ = writeln!(
                 out,
                 "| {} | {gate} | {} | {} | {} | {} | {} | {} |",
-                target.name,
+                contender.name,
                 number(startup, 1),
                 times(
                     startup
@@ -106,7 +107,7 @@ impl Report {
         out
     }
 
-    /// One row per target, the figures a reader chooses by; targets failing the
+    /// One row per contender, the figures a reader chooses by; contenders failing the
     /// conformance gate come last, marked, unranked.
     fn decision_table(&self) -> String {
         let mut out = String::from(
@@ -115,40 +116,42 @@ impl Report {
              | clean build s | binary MiB (stripped) | adapter LOC |\n\
              |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
-        let conforming = |t: &&super::TargetReport| !matches!(t.gate, Gate::Failed(_));
-        let failing = |t: &&super::TargetReport| matches!(t.gate, Gate::Failed(_));
+        let conforming = |t: &&super::ContenderReport| !matches!(t.gate, Gate::Failed(_));
+        let failing = |t: &&super::ContenderReport| matches!(t.gate, Gate::Failed(_));
         let ordered = self
-            .targets
+            .contenders
             .iter()
             .filter(conforming)
-            .chain(self.targets.iter().filter(failing))
+            .chain(self.contenders.iter().filter(failing))
             .filter(|t| !t.rows.is_empty());
-        for target in ordered {
-            let c64 = target.rows.iter().find(|r| r.concurrency == 64);
-            let name = match &target.gate {
-                Gate::Failed(ids) => format!("{} (fails {} cases)", target.name, ids.len()),
-                _ => target.name.clone(),
+        for contender in ordered {
+            let c64 = contender.rows.iter().find(|r| r.concurrency == 64);
+            let name = match &contender.gate {
+                Gate::Failed(ids) => format!("{} (fails {} cases)", contender.name, ids.len()),
+                _ => contender.name.clone(),
             };
-            let build = target.build.as_ref();
+            let build = contender.build.as_ref();
             let _ = writeln!(
                 out,
                 "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 number(c64.map(|r| r.rps_median), 0),
                 times(c64.and_then(|r| r.vs_hyper.as_ref()).map(|v| v.rps)),
                 number(c64.and_then(|r| r.cpu_us_per_request), 1),
-                target.open_loop_at(0.5).map_or("–".to_owned(), |r| format!(
-                    "{:.2} ms",
-                    r.p99_us as f64 / 1000.0
-                )),
-                match (target.sustained_rps(), target.open_loop.first()) {
+                contender
+                    .open_loop_at(0.5)
+                    .map_or("–".to_owned(), |r| format!(
+                        "{:.2} ms",
+                        r.p99_us as f64 / 1000.0
+                    )),
+                match (contender.sustained_rps(), contender.open_loop.first()) {
                     (Some(rate), _) => format!("{rate:.0}"),
                     // Not even the lowest rate measured kept p99 under 5 ms.
-                    (None, Some(lowest)) => format!("< {:.0}", lowest.target_rps),
+                    (None, Some(lowest)) => format!("< {:.0}", lowest.asked_rps),
                     (None, None) => "–".to_owned(),
                 },
-                number(target.noisy.as_ref().map(|n| n.valid_rps), 0),
-                number(target.peak_rss_kib.map(|k| k as f64 / 1024.0), 1),
-                number(target.idle_kib_per_connection, 1),
+                number(contender.noisy.as_ref().map(|n| n.valid_rps), 0),
+                number(contender.peak_rss_kib.map(|k| k as f64 / 1024.0), 1),
+                number(contender.idle_kib_per_connection, 1),
                 build.map_or("–".to_owned(), |b| b.crates.to_string()),
                 number(build.map(|b| b.clean_wall_s), 0),
                 number(
@@ -159,11 +162,11 @@ impl Report {
             );
         }
         let fractions = self
-            .targets
+            .contenders
             .iter()
-            .find(|target| !target.open_loop.is_empty())
-            .map_or(String::new(), |target| {
-                let percents: Vec<String> = target
+            .find(|contender| !contender.open_loop.is_empty())
+            .map_or(String::new(), |contender| {
+                let percents: Vec<String> = contender
                     .open_loop
                     .iter()
                     .map(|row| format!("{:.0}", row.fraction * 100.0))
@@ -191,14 +194,14 @@ impl Report {
              | p99 µs, all runs | p99.9 µs | max µs | generator stall µs | wrong or failed \
              |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
-        for target in &self.targets {
-            for row in &target.open_loop {
+        for contender in &self.contenders {
+            for row in &contender.open_loop {
                 let _ = writeln!(
                     out,
                     "| {} | {:.2} | {:.0} | {:.0} | {} | {} | {}–{} | {} | {} | {} | {} |",
-                    target.name,
+                    contender.name,
                     row.fraction,
-                    row.target_rps,
+                    row.asked_rps,
                     row.achieved_rps,
                     row.p50_us,
                     row.p99_us,
@@ -221,19 +224,19 @@ impl Report {
              | stripped binary MiB | adapter LOC |\n\
              |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
-        for target in &self.targets {
-            let build = target.build.as_ref();
-            let noisy = target.noisy.as_ref();
+        for contender in &self.contenders {
+            let build = contender.build.as_ref();
+            let noisy = contender.noisy.as_ref();
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                target.name,
+                contender.name,
                 noisy.map_or("–".to_owned(), |n| format!(
                     "{:.0} ({:.0})",
                     n.rps, n.valid_rps
                 )),
                 noisy.map_or("–".to_owned(), |n| n.unexpected.to_string()),
-                number(target.idle_kib_per_connection, 1),
+                number(contender.idle_kib_per_connection, 1),
                 number(build.map(|b| b.clean_wall_s), 0),
                 number(build.map(|b| b.clean_cpu_s), 0),
                 number(build.map(|b| b.incremental_wall_s), 1),

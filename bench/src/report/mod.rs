@@ -30,13 +30,13 @@ pub struct Method {
     pub warmup_seconds: f64,
     /// Measured seconds per run.
     pub measure_seconds: f64,
-    /// Runs per target and concurrency.
+    /// Runs per contender and concurrency.
     pub repetitions: usize,
     /// What was done about CPU placement.
     pub pinning: String,
 }
 
-/// Whether a target honoured the contract before it was timed.
+/// Whether a contender honoured the contract before it was timed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Gate {
@@ -50,7 +50,7 @@ pub enum Gate {
     Unavailable(String),
 }
 
-/// One target at one concurrency.
+/// One contender at one concurrency.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     /// Connections.
@@ -99,9 +99,9 @@ pub struct Ratios {
     pub cpu: Option<f64>,
 }
 
-/// One target's results.
+/// One contender's results.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TargetReport {
+pub struct ContenderReport {
     /// Name.
     pub name: String,
     /// Conformance gate.
@@ -124,13 +124,13 @@ pub struct TargetReport {
     pub build: Option<BuildCost>,
 }
 
-impl TargetReport {
+impl ContenderReport {
     /// The highest open-loop rate measured that was [sustained](OpenLoopRow::sustained).
     pub fn sustained_rps(&self) -> Option<f64> {
         self.open_loop
             .iter()
             .filter(|row| row.sustained())
-            .map(|row| row.target_rps)
+            .map(|row| row.asked_rps)
             .reduce(f64::max)
     }
 
@@ -148,7 +148,8 @@ pub struct OpenLoopRow {
     /// The rate as a fraction of the baseline's best closed-loop req/s.
     pub fraction: f64,
     /// The rate asked for.
-    pub target_rps: f64,
+    #[serde(rename = "target_rps")]
+    pub asked_rps: f64,
     /// The rate answered.
     pub achieved_rps: f64,
     /// Median latency, µs.
@@ -174,7 +175,7 @@ impl OpenLoopRow {
     /// Whether this rate was held: p99 under 5 ms, every answer right, and answered at (within
     /// 1% of) the rate asked for.
     pub fn sustained(&self) -> bool {
-        self.p99_us < 5_000 && self.unexpected == 0 && self.achieved_rps >= 0.99 * self.target_rps
+        self.p99_us < 5_000 && self.unexpected == 0 && self.achieved_rps >= 0.99 * self.asked_rps
     }
 }
 
@@ -213,15 +214,17 @@ pub struct Report {
     pub machine: Machine,
     /// The method.
     pub method: Method,
-    /// Every target, the baseline first.
-    pub targets: Vec<TargetReport>,
+    /// Every contender, the baseline first.
+    // Serialized by its old name, as in every committed report.json.
+    #[serde(rename = "targets")]
+    pub contenders: Vec<ContenderReport>,
 }
 
 /// The framework-free backend's name in reports.
 pub const HYPER: &str = "hyper";
 
 /// `row`'s figures over `reference`'s at the same concurrency.
-fn ratios(row: &Row, reference: &TargetReport) -> Option<Ratios> {
+fn ratios(row: &Row, reference: &ContenderReport) -> Option<Ratios> {
     let base = reference
         .rows
         .iter()
@@ -248,17 +251,17 @@ impl Report {
     /// concurrency.
     pub fn compute_ratios(&mut self) {
         let baseline = self.baseline().cloned();
-        let hyper = self.targets.iter().find(|t| t.name == HYPER).cloned();
-        for target in &mut self.targets {
-            for row in &mut target.rows {
+        let hyper = self.contenders.iter().find(|t| t.name == HYPER).cloned();
+        for contender in &mut self.contenders {
+            for row in &mut contender.rows {
                 row.vs_baseline = baseline.as_ref().and_then(|base| ratios(row, base));
                 row.vs_hyper = hyper.as_ref().and_then(|base| ratios(row, base));
             }
         }
     }
 
-    fn baseline(&self) -> Option<&TargetReport> {
-        self.targets.iter().find(|t| t.gate == Gate::Exempt)
+    fn baseline(&self) -> Option<&ContenderReport> {
+        self.contenders.iter().find(|t| t.gate == Gate::Exempt)
     }
 }
 
@@ -274,8 +277,8 @@ fn number(value: Option<f64>, decimals: usize) -> String {
 mod tests {
     use super::*;
 
-    fn target(name: &str, gate: Gate, rps: f64, cpu: f64) -> TargetReport {
-        TargetReport {
+    fn contender(name: &str, gate: Gate, rps: f64, cpu: f64) -> ContenderReport {
+        ContenderReport {
             name: name.to_owned(),
             gate,
             startup_ms: None,
@@ -307,7 +310,7 @@ mod tests {
     fn a_rate_is_sustained_only_if_answered_in_full_fast_and_right() {
         let held = OpenLoopRow {
             fraction: 0.5,
-            target_rps: 1000.0,
+            asked_rps: 1000.0,
             achieved_rps: 995.0,
             p50_us: 100,
             p99_us: 4_999,
@@ -336,6 +339,14 @@ mod tests {
     }
 
     #[test]
+    fn committed_results_load_and_serialize_as_they_were() {
+        let committed = include_str!("../../results/2026-11-28-vm/report.json");
+        let report: Report = serde_json::from_str(committed).expect("a committed report loads");
+        let original: serde_json::Value = serde_json::from_str(committed).expect("JSON");
+        assert_eq!(serde_json::to_value(&report).expect("JSON"), original);
+    }
+
+    #[test]
     fn ratios_are_to_the_baseline_and_to_hyper() {
         let mut report = Report {
             machine: crate::machine(),
@@ -346,14 +357,14 @@ mod tests {
                 repetitions: 1,
                 pinning: String::new(),
             },
-            targets: vec![
-                target("baseline", Gate::Exempt, 100.0, 5.0),
-                target(HYPER, Gate::Passed(1), 80.0, 8.0),
-                target("axum", Gate::Passed(1), 60.0, 10.0),
+            contenders: vec![
+                contender("baseline", Gate::Exempt, 100.0, 5.0),
+                contender(HYPER, Gate::Passed(1), 80.0, 8.0),
+                contender("axum", Gate::Passed(1), 60.0, 10.0),
             ],
         };
         report.compute_ratios();
-        let axum = &report.targets[2].rows[0];
+        let axum = &report.contenders[2].rows[0];
         let to_base = axum.vs_baseline.as_ref().expect("ratios to the baseline");
         let to_hyper = axum.vs_hyper.as_ref().expect("ratios to hyper");
         assert!((to_base.rps - 0.6).abs() < 1e-9 && (to_hyper.rps - 0.75).abs() < 1e-9);

@@ -1,9 +1,11 @@
-//! The report as SVG charts, drawn by hand: a plotting crate needs a font backend (system
-//! fonts or a bundled font) just to lay out labels, which rectangles and `<text>` do not.
+//! The report as SVG charts, drawn by hand: four small bar charts of rectangles and `<text>`
+//! are not worth an extra dependency. A log axis would be (the open-loop p99s span more than
+//! three orders of magnitude): plotters with default features off and `svg_backend` draws one
+//! (`log_scale`) and needs no fonts, since it estimates text sizes.
 
 use std::fmt::Write as _;
 
-use super::{Report, TargetReport};
+use super::{ContenderReport, Report};
 
 /// The layout, in pixels, in one place.
 mod layout {
@@ -22,13 +24,13 @@ mod layout {
     /// The legend below the panels: its height and one entry's width.
     pub const LEGEND_HEIGHT: f64 = 30.0;
     pub const LEGEND_ENTRY: f64 = 110.0;
-    /// One colour per target, in report order.
+    /// One colour per contender, in report order.
     pub const COLORS: [&str; 8] = [
         "#7f7f7f", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
     ];
 }
 
-/// One bar chart: groups of bars, one bar per target (`None`: nothing to draw).
+/// One bar chart: groups of bars, one bar per contender (`None`: nothing to draw).
 struct Panel {
     title: &'static str,
     groups: Vec<(String, Vec<Option<f64>>)>,
@@ -36,11 +38,14 @@ struct Panel {
 
 impl Report {
     /// Four bar charts: req/s and p99 latency by concurrency (closed loop), p99 latency by
-    /// open-loop rate, and build time; a legend of the targets below.
+    /// open-loop rate, and build time; a legend of the contenders below.
     pub fn svg(&self) -> String {
         use layout::*;
-        let timed: Vec<&TargetReport> =
-            self.targets.iter().filter(|t| !t.rows.is_empty()).collect();
+        let timed: Vec<&ContenderReport> = self
+            .contenders
+            .iter()
+            .filter(|t| !t.rows.is_empty())
+            .collect();
         let by_level = |value: fn(&super::Row) -> f64| {
             self.method
                 .concurrency
@@ -118,7 +123,7 @@ impl Report {
             let y0 = (index / COLUMNS) as f64 * PANEL_HEIGHT;
             draw(&mut svg, panel, &timed, x0, y0);
         }
-        for (index, target) in timed.iter().enumerate() {
+        for (index, contender) in timed.iter().enumerate() {
             let x = LEFT + LEGEND_ENTRY * index as f64;
             let y = rows as f64 * PANEL_HEIGHT;
             let _ = writeln!(
@@ -129,7 +134,7 @@ impl Report {
                 COLORS[index % COLORS.len()],
                 x + 16.0,
                 y + 12.0,
-                escape(&target.name)
+                escape(&contender.name)
             );
         }
         svg.push_str("</svg>\n");
@@ -137,7 +142,7 @@ impl Report {
     }
 }
 
-fn draw(svg: &mut String, panel: &Panel, timed: &[&TargetReport], x0: f64, y0: f64) {
+fn draw(svg: &mut String, panel: &Panel, timed: &[&ContenderReport], x0: f64, y0: f64) {
     use layout::*;
     let left = x0 + LEFT;
     let plot_width = PANEL_WIDTH - LEFT - RIGHT;
@@ -170,7 +175,7 @@ fn draw(svg: &mut String, panel: &Panel, timed: &[&TargetReport], x0: f64, y0: f
     let bar = group_width * 0.8 / timed.len().max(1) as f64;
     for (group_index, (label, values)) in panel.groups.iter().enumerate() {
         let gx = left + group_width * group_index as f64 + group_width * 0.1;
-        for (target_index, (target, value)) in timed.iter().zip(values).enumerate() {
+        for (contender_index, (contender, value)) in timed.iter().zip(values).enumerate() {
             let Some(value) = value else {
                 continue;
             };
@@ -179,11 +184,11 @@ fn draw(svg: &mut String, panel: &Panel, timed: &[&TargetReport], x0: f64, y0: f
                 svg,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\">\
                  <title>{} {}: {value:.0}</title></rect>",
-                gx + bar * target_index as f64,
+                gx + bar * contender_index as f64,
                 y0 + TOP + plot_height - h,
                 bar * 0.95,
-                COLORS[target_index % COLORS.len()],
-                escape(&target.name),
+                COLORS[contender_index % COLORS.len()],
+                escape(&contender.name),
                 escape(label),
             );
         }
@@ -197,7 +202,7 @@ fn draw(svg: &mut String, panel: &Panel, timed: &[&TargetReport], x0: f64, y0: f
     }
 }
 
-/// Text safe inside SVG: target names come from the command line.
+/// Text safe inside SVG: contender names come from the command line.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
