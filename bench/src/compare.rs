@@ -89,9 +89,9 @@ async fn gate(config: &Config, spec: &ContenderSpec, address: SocketAddr) -> Gat
             config.url_credentials.1.as_str(),
         ),
     };
-    let target =
-        conformance::Target::new(format!("http://{address}")).with_credentials(key, secret);
-    match conformance::run(&target, &conformance::Selection::default()).await {
+    let under_test = conformance::ServerUnderTest::new(format!("http://{address}"))
+        .with_credentials(key, secret);
+    match conformance::run(&under_test, &conformance::Selection::default()).await {
         Ok(report) if report.failed() == 0 => Gate::Passed(report.passed()),
         Ok(report) => Gate::Failed(report.failed_ids().into_iter().map(str::to_owned).collect()),
         Err(err) => Gate::Unavailable(err.to_string()),

@@ -27,9 +27,9 @@ pub enum Needs {
 }
 
 impl Needs {
-    /// Why the case does not apply to `target`, if it does not.
-    pub fn unmet(self, target: &crate::Target) -> Option<&'static str> {
-        match (self, target.room_config_allowed) {
+    /// Why the case does not apply to `server`, if it does not.
+    pub fn unmet(self, server: &crate::ServerUnderTest) -> Option<&'static str> {
+        match (self, server.room_config_allowed) {
             (Self::RoomConfigAllowed, false) => Some(
                 "the server refuses room_config (run with --allow-room-config if it allows it)",
             ),
@@ -85,7 +85,7 @@ pub enum Body {
     },
     /// A LiveKit webhook event, sent as `application/webhook+json` with an `Authorization`
     /// header made as `auth` says. The signature is made when the request is sent, since
-    /// it depends on the time and the target's credentials.
+    /// it depends on the time and the server's credentials.
     Webhook {
         /// The body's bytes, before padding.
         event: &'static [u8],

@@ -14,7 +14,7 @@
 //! - [`runner`]: sends the cases with `reqwest` and collects every outcome.
 //! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML, JSON, baselines.
 //! - [`listing`]: the contract as `--list` prints it (and CONTRACT.md holds it).
-//! - [`target`]: the server under test and the settings it should have.
+//! - [`server_under_test`]: the server under test and the settings it should have.
 //! - [`browser`]: CORS in a real browser (headless Chromium from another origin; the
 //!   checks need the `browser` feature).
 //! - [`spawn`]: `--spawn`, starting any server under test and stopping it afterwards, on
@@ -35,13 +35,13 @@ pub mod profile;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod server_under_test;
 pub mod signing;
 pub mod spawn;
 pub mod supervisor;
-pub mod target;
 pub mod wire;
 
 pub use error::Error;
 pub use report::{Outcome, Report, Verdict};
 pub use runner::{Selection, run};
-pub use target::{ResponseFormat, Target};
+pub use server_under_test::{ResponseFormat, ServerUnderTest};

@@ -4,7 +4,7 @@
 use crate::browser;
 use crate::cases::CASES;
 use crate::runner::Selection;
-use crate::target::ResponseFormat;
+use crate::server_under_test::ResponseFormat;
 
 /// How `--list` prints the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -14,7 +14,7 @@ use conformance::listing::ListFormat;
 use conformance::profile::Profile;
 use conformance::report::Baseline;
 use conformance::spawn::{self, SpawnSpec, Spawned};
-use conformance::{ResponseFormat, Selection, Target};
+use conformance::{ResponseFormat, Selection, ServerUnderTest};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,7 +65,7 @@ struct Cli {
     #[arg(long, value_enum)]
     response_format: Option<ResponseFormat>,
     /// The `server_url` the standard endpoint (`POST /livekit/token`) must answer.
-    #[arg(long, default_value = conformance::target::DEFAULT_LIVEKIT_URL)]
+    #[arg(long, default_value = conformance::server_under_test::DEFAULT_LIVEKIT_URL)]
     livekit_url: String,
     /// The server lets clients set `room_config` on the standard endpoint (agent dispatch);
     /// without it, the suite expects the default 403.
@@ -201,7 +201,7 @@ fn run(
         (None, Some(port)) => format!("http://127.0.0.1:{port}"),
         (None, None) => return Err("--url is required".into()),
     };
-    let mut server = None;
+    let mut spawned_server = None;
     if let (Some(command), Some(port)) = (&cli.spawn, port) {
         let uses_port = command.contains(spawn::PORT_PLACEHOLDER)
             || cli.envs.iter().any(|e| e.contains(spawn::PORT_PLACEHOLDER))
@@ -229,28 +229,28 @@ fn run(
             ready_timeout: Duration::from_secs_f64(cli.ready_timeout.max(0.1)),
         };
         let mut spawned = Spawned::start(&spec, port)?;
-        let address = conformance::target::authority(&url)?;
+        let address = conformance::server_under_test::authority(&url)?;
         if let Err(err) = spawned.wait_until_listening(&address, spec.ready_timeout) {
             return Err(format!("{err}\n--- the server's last output:\n{}", spawned.tail()).into());
         }
-        server = Some(spawned);
+        spawned_server = Some(spawned);
     }
-    let mut target = Target::new(url).with_credentials(&cli.api_key, &cli.api_secret);
-    target.ttl_seconds = cli.ttl;
-    target.format = format;
-    target.livekit_url.clone_from(&cli.livekit_url);
-    target.room_config_allowed = cli.allow_room_config;
+    let mut server = ServerUnderTest::new(url).with_credentials(&cli.api_key, &cli.api_secret);
+    server.ttl_seconds = cli.ttl;
+    server.format = format;
+    server.livekit_url.clone_from(&cli.livekit_url);
+    server.room_config_allowed = cli.allow_room_config;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| format!("cannot start the runtime: {err}"))?;
-    let report = runtime.block_on(conformance::run(&target, selection))?;
+    let report = runtime.block_on(conformance::run(&server, selection))?;
     #[cfg(feature = "browser")]
     let report = {
         let mut report = report;
         if cli.browser {
-            let outcomes = runtime.block_on(conformance::browser::run(&target, selection));
+            let outcomes = runtime.block_on(conformance::browser::run(&server, selection));
             report.outcomes.extend(outcomes);
         }
         report
@@ -293,9 +293,9 @@ fn run(
         }
         None => report.failing_ids(cli.strict).is_empty(),
     };
-    if let Some(mut server) = server {
-        let tail = server.tail();
-        let status = server.stop();
+    if let Some(mut spawned) = spawned_server {
+        let tail = spawned.tail();
+        let status = spawned.stop();
         if !as_expected {
             eprintln!("--- the server's last output ({status:?}):\n{tail}");
         }
@@ -320,9 +320,9 @@ fn sign_webhook(args: &SignWebhook) -> ExitCode {
         "createdAt": now.to_string(),
     })
     .to_string();
-    let target = Target::new(&args.url).with_credentials(&args.api_key, &args.api_secret);
+    let server = ServerUnderTest::new(&args.url).with_credentials(&args.api_key, &args.api_secret);
     let signed = conformance::signing::sign(
-        &target,
+        &server,
         conformance::case::Signer::LiveKit,
         conformance::case::Flaw::None,
         body.as_bytes(),
@@ -334,7 +334,7 @@ fn sign_webhook(args: &SignWebhook) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let url = target.url("/livekit/webhook");
+    let url = server.url("/livekit/webhook");
     if !args.send {
         let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
         println!(

@@ -3,7 +3,7 @@
 //! that part, skipping (with the reason) cases on endpoints it does not require.
 
 use crate::case::{Case, Check};
-use crate::target::ResponseFormat;
+use crate::server_under_test::ResponseFormat;
 
 /// What a case's request goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::judge::{Observed, judge};
 use crate::profile::Profile;
 use crate::report::{Outcome, Report, Verdict};
-use crate::target::Target;
+use crate::server_under_test::ServerUnderTest;
 use crate::{scenario, signing};
 
 /// How long one request may take before the case fails.
@@ -76,20 +76,20 @@ pub fn client() -> reqwest::Client {
         .expect("a plain HTTP client always builds")
 }
 
-/// Runs every selected case of [`CASES`] against `target`.
-pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Error> {
-    scenario::probe(target).await?;
+/// Runs every selected case of [`CASES`] against `server`.
+pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Result<Report, Error> {
+    scenario::probe(server).await?;
     let client = client();
     let mut outcomes = Vec::with_capacity(CASES.len());
     for case in CASES {
         let skipped = selection
             .why_skipped(case.id)
             .or_else(|| selection.outside_profile(case))
-            .or_else(|| case.needs.unmet(target).map(str::to_owned));
+            .or_else(|| case.needs.unmet(server).map(str::to_owned));
         let started = Instant::now();
         let verdict = match skipped {
             Some(reason) => Verdict::Skip(reason),
-            None => match run_case(&client, target, case).await {
+            None => match run_case(&client, server, case).await {
                 Ok(()) => Verdict::Pass,
                 Err(CaseFailure::Contract(findings)) => Verdict::from_findings(&findings),
                 Err(CaseFailure::NoAnswer(reason)) => Verdict::NoAnswer(reason),
@@ -98,13 +98,13 @@ pub async fn run(target: &Target, selection: &Selection) -> Result<Report, Error
         outcomes.push(Outcome {
             id: case.id,
             requirement: case.requirement,
-            level: case.level(target.format),
+            level: case.level(server.format),
             verdict,
             duration: started.elapsed(),
         });
     }
     Ok(Report {
-        target: target.base_url.clone(),
+        base_url: server.base_url.clone(),
         outcomes,
     })
 }
@@ -122,22 +122,22 @@ pub enum CaseFailure {
 /// Runs one case.
 pub async fn run_case(
     client: &reqwest::Client,
-    target: &Target,
+    server: &ServerUnderTest,
     case: &Case,
 ) -> Result<(), CaseFailure> {
     match case.check {
         Check::Exchange { request, expect } => {
-            let observed = send(client, target, &request)
+            let observed = send(client, server, &request)
                 .await
                 .map_err(|err| CaseFailure::NoAnswer(err.to_string()))?;
-            let findings = judge(&expect, &observed, target);
+            let findings = judge(&expect, &observed, server);
             if findings.is_empty() {
                 Ok(())
             } else {
                 Err(CaseFailure::Contract(findings))
             }
         }
-        Check::Scenario(which) => scenario::run(which, client, target)
+        Check::Scenario(which) => scenario::run(which, client, server)
             .await
             .map_err(|reason| CaseFailure::Contract(vec![Finding::new(which.level(), reason)])),
     }
@@ -146,12 +146,12 @@ pub async fn run_case(
 /// Sends one request described as data and reads the whole response.
 pub async fn send(
     client: &reqwest::Client,
-    target: &Target,
+    server: &ServerUnderTest,
     request: &Request,
 ) -> Result<Observed, Error> {
     let method = Method::from_bytes(request.method.as_bytes())
         .map_err(|_| Error::Method(request.method.to_owned()))?;
-    let mut builder = client.request(method, target.url(request.path));
+    let mut builder = client.request(method, server.url(request.path));
     for (name, value) in request.headers {
         builder = builder.header(*name, *value);
     }
@@ -169,7 +169,7 @@ pub async fn send(
             auth,
             pad_to,
         } => {
-            let (body, authorization) = signing::webhook_request(target, event, auth, pad_to)?;
+            let (body, authorization) = signing::webhook_request(server, event, auth, pad_to)?;
             if !request
                 .headers
                 .iter()

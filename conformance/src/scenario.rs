@@ -9,7 +9,7 @@ use tokio::time::timeout;
 
 use crate::case::Scenario;
 use crate::error::{Causes, Error};
-use crate::target::Target;
+use crate::server_under_test::ServerUnderTest;
 use crate::wire::{RawResponse, ResponseReader};
 
 /// How long a scenario waits for the server before failing.
@@ -21,23 +21,23 @@ const VALID: &str = r#"{"roomName":"room1","participantName":"alice"}"#;
 pub async fn run(
     scenario: Scenario,
     client: &reqwest::Client,
-    target: &Target,
+    server: &ServerUnderTest,
 ) -> Result<(), String> {
     match scenario {
-        Scenario::KeepAlive => keep_alive(target).await,
-        Scenario::ServesAfterOversizedBody => serves_after_oversized(client, target).await,
-        Scenario::StalledClientDoesNotBlock => stalled_client(client, target).await,
-        Scenario::ConnectionUsableAfterRefusal => connection_after_refusal(target).await,
+        Scenario::KeepAlive => keep_alive(server).await,
+        Scenario::ServesAfterOversizedBody => serves_after_oversized(client, server).await,
+        Scenario::StalledClientDoesNotBlock => stalled_client(client, server).await,
+        Scenario::ConnectionUsableAfterRefusal => connection_after_refusal(server).await,
     }
 }
 
-/// Fails when nothing accepts connections at the target's address.
-pub async fn probe(target: &Target) -> Result<(), Error> {
-    connect(target).await.map(drop)
+/// Fails when nothing accepts connections at the server's address.
+pub async fn probe(server: &ServerUnderTest) -> Result<(), Error> {
+    connect(server).await.map(drop)
 }
 
-async fn connect(target: &Target) -> Result<TcpStream, Error> {
-    let address = target.authority()?;
+async fn connect(server: &ServerUnderTest) -> Result<TcpStream, Error> {
+    let address = server.authority()?;
     let refused = |reason: String| Error::Connect {
         address: address.clone(),
         reason,
@@ -77,9 +77,9 @@ fn closes(response: &RawResponse) -> bool {
         .any(|value| value.to_ascii_lowercase().contains("close"))
 }
 
-async fn keep_alive(target: &Target) -> Result<(), String> {
-    let mut stream = connect(target).await.map_err(|err| err.to_string())?;
-    let request = valid_request(&target.authority().map_err(|err| err.to_string())?);
+async fn keep_alive(server: &ServerUnderTest) -> Result<(), String> {
+    let mut stream = connect(server).await.map_err(|err| err.to_string())?;
+    let request = valid_request(&server.authority().map_err(|err| err.to_string())?);
     for attempt in ["first", "second"] {
         stream
             .write_all(request.as_bytes())
@@ -98,12 +98,15 @@ async fn keep_alive(target: &Target) -> Result<(), String> {
     Ok(())
 }
 
-async fn serves_after_oversized(client: &reqwest::Client, target: &Target) -> Result<(), String> {
-    let mut stream = connect(target).await.map_err(|err| err.to_string())?;
+async fn serves_after_oversized(
+    client: &reqwest::Client,
+    server: &ServerUnderTest,
+) -> Result<(), String> {
+    let mut stream = connect(server).await.map_err(|err| err.to_string())?;
     let head = format!(
         "POST /token HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
          Transfer-Encoding: chunked\r\n\r\n",
-        target.authority().map_err(|err| err.to_string())?
+        server.authority().map_err(|err| err.to_string())?
     );
     let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
     // The server may refuse and close at any point: write errors are expected, not failures.
@@ -117,12 +120,12 @@ async fn serves_after_oversized(client: &reqwest::Client, target: &Target) -> Re
     let _ = upload.await;
     let _ = read_response(&mut stream).await;
     drop(stream);
-    expect_token(client, target).await
+    expect_token(client, server).await
 }
 
-async fn connection_after_refusal(target: &Target) -> Result<(), String> {
-    let authority = target.authority().map_err(|err| err.to_string())?;
-    let mut stream = connect(target).await.map_err(|err| err.to_string())?;
+async fn connection_after_refusal(server: &ServerUnderTest) -> Result<(), String> {
+    let authority = server.authority().map_err(|err| err.to_string())?;
+    let mut stream = connect(server).await.map_err(|err| err.to_string())?;
     let chunk = format!("{:x}\r\n{}\r\n", 16 * 1024, "x".repeat(16 * 1024));
     let upload = format!(
         "POST /token HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
@@ -161,10 +164,10 @@ async fn connection_after_refusal(target: &Target) -> Result<(), String> {
     }
 }
 
-async fn stalled_client(client: &reqwest::Client, target: &Target) -> Result<(), String> {
-    let authority = target.authority().map_err(|err| err.to_string())?;
-    let mut in_body = connect(target).await.map_err(|err| err.to_string())?;
-    let mut in_headers = connect(target).await.map_err(|err| err.to_string())?;
+async fn stalled_client(client: &reqwest::Client, server: &ServerUnderTest) -> Result<(), String> {
+    let authority = server.authority().map_err(|err| err.to_string())?;
+    let mut in_body = connect(server).await.map_err(|err| err.to_string())?;
+    let mut in_headers = connect(server).await.map_err(|err| err.to_string())?;
     let partial_body = format!(
         "POST /token HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
          Content-Length: 100\r\n\r\n{{\"roomName\""
@@ -177,7 +180,7 @@ async fn stalled_client(client: &reqwest::Client, target: &Target) -> Result<(),
         .write_all(b"POST /token HTTP/1.1\r\nHo")
         .await
         .map_err(|err| format!("cannot start the stalled request: {err}"))?;
-    let result = match timeout(PATIENCE, expect_token(client, target)).await {
+    let result = match timeout(PATIENCE, expect_token(client, server)).await {
         Ok(result) => result,
         Err(_) => Err(format!(
             "another client got no answer within {} s while two clients stalled",
@@ -188,9 +191,9 @@ async fn stalled_client(client: &reqwest::Client, target: &Target) -> Result<(),
     result
 }
 
-async fn expect_token(client: &reqwest::Client, target: &Target) -> Result<(), String> {
+async fn expect_token(client: &reqwest::Client, server: &ServerUnderTest) -> Result<(), String> {
     let response = client
-        .post(target.url("/token"))
+        .post(server.url("/token"))
         .header("content-type", "application/json")
         .body(VALID)
         .send()

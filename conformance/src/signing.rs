@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::case::{Flaw, Signer, WebhookAuth};
-use crate::target::Target;
+use crate::server_under_test::ServerUnderTest;
 
 /// How long LiveKit's webhook tokens live.
 pub const WEBHOOK_TTL: Duration = Duration::from_secs(300);
@@ -39,7 +39,7 @@ pub fn body_hash(body: &[u8]) -> String {
 
 /// The body to send and the `Authorization` header (if any) for a webhook case.
 pub fn webhook_request(
-    target: &Target,
+    server: &ServerUnderTest,
     event: &[u8],
     auth: WebhookAuth,
     pad_to: usize,
@@ -59,7 +59,7 @@ pub fn webhook_request(
                     body.push(b' ');
                 }
             }
-            Some(sign(target, signer, flaw, &body)?)
+            Some(sign(server, signer, flaw, &body)?)
         }
     };
     Ok((body, header))
@@ -67,7 +67,7 @@ pub fn webhook_request(
 
 /// An `Authorization` value for `body`, made by `signer` with `flaw`.
 pub fn sign(
-    target: &Target,
+    server: &ServerUnderTest,
     signer: Signer,
     flaw: Flaw,
     body: &[u8],
@@ -82,11 +82,11 @@ pub fn sign(
     };
     let key = match flaw {
         Flaw::WrongKey => "APIsomeoneelse",
-        _ => target.api_key.as_str(),
+        _ => server.api_key.as_str(),
     };
     let secret = match flaw {
         Flaw::WrongSecret => "not-the-secret-0123456789abcdefghij",
-        _ => target.api_secret.as_str(),
+        _ => server.api_secret.as_str(),
     };
     let token = match signer {
         Signer::Suite => suite_token(key, secret, flaw, hash.as_deref())?,
@@ -163,8 +163,8 @@ mod tests {
 
     const EVENT: &str = r#"{"event":"room_started","room":{"sid":"RM_x","name":"room1"},"id":"EV_1","createdAt":"1700000001"}"#;
 
-    fn target() -> Target {
-        Target::new("http://127.0.0.1:1")
+    fn server() -> ServerUnderTest {
+        ServerUnderTest::new("http://127.0.0.1:1")
             .with_credentials("APIsigning", "signing-secret-0123456789abcdefghij")
     }
 
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn both_signers_make_tokens_livekit_accepts() {
         for signer in [Signer::Suite, Signer::LiveKit] {
-            let token = sign(&target(), signer, Flaw::None, EVENT.as_bytes()).expect("sign");
+            let token = sign(&server(), signer, Flaw::None, EVENT.as_bytes()).expect("sign");
             let event = official_receiver().receive(EVENT, &token);
             assert!(event.is_ok(), "{signer:?}: {event:?}");
         }
@@ -196,14 +196,14 @@ mod tests {
             Flaw::UnpaddedHash,
             Flaw::JoinToken,
         ] {
-            let token = sign(&target(), Signer::Suite, flaw, EVENT.as_bytes()).expect("sign");
+            let token = sign(&server(), Signer::Suite, flaw, EVENT.as_bytes()).expect("sign");
             assert!(
                 official_receiver().receive(EVENT, &token).is_err(),
                 "{flaw:?}"
             );
         }
         let (body, header) = webhook_request(
-            &target(),
+            &server(),
             EVENT.as_bytes(),
             WebhookAuth::Signed {
                 signer: Signer::Suite,
@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn padding_keeps_the_body_json() {
         let (body, _) =
-            webhook_request(&target(), EVENT.as_bytes(), WebhookAuth::Missing, 4096).expect("ok");
+            webhook_request(&server(), EVENT.as_bytes(), WebhookAuth::Missing, 4096).expect("ok");
         assert_eq!(body.len(), 4096);
         assert!(serde_json::from_slice::<Value>(&body).is_ok());
     }

@@ -196,7 +196,7 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
 fn backend_binary() -> PathBuf {
     let dir = Path::new(env!("CARGO_BIN_EXE_conformance"))
         .parent()
-        .expect("a target directory");
+        .expect("a under_test directory");
     let exe = dir.join("server-axum");
     if !exe.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());

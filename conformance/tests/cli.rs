@@ -10,7 +10,7 @@ use testkit::in_process::{settings, start};
 #[tokio::test(flavor = "multi_thread")]
 async fn a_conforming_server_exits_0_with_a_summary_line() {
     let server = start(&BACKENDS[0], &settings("text"));
-    let output = conformance(args(&server.target.base_url, &[])).await;
+    let output = conformance(args(&server.under_test.base_url, &[])).await;
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     // One case needs a server that allows room_config, which the defaults refuse.
@@ -31,7 +31,7 @@ async fn a_conforming_server_exits_0_with_a_summary_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_expectation_exits_1_and_says_why() {
     let server = start(&BACKENDS[0], &settings("text"));
-    let mut args = args(&server.target.base_url, &["--only", "token/valid"]);
+    let mut args = args(&server.under_test.base_url, &["--only", "token/valid"]);
     args[5] = "not-the-secret-0123456789abcdefghijk".to_owned();
     let output = conformance(args).await;
     let text = stdout(&output);
@@ -52,7 +52,7 @@ async fn filters_skip_with_a_reason_and_junit_is_written() {
     let dir = tempfile::tempdir().expect("temp dir");
     let junit = dir.path().join("results.xml");
     let output = conformance(args(
-        &server.target.base_url,
+        &server.under_test.base_url,
         &[
             "--only",
             "cors/",

@@ -3,7 +3,7 @@
 
 use crate::backends::Backend;
 use conformance::judge::decode_segment;
-use conformance::{ResponseFormat, Target};
+use conformance::{ResponseFormat, ServerUnderTest};
 use serde_json::Value;
 use token_core::startup::ShutdownSignal;
 use token_core::{Settings, TokenService};
@@ -49,7 +49,7 @@ pub fn settings_with(format: &str, extra: &[&str]) -> Settings {
 /// A backend serving in this process; stops when dropped.
 #[derive(Debug)]
 pub struct Running {
-    pub target: Target,
+    pub under_test: ServerUnderTest,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -75,17 +75,17 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
         TokenService::new(settings),
         shutdown,
     ));
-    let mut target = Target::new(format!("http://{address}"))
+    let mut under_test = ServerUnderTest::new(format!("http://{address}"))
         .with_credentials(&settings.api_key, settings.api_secret.expose());
-    target.ttl_seconds = settings.token_ttl_seconds;
-    target.livekit_url.clone_from(&settings.livekit_url);
-    target.room_config_allowed = settings.allow_room_config;
-    target.format = match settings.response_format {
+    under_test.ttl_seconds = settings.token_ttl_seconds;
+    under_test.livekit_url.clone_from(&settings.livekit_url);
+    under_test.room_config_allowed = settings.allow_room_config;
+    under_test.format = match settings.response_format {
         token_core::config::ResponseFormat::Text => ResponseFormat::Text,
         token_core::config::ResponseFormat::Json => ResponseFormat::Json,
     };
     Running {
-        target,
+        under_test,
         stop: Some(stop),
     }
 }
@@ -146,14 +146,15 @@ fn unrandomise(value: Option<&mut Value>, prefix: &str) {
 }
 
 /// Serves `app` (a backend wrapped to misbehave on purpose) on a free loopback port for the
-/// rest of the test's runtime; the target has the test credentials and TTL.
-pub async fn serve_wrapped(app: axum::Router) -> Target {
+/// rest of the test's runtime; the server under test has the test credentials and TTL.
+pub async fn serve_wrapped(app: axum::Router) -> ServerUnderTest {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
-    target.ttl_seconds = TTL_SECONDS;
-    target
+    let mut under_test =
+        ServerUnderTest::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
+    under_test.ttl_seconds = TTL_SECONDS;
+    under_test
 }

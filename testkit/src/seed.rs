@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use conformance::Target;
+use conformance::ServerUnderTest;
 use serde_json::Value;
 
 use crate::in_process::{serve_wrapped, settings};
@@ -22,7 +22,7 @@ pub enum Seed {
 }
 
 /// Serves a seed-like server on a free port; it lives as long as the test's runtime.
-pub async fn start_seed(seed: Seed) -> Target {
+pub async fn start_seed(seed: Seed) -> ServerUnderTest {
     let service = token_core::TokenService::new(&settings("text"));
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))

@@ -27,7 +27,7 @@ async fn every_backend_passes_every_case_in_both_formats() {
         for settings in [settings("text"), settings("json"), agents.clone()] {
             let format = settings.response_format;
             let server = start(backend, &settings);
-            let report = run(&server.target, &Selection::default())
+            let report = run(&server.under_test, &Selection::default())
                 .await
                 .expect("reachable");
             println!("--- {} ({format:?})\n{report}", backend.name());
@@ -124,7 +124,7 @@ async fn answer_alike(format: &str) {
     for (id, request) in requests {
         let mut answers = Vec::new();
         for (name, server) in &servers {
-            let observed = send(&client, &server.target, &request)
+            let observed = send(&client, &server.under_test, &request)
                 .await
                 .unwrap_or_else(|err| panic!("{id} on {name}: {err}"));
             answers.push((*name, comparable(&observed)));

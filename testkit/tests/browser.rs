@@ -10,7 +10,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use conformance::browser::{Browser, ERROR_MESSAGE, LIVEKIT_ENDPOINT, StartError, TOKEN};
-use conformance::{Outcome, Report, ResponseFormat, Target, Verdict};
+use conformance::{Outcome, Report, ResponseFormat, ServerUnderTest, Verdict};
 use testkit::backends::BACKENDS;
 use testkit::in_process::{API_KEY, API_SECRET, FORMATS, TTL_SECONDS, settings, start};
 use token_core::{Endpoint, HttpVersion, RequestHead, TokenService};
@@ -26,7 +26,7 @@ enum Broken {
 
 /// A server that mints real tokens through [`TokenService`] but gets CORS wrong as `broken`
 /// says; it serves until the test's runtime ends.
-async fn start_broken(format: &str, broken: Broken) -> Target {
+async fn start_broken(format: &str, broken: Broken) -> ServerUnderTest {
     let settings = settings(format);
     let service = TokenService::new(&settings);
     let token = post(move |headers: HeaderMap, body: Bytes| async move {
@@ -71,14 +71,15 @@ async fn start_broken(format: &str, broken: Broken) -> Target {
             .await
             .expect("the broken server serves");
     });
-    let mut target = Target::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
-    target.ttl_seconds = TTL_SECONDS;
-    target.format = if format == "json" {
+    let mut under_test =
+        ServerUnderTest::new(format!("http://{address}")).with_credentials(API_KEY, API_SECRET);
+    under_test.ttl_seconds = TTL_SECONDS;
+    under_test.format = if format == "json" {
         ResponseFormat::Json
     } else {
         ResponseFormat::Text
     };
-    target
+    under_test
 }
 
 /// The browser, or `None` after saying why the test is skipped.
@@ -115,10 +116,10 @@ async fn a_browser_on_another_origin_reads_tokens_and_errors_only_with_cors() {
         return;
     };
     let mut failures = Vec::new();
-    let check = async |name: String, target: &Target| {
-        let outcomes = browser.check(target).await;
+    let check = async |name: String, under_test: &ServerUnderTest| {
+        let outcomes = browser.check(under_test).await;
         let report = Report {
-            target: target.base_url.clone(),
+            base_url: under_test.base_url.clone(),
             outcomes,
         };
         println!("--- {name}, page on {}\n{report}", browser.page_origin());
@@ -157,7 +158,8 @@ async fn a_browser_on_another_origin_reads_tokens_and_errors_only_with_cors() {
     for backend in BACKENDS {
         for (_, format) in FORMATS {
             let server = start(backend, &settings(format));
-            let outcomes = check(format!("{} ({format})", backend.name()), &server.target).await;
+            let outcomes =
+                check(format!("{} ({format})", backend.name()), &server.under_test).await;
             let failed: Vec<&Outcome> = outcomes
                 .iter()
                 .filter(|outcome| outcome.verdict != Verdict::Pass)

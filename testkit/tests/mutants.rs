@@ -15,7 +15,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use conformance::cases::{CASES, SOURCE_PATH};
 use conformance::judge::decode_segment;
-use conformance::{Selection, Target, run};
+use conformance::{Selection, ServerUnderTest, run};
 use serde_json::Value;
 use testkit::in_process::{API_KEY, API_SECRET, settings};
 use token_core::config::ApiSecret;
@@ -462,7 +462,7 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
 }
 
 /// Serves the mutant on a free port; the server lives as long as the test's runtime.
-async fn start(defect: Defect) -> Target {
+async fn start(defect: Defect) -> ServerUnderTest {
     let mut settings = settings("text");
     match defect {
         Defect::WrongTtl => settings.token_ttl_seconds *= 2,
@@ -483,13 +483,13 @@ async fn start(defect: Defect) -> Target {
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
-    let mut target = testkit::in_process::serve_wrapped(app).await;
-    target.room_config_allowed = settings.allow_room_config;
+    let mut under_test = testkit::in_process::serve_wrapped(app).await;
+    under_test.room_config_allowed = settings.allow_room_config;
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {
-        target.format = conformance::ResponseFormat::Json;
+        under_test.format = conformance::ResponseFormat::Json;
     }
-    target
+    under_test
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -506,8 +506,8 @@ async fn every_mutant_fails_and_every_case_catches_one() {
     let mut survivors = Vec::new();
     let mutants = &DEFECTS[1..];
     for &defect in mutants {
-        let target = start(defect).await;
-        let report = run(&target, &Selection::default())
+        let under_test = start(defect).await;
+        let report = run(&under_test, &Selection::default())
             .await
             .expect("reachable");
         let failed = report.contract_missed_ids();

@@ -556,7 +556,7 @@ fn every_backend_gives_every_request_the_same_answer() {
 
 fn address_of(server: &Running) -> SocketAddr {
     server
-        .target
+        .under_test
         .base_url
         .trim_start_matches("http://")
         .parse()

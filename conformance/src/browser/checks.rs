@@ -7,11 +7,11 @@ use super::{Browser, CHECKS};
 use crate::case::Level;
 use crate::report::{Outcome, Verdict};
 use crate::runner::Selection;
-use crate::target::Target;
+use crate::server_under_test::ServerUnderTest;
 
-/// Runs the browser cases against `target`: starts Chromium, checks, closes it. Cases not
+/// Runs the browser cases against `server`: starts Chromium, checks, closes it. Cases not
 /// selected are skipped, and Chromium is not started when none is.
-pub async fn run(target: &Target, selection: &Selection) -> Vec<Outcome> {
+pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Vec<Outcome> {
     let unselected: Vec<Option<String>> = CHECKS
         .iter()
         .map(|(id, _)| selection.why_skipped(id))
@@ -21,7 +21,7 @@ pub async fn run(target: &Target, selection: &Selection) -> Vec<Outcome> {
     } else {
         match Browser::start().await {
             Ok(browser) => {
-                let outcomes = browser.check(target).await;
+                let outcomes = browser.check(server).await;
                 browser.close().await;
                 outcomes
             }

@@ -14,7 +14,7 @@ use super::verdicts::{judge_endpoint_seen, judge_error_seen, judge_token_seen, t
 use super::{CHECKS, CHROMIUM_ARGS};
 use crate::case::Level;
 use crate::report::{Outcome, Verdict};
-use crate::target::{ResponseFormat, Target};
+use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 
 /// How long the page's script may run (three fetches of at most 10 s each, see `page.html`).
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(35);
@@ -156,17 +156,17 @@ impl Browser {
         self.page.url().trim_end_matches('/')
     }
 
-    /// Runs the browser cases against `target` from the page; one outcome per case of
+    /// Runs the browser cases against `server` from the page; one outcome per case of
     /// [`CHECKS`]. The browser stays open for the next server.
     ///
     /// Chromium caches preflights per origin and URL: checking the same URL twice in one
     /// session may not preflight again.
-    pub async fn check(&self, target: &Target) -> Vec<Outcome> {
-        let format = match target.format {
+    pub async fn check(&self, server: &ServerUnderTest) -> Vec<Outcome> {
+        let format = match server.format {
             ResponseFormat::Text => "text",
             ResponseFormat::Json => "json",
         };
-        let base = target.base_url.trim_end_matches('/');
+        let base = server.base_url.trim_end_matches('/');
         let ran = self
             .client
             .execute_async(SCRIPT, vec![base.into(), format.into()])
@@ -178,9 +178,9 @@ impl Browser {
                     [Err(why.clone()), Err(why.clone()), Err(why)]
                 }
                 None => [
-                    judge_token_seen(&seen["token"], target),
-                    judge_error_seen(&seen["error"], target.format),
-                    judge_endpoint_seen(&seen["endpoint"], target),
+                    judge_token_seen(&seen["token"], server),
+                    judge_error_seen(&seen["error"], server.format),
+                    judge_endpoint_seen(&seen["endpoint"], server),
                 ],
             },
             Err(err) => {

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::cases::NAMES_REQUIRED;
 use crate::judge::judge_token;
-use crate::target::{ResponseFormat, Target};
+use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 
 /// The room and participant the page asks a token for; `page.html` spells them out too.
 pub(super) const ROOM: &str = "room1";
@@ -37,7 +37,7 @@ fn fetched(seen: &Value) -> Result<(u64, String), String> {
     }
 }
 
-pub(super) fn judge_endpoint_seen(seen: &Value, target: &Target) -> Result<(), String> {
+pub(super) fn judge_endpoint_seen(seen: &Value, server: &ServerUnderTest) -> Result<(), String> {
     let (status, body) = fetched(seen)?;
     if !(200..300).contains(&status) {
         return Err(format!(
@@ -48,20 +48,20 @@ pub(super) fn judge_endpoint_seen(seen: &Value, target: &Target) -> Result<(), S
     if let Some(why) = seen.get("unreadable") {
         return Err(format!("the page could not read the answer: {}", text(why)));
     }
-    if seen.get("serverUrl").and_then(Value::as_str) != Some(target.livekit_url.as_str()) {
+    if seen.get("serverUrl").and_then(Value::as_str) != Some(server.livekit_url.as_str()) {
         return Err(format!(
             "server_url is {} (expected {:?})",
             seen.get("serverUrl").unwrap_or(&Value::Null),
-            target.livekit_url
+            server.livekit_url
         ));
     }
     match seen.get("jwt").and_then(Value::as_str) {
-        Some(jwt) => judge_token(jwt, ROOM, IDENTITY, target),
+        Some(jwt) => judge_token(jwt, ROOM, IDENTITY, server),
         None => Err("the page read no participant_token".to_owned()),
     }
 }
 
-pub(super) fn judge_token_seen(seen: &Value, target: &Target) -> Result<(), String> {
+pub(super) fn judge_token_seen(seen: &Value, server: &ServerUnderTest) -> Result<(), String> {
     let (status, body) = fetched(seen)?;
     if status != 200 {
         return Err(format!(
@@ -76,7 +76,7 @@ pub(super) fn judge_token_seen(seen: &Value, target: &Target) -> Result<(), Stri
         .get("jwt")
         .and_then(Value::as_str)
         .ok_or("the page found no token")?;
-    judge_token(jwt, ROOM, IDENTITY, target)?;
+    judge_token(jwt, ROOM, IDENTITY, server)?;
     let claims = &seen["claims"];
     if claims["sub"] != IDENTITY || claims["room"] != ROOM {
         return Err(format!(
@@ -124,16 +124,16 @@ mod tests {
 
     use super::*;
 
-    fn target(format: ResponseFormat) -> Target {
-        let mut target = Target::new("http://127.0.0.1:1");
-        target.format = format;
-        target
+    fn server(format: ResponseFormat) -> ServerUnderTest {
+        let mut server = ServerUnderTest::new("http://127.0.0.1:1");
+        server.format = format;
+        server
     }
 
     #[test]
     fn a_thrown_fetch_fails_with_its_message() {
         let seen = json!({"thrown": "TypeError: Failed to fetch"});
-        let reason = judge_token_seen(&seen, &target(ResponseFormat::Text))
+        let reason = judge_token_seen(&seen, &server(ResponseFormat::Text))
             .expect_err("a blocked fetch fails");
         assert!(reason.contains("TypeError: Failed to fetch"), "{reason}");
         let reason = judge_error_seen(&seen, ResponseFormat::Json).expect_err("fails too");

@@ -9,7 +9,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::case::{BodyRule, Credentials, Expect, Finding, HeaderRule, Level, ORIGIN, StatusRule};
-use crate::target::{ResponseFormat, Target};
+use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 
 mod token;
 
@@ -36,7 +36,7 @@ enum Types {
 
 /// Every way the response falls short of `expect`, each with its level; empty when it meets
 /// it.
-pub fn judge(expect: &Expect, observed: &Observed, target: &Target) -> Vec<Finding> {
+pub fn judge(expect: &Expect, observed: &Observed, server: &ServerUnderTest) -> Vec<Finding> {
     let mut findings = Vec::new();
     match expect.status {
         StatusRule::Is(status) | StatusRule::Documented(status) if observed.status != status => {
@@ -58,10 +58,10 @@ pub fn judge(expect: &Expect, observed: &Observed, target: &Target) -> Vec<Findi
             findings.push(Finding::new(rule.level(), reason));
         }
     }
-    if let Err(strict) = judge_body(expect.body, observed, target, Types::Strict) {
-        let level = match judge_body(expect.body, observed, target, Types::Lenient) {
-            Ok(()) => expect.body.content_type_level(target.format),
-            Err(_) => expect.body.level(target.format),
+    if let Err(strict) = judge_body(expect.body, observed, server, Types::Strict) {
+        let level = match judge_body(expect.body, observed, server, Types::Lenient) {
+            Ok(()) => expect.body.content_type_level(server.format),
+            Err(_) => expect.body.level(server.format),
         };
         findings.push(Finding::new(level, strict));
     }
@@ -181,17 +181,17 @@ fn judge_content_type(
 fn judge_body(
     rule: BodyRule,
     observed: &Observed,
-    target: &Target,
+    server: &ServerUnderTest,
     types: Types,
 ) -> Result<(), String> {
     match rule {
         BodyRule::Any => Ok(()),
         BodyRule::Token { room, identity } => {
-            let jwt = success_payload(observed, target.format, types)?;
-            judge_token(&jwt, room, identity, target)
+            let jwt = success_payload(observed, server.format, types)?;
+            judge_token(&jwt, room, identity, server)
         }
         BodyRule::ErrorMessage(expected) => {
-            let message = error_message(observed, target.format, types)?;
+            let message = error_message(observed, server.format, types)?;
             if message == expected {
                 Ok(())
             } else {
@@ -200,8 +200,8 @@ fn judge_body(
                 ))
             }
         }
-        BodyRule::ErrorLine => error_message(observed, target.format, types).map(drop),
-        BodyRule::Acknowledged => match target.format {
+        BodyRule::ErrorLine => error_message(observed, server.format, types).map(drop),
+        BodyRule::Acknowledged => match server.format {
             ResponseFormat::Text => exact_text(observed, "ok", types),
             ResponseFormat::Json => {
                 judge_content_type(types, &observed.headers, "application/json", None)?;
@@ -215,7 +215,7 @@ fn judge_body(
             }
         },
         BodyRule::PlainText(expected) => exact_text(observed, expected, types),
-        BodyRule::Credentials(expected) => judge_credentials(expected, observed, target, types),
+        BodyRule::Credentials(expected) => judge_credentials(expected, observed, server, types),
         BodyRule::JsonErrorNaming(field) => {
             let message = error_message(observed, ResponseFormat::Json, types)?;
             if message.contains(field) {
@@ -232,7 +232,7 @@ fn judge_body(
 fn judge_credentials(
     expected: &Credentials,
     observed: &Observed,
-    target: &Target,
+    server: &ServerUnderTest,
     types: Types,
 ) -> Result<(), String> {
     judge_content_type(types, &observed.headers, "application/json", None)?;
@@ -247,16 +247,16 @@ fn judge_credentials(
             "keys {keys:?} (expected exactly participant_token and server_url)"
         ));
     }
-    if body["server_url"] != target.livekit_url.as_str() {
+    if body["server_url"] != server.livekit_url.as_str() {
         return Err(format!(
             "server_url is {} (expected {:?})",
-            body["server_url"], target.livekit_url
+            body["server_url"], server.livekit_url
         ));
     }
     let Some(jwt) = body["participant_token"].as_str() else {
         return Err("participant_token is not a string".to_owned());
     };
-    token::judge_endpoint_token(jwt, expected, target)
+    token::judge_endpoint_token(jwt, expected, server)
 }
 
 /// A `text/plain; charset=utf-8` body of exactly `expected` (a trailing newline aside).

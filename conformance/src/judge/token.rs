@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::shorten;
 use crate::case::Credentials;
-use crate::target::Target;
+use crate::server_under_test::ServerUnderTest;
 
 /// Claims a join token may carry in `video` without granting more than joining one room.
 const HARMLESS_VIDEO_GRANTS: &[&str] = &[
@@ -23,8 +23,13 @@ const HARMLESS_VIDEO_GRANTS: &[&str] = &[
 
 /// Judges a token: LiveKit's own verifier must accept it, then the claims are checked
 /// strictly: issuer, identity, room, the join grant and nothing more, TTL and `nbf`.
-pub fn judge_token(jwt: &str, room: &str, identity: &str, target: &Target) -> Result<(), String> {
-    judge_join_token(jwt, room, identity, target, false)
+pub fn judge_token(
+    jwt: &str,
+    room: &str,
+    identity: &str,
+    server: &ServerUnderTest,
+) -> Result<(), String> {
+    judge_join_token(jwt, room, identity, server, false)
 }
 
 /// [`judge_token`], also accepting a `roomConfig` when `room_config` (agent dispatch asked
@@ -33,13 +38,13 @@ fn judge_join_token(
     jwt: &str,
     room: &str,
     identity: &str,
-    target: &Target,
+    server: &ServerUnderTest,
     room_config: bool,
 ) -> Result<(), String> {
     if jwt.trim() != jwt || jwt.split('.').count() != 3 {
         return Err(format!("body is not exactly a JWT: {}", shorten(jwt)));
     }
-    let verifier = TokenVerifier::with_api_key(&target.api_key, &target.api_secret);
+    let verifier = TokenVerifier::with_api_key(&server.api_key, &server.api_secret);
     if let Err(err) = verifier.verify(jwt) {
         return Err(format!("LiveKit's verifier rejects the token: {err:?}"));
     }
@@ -57,7 +62,7 @@ fn judge_join_token(
             ));
         }
     };
-    expect_claim("iss", claims.get("iss"), target.api_key.as_str().into());
+    expect_claim("iss", claims.get("iss"), server.api_key.as_str().into());
     expect_claim("sub", claims.get("sub"), identity.into());
     let video = claims.get("video");
     expect_claim("video.room", video.and_then(|v| v.get("room")), room.into());
@@ -90,11 +95,11 @@ fn judge_join_token(
     let exp = claims.get("exp").and_then(Value::as_i64);
     match (nbf, exp) {
         (Some(nbf), Some(exp)) => {
-            if exp - nbf != i64::from(target.ttl_seconds) {
+            if exp - nbf != i64::from(server.ttl_seconds) {
                 failures.push(format!(
                     "exp - nbf = {} s (expected a TTL of {} s)",
                     exp - nbf,
-                    target.ttl_seconds
+                    server.ttl_seconds
                 ));
             }
             let now = SystemTime::now()
@@ -119,7 +124,7 @@ fn judge_join_token(
 pub(super) fn judge_endpoint_token(
     jwt: &str,
     expected: &Credentials,
-    target: &Target,
+    server: &ServerUnderTest,
 ) -> Result<(), String> {
     let claims = decode_segment(jwt, 1)?;
     let claim = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default();
@@ -153,7 +158,7 @@ pub(super) fn judge_endpoint_token(
             claim("sub")
         }
     };
-    if let Err(reason) = judge_join_token(jwt, room, identity, target, expected.agent.is_some()) {
+    if let Err(reason) = judge_join_token(jwt, room, identity, server, expected.agent.is_some()) {
         failures.push(reason);
     }
     for (name, wanted) in [("name", expected.name), ("metadata", expected.metadata)] {

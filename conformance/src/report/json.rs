@@ -29,7 +29,7 @@ impl Report {
             "schema_version": JSON_SCHEMA_VERSION,
             "suite": {"name": "token-server-conformance", "version": env!("CARGO_PKG_VERSION")},
             "profile": profile,
-            "target": self.target,
+            "target": self.base_url,
             "summary": {
                 "passed": self.passed(),
                 "warned": self.warned(),

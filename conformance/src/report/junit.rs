@@ -29,7 +29,7 @@ impl Report {
                 }
             };
             let mut case = TestCase::new(outcome.id, status);
-            case.set_classname(self.target.as_str());
+            case.set_classname(self.base_url.as_str());
             case.set_time(outcome.duration);
             case.add_property(Property::new("level", outcome.level.as_str()));
             let out = match &outcome.verdict {

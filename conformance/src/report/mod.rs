@@ -97,7 +97,7 @@ pub struct Outcome {
 #[derive(Debug, Clone)]
 pub struct Report {
     /// The server's base URL.
-    pub target: String,
+    pub base_url: String,
     /// Outcomes, in case order.
     pub outcomes: Vec<Outcome>,
 }
@@ -213,7 +213,7 @@ mod tests {
     /// A report with one case of each verdict but `NoAnswer`.
     pub(super) fn report() -> Report {
         Report {
-            target: "http://127.0.0.1:1".into(),
+            base_url: "http://127.0.0.1:1".into(),
             outcomes: vec![
                 outcome("token/valid", Verdict::Pass),
                 outcome("token/x", Verdict::Fail("status 500 <&>".into())),

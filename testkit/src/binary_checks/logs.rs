@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use conformance::Target;
+use conformance::ServerUnderTest;
 use conformance::case::{Flaw, Signer};
 use tokio::io::AsyncWriteExt;
 
@@ -21,10 +21,11 @@ pub async fn logs_keep_secrets(exe: &str) {
             .env("LOG_FORMAT", format)
             .env("RUST_LOG", "trace");
         let mut server = start(command);
-        let target = Target::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
+        let under_test =
+            ServerUnderTest::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
         let client = conformance::runner::client();
         let token = client
-            .post(target.url("/token?access_token=query-marker-5e2a"))
+            .post(under_test.url("/token?access_token=query-marker-5e2a"))
             .header("content-type", "application/json")
             .body(r#"{"roomName":"room1","participantName":"alice","note":"body-marker-7d1f"}"#)
             .send()
@@ -36,9 +37,10 @@ pub async fn logs_keep_secrets(exe: &str) {
         let event =
             br#"{"event":"room_started","room":{"name":"room1"},"note":"body-marker-91c3"}"#;
         let authorization =
-            conformance::signing::sign(&target, Signer::Suite, Flaw::None, event).expect("sign");
+            conformance::signing::sign(&under_test, Signer::Suite, Flaw::None, event)
+                .expect("sign");
         let status = client
-            .post(target.url("/livekit/webhook"))
+            .post(under_test.url("/livekit/webhook"))
             .header("content-type", "application/webhook+json")
             .header("authorization", &authorization)
             .body(&event[..])

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use conformance::{Target, run};
+use conformance::{ServerUnderTest, run};
 use tokio::io::AsyncWriteExt;
 
 use super::{answer_status, command, only, start, temp_dir, token_request_head};
@@ -53,11 +53,14 @@ pub async fn answers_beside_many_idle_connections(exe: &str) {
                 .expect("connect"),
         );
     }
-    let target = Target::new(server.url());
-    let report = tokio::time::timeout(Duration::from_secs(10), run(&target, &only("token/valid")))
-        .await
-        .expect("an answer beside 1000 idle connections")
-        .expect("reachable");
+    let under_test = ServerUnderTest::new(server.url());
+    let report = tokio::time::timeout(
+        Duration::from_secs(10),
+        run(&under_test, &only("token/valid")),
+    )
+    .await
+    .expect("an answer beside 1000 idle connections")
+    .expect("reachable");
     assert_eq!(report.failed(), 0, "{report}");
     drop(idle);
 }
@@ -67,10 +70,10 @@ pub async fn answers_beside_many_idle_connections(exe: &str) {
 pub async fn panics_become_500s(exe: &str) {
     let dir = temp_dir();
     let server = start(command(exe, dir.path()));
-    let target = Target::new(server.url());
+    let under_test = ServerUnderTest::new(server.url());
     let client = conformance::runner::client();
     let response = client
-        .post(target.url("/token"))
+        .post(under_test.url("/token"))
         .header("content-type", "application/json")
         .header("origin", conformance::case::ORIGIN)
         .body(r#"{"roomName":"room1","participantName":"__panic__"}"#)
@@ -87,6 +90,8 @@ pub async fn panics_become_500s(exe: &str) {
         response.text().await.expect("body"),
         "internal server error"
     );
-    let report = run(&target, &only("token/valid")).await.expect("reachable");
+    let report = run(&under_test, &only("token/valid"))
+        .await
+        .expect("reachable");
     assert_eq!(report.failed(), 0, "not serving after a panic: {report}");
 }

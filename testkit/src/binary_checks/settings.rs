@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use conformance::supervisor::Supervised;
-use conformance::{Target, run};
+use conformance::{ServerUnderTest, run};
 
 use super::{TEST_API_SECRET, command, only, start, temp_dir};
 
@@ -22,16 +22,22 @@ pub async fn reads_dotenv_and_the_environment_wins(exe: &str) {
 
     // SERVER_PORT=0 from the environment beats the .env's port 1 (which could not be bound).
     let from_file = start(command(exe, dir.path()));
-    let target = Target::new(from_file.url()).with_credentials("dotenv-key", TEST_API_SECRET);
-    let report = run(&target, &only("token/valid")).await.expect("reachable");
+    let under_test =
+        ServerUnderTest::new(from_file.url()).with_credentials("dotenv-key", TEST_API_SECRET);
+    let report = run(&under_test, &only("token/valid"))
+        .await
+        .expect("reachable");
     assert_eq!(report.failed(), 0, ".env settings not applied:\n{report}");
     drop(from_file);
 
     let mut command = command(exe, dir.path());
     command.env("LIVEKIT_API_KEY", "environment-key");
     let overridden = start(command);
-    let target = Target::new(overridden.url()).with_credentials("environment-key", TEST_API_SECRET);
-    let report = run(&target, &only("token/valid")).await.expect("reachable");
+    let under_test =
+        ServerUnderTest::new(overridden.url()).with_credentials("environment-key", TEST_API_SECRET);
+    let report = run(&under_test, &only("token/valid"))
+        .await
+        .expect("reachable");
     assert_eq!(
         report.failed(),
         0,

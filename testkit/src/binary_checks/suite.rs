@@ -1,7 +1,7 @@
 //! The binary passes the whole conformance suite, and LiveKit's own Rust client fetches
 //! credentials from it.
 
-use conformance::{ResponseFormat, Selection, Target, run};
+use conformance::{ResponseFormat, Selection, ServerUnderTest, run};
 
 use super::{TEST_API_KEY, TEST_API_SECRET, command, start, temp_dir};
 
@@ -30,14 +30,15 @@ pub async fn passes_the_suite(exe: &str) {
                 .env("LIVEKIT_URL", CLOUD_URL);
         }
         let server = start(command);
-        let mut target = Target::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
-        target.ttl_seconds = 600;
-        target.format = format;
+        let mut under_test =
+            ServerUnderTest::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
+        under_test.ttl_seconds = 600;
+        under_test.format = format;
         if agents {
-            target.room_config_allowed = true;
-            CLOUD_URL.clone_into(&mut target.livekit_url);
+            under_test.room_config_allowed = true;
+            CLOUD_URL.clone_into(&mut under_test.livekit_url);
         }
-        let report = run(&target, &Selection::default())
+        let report = run(&under_test, &Selection::default())
             .await
             .unwrap_or_else(|err| panic!("{err}"));
         println!("--- {name}\n{report}");

@@ -16,7 +16,7 @@ pub enum ResponseFormat {
 
 /// A server to check, and the settings it was started with.
 #[derive(Clone)]
-pub struct Target {
+pub struct ServerUnderTest {
     /// Base URL, e.g. `http://127.0.0.1:6080` (no trailing slash needed).
     pub base_url: String,
     /// The API key the server signs with (the expected `iss`).
@@ -36,8 +36,8 @@ pub struct Target {
 /// The `server_url` a server answers by default: the local LiveKit development server.
 pub const DEFAULT_LIVEKIT_URL: &str = "ws://localhost:7880";
 
-impl Target {
-    /// A target on the LiveKit dev credentials and the default TTL, in text format.
+impl ServerUnderTest {
+    /// A server on the LiveKit dev credentials and the default TTL, in text format.
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
@@ -68,9 +68,9 @@ impl Target {
     }
 }
 
-impl fmt::Debug for Target {
+impl fmt::Debug for ServerUnderTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Target")
+        f.debug_struct("ServerUnderTest")
             .field("base_url", &self.base_url)
             .field("api_key", &self.api_key)
             .field("ttl_seconds", &self.ttl_seconds)
