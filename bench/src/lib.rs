@@ -1,5 +1,6 @@
 //! Measures every backend against a baseline on this machine, fairly: same release
 //! profile, same settings, each gated by the conformance suite before it is timed.
+//! Run: `cargo run --release -p bench`.
 //!
 //! - [`baseline`]: the bare hyper server answering a fixed token, the ceiling.
 //! - [`server`]: starting the contenders (pinned to their own core when there are two), and

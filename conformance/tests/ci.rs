@@ -1,5 +1,6 @@
 //! The suite as a CI user runs it: severity levels and `--strict`, profiles, `--spawn`, the JSON
 //! report against its schema, JUnit levels, baselines, and the generated CONTRACT.md.
+//! Run: `cargo test -p conformance --test ci`.
 
 mod support;
 

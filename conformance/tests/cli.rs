@@ -1,4 +1,5 @@
 //! The `conformance` command line: output, exit codes, filters, JUnit.
+//! Run: `cargo test -p conformance --test cli`.
 
 mod support;
 

@@ -1,5 +1,6 @@
-//! Translation between `http` 1.x types (hyper, axum, warp) and `token-core`'s, written once
-//! for every backend on that crate. Only translation: every decision is `token-core`'s.
+//! Translation between `http` 1.x types (hyper, axum, warp, poem, salvo) and `token-core`'s,
+//! written once for every backend on that crate. Only translation: every decision is
+//! `token-core`'s.
 
 use std::borrow::Cow;
 

@@ -1,6 +1,7 @@
 //! This repository's own test harness (not published): what the tests of the six backends,
 //! the differential fuzzer and the bench share. The product, the `conformance` suite, judges
 //! any server by URL and knows none of this.
+//! Run: `cargo test -p testkit`.
 //!
 //! - [`backends`]: every backend, declared once, with its library's `serve`.
 //! - [`in_process`]: a backend served in this process on `127.0.0.1:0`, the test settings,

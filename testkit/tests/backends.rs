@@ -1,4 +1,5 @@
 //! Every case against every backend in-process, and the backends against each other.
+//! Run: `cargo test -p testkit --test backends`.
 
 use std::collections::BTreeMap;
 

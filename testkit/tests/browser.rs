@@ -1,5 +1,6 @@
 //! CORS in a real browser: headless Chromium, on a page of its own origin, against every
 //! backend in both formats, and against servers with CORS broken on purpose, which must fail.
+//! Run: `cargo test -p testkit --test browser`.
 //!
 //! Without Chromium and chromedriver the test says it skipped and passes, except under CI
 //! (`CI` set), which installs them: there a missing browser fails the test.

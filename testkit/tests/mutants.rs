@@ -3,6 +3,7 @@
 //! wrapper with no defect, must pass every case; every mutant must miss a contract check, at
 //! MUST or SHOULD level (a case without an answer does not count), and every case must miss
 //! so against at least one mutant.
+//! Run: `cargo test -p testkit --test mutants`.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

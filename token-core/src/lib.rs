@@ -1,8 +1,8 @@
 //! Everything the LiveKit token server does that does not depend on a web framework.
 //!
-//! The backends (`server-axum`, `server-actix`, `server-warp`, `server-poem`, `server-hyper`)
-//! are thin adapters: they move bytes between their framework and the types here, and decide
-//! nothing themselves.
+//! The six backends (`server-*`, listed once in `testkit::backends::BACKENDS`) are thin
+//! adapters: they move bytes between their framework and the types here, and decide nothing
+//! themselves.
 //!
 //! - [`config`]: the settings (`SERVER_PORT`, `LIVEKIT_API_KEY`, ...), read from flags, the
 //!   environment and a `.env` file, and validated once at start-up.
