@@ -117,7 +117,7 @@ pub async fn start_process(executable: &Path, args: &[&str]) -> Result<Running, 
 
 /// Polls `POST /token` until it answers 200.
 async fn first_token(address: SocketAddr) -> Result<(), String> {
-    let client = conformance::runner::client();
+    let client = conformance::runner::client().map_err(|err| err.to_string())?;
     let url = format!("http://{address}/token");
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {

@@ -26,6 +26,9 @@ pub enum Error {
         /// The operating system's reason, or `timed out`.
         reason: String,
     },
+    /// No HTTP client could be set up (the system's TLS or resolver configuration).
+    #[error("cannot set up the HTTP client: {}", Causes(.0))]
+    Client(reqwest::Error),
     /// An HTTP request failed before a response arrived.
     #[error("request failed: {}", Causes(.0))]
     Request(reqwest::Error),

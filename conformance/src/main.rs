@@ -352,6 +352,7 @@ fn sign_webhook(args: &SignWebhook) -> ExitCode {
         .and_then(|runtime| {
             runtime.block_on(async {
                 let response = conformance::runner::client()
+                    .map_err(|err| err.to_string())?
                     .post(&url)
                     .header("content-type", "application/webhook+json")
                     .header("authorization", &authorization)

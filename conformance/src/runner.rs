@@ -66,20 +66,20 @@ impl Selection {
 
 /// An HTTP client fit for judging servers: no proxies, no redirects, no decompression, and
 /// a fresh connection per request so one case's connection trouble never fails the next.
-pub fn client() -> reqwest::Client {
+pub fn client() -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(REQUEST_TIMEOUT)
         .build()
-        .expect("a plain HTTP client always builds")
+        .map_err(Error::Client)
 }
 
 /// Runs every selected case of [`CASES`] against `server`.
 pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Result<Report, Error> {
     scenario::probe(server).await?;
-    let client = client();
+    let client = client()?;
     let mut outcomes = Vec::with_capacity(CASES.len());
     for case in CASES {
         let skipped = selection

@@ -112,7 +112,7 @@ async fn answer_alike(format: &str) {
         .iter()
         .map(|backend| (backend.name(), start(backend, &settings(format))))
         .collect();
-    let client = client();
+    let client = client().expect("an HTTP client");
     let requests = CASES
         .iter()
         .filter_map(|case| match case.check {

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::StartError;
+
 /// Where Chromium and chromedriver are.
 #[derive(Debug, Clone)]
 pub struct Installation {
@@ -14,7 +16,7 @@ pub struct Installation {
 impl Installation {
     /// Finds `chromium` and `chromedriver` on `PATH` (Debian's packages put them in
     /// `/usr/bin`); the error says which is missing.
-    pub fn find() -> Result<Self, String> {
+    pub fn find() -> Result<Self, StartError> {
         match (which("chromium"), which("chromedriver")) {
             (Some(chromium), Some(chromedriver)) => Ok(Self {
                 chromium,
@@ -26,10 +28,10 @@ impl Installation {
                     .filter(|(_, found)| found.is_none())
                     .map(|(name, _)| name)
                     .collect();
-                Err(format!(
+                Err(StartError::NotInstalled(format!(
                     "no {} on PATH (install the Debian packages chromium and chromium-driver)",
                     missing.join(" and no ")
-                ))
+                )))
             }
         }
     }

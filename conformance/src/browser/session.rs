@@ -28,24 +28,15 @@ window.conformanceCheck(base, format).then(done, (err) => done({failure: String(
 "#;
 
 /// Why the browser is not there to check with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StartError {
     /// Chromium or chromedriver is not installed: the browser cases are skipped.
+    #[error("chromium not installed: {0}")]
     NotInstalled(String),
     /// Both are installed but the browser did not start: the browser cases fail.
+    #[error("the browser did not start: {0}")]
     Failed(String),
 }
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NotInstalled(why) => write!(f, "chromium not installed: {why}"),
-            Self::Failed(why) => write!(f, "the browser did not start: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for StartError {}
 
 impl StartError {
     /// Every browser case, skipped or failed for this reason.
@@ -81,14 +72,15 @@ pub struct Browser {
 impl Browser {
     /// Finds Chromium and chromedriver, starts both with a fresh profile and opens the page.
     pub async fn start() -> Result<Self, StartError> {
-        let installed = Installation::find().map_err(StartError::NotInstalled)?;
-        Self::start_with(&installed)
-            .await
-            .map_err(StartError::Failed)
+        Self::start_with(&Installation::find()?).await
     }
 
     /// Starts the given Chromium and chromedriver, with a fresh profile, and opens the page.
-    pub async fn start_with(installed: &Installation) -> Result<Self, String> {
+    pub async fn start_with(installed: &Installation) -> Result<Self, StartError> {
+        Self::open(installed).await.map_err(StartError::Failed)
+    }
+
+    async fn open(installed: &Installation) -> Result<Self, String> {
         let profile = tempfile::Builder::new()
             .prefix("conformance-chromium-")
             .tempdir()

@@ -23,7 +23,7 @@ pub async fn logs_keep_secrets(exe: &str) {
         let mut server = start(command);
         let under_test =
             ServerUnderTest::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
-        let client = conformance::runner::client();
+        let client = conformance::runner::client().expect("an HTTP client");
         let token = client
             .post(under_test.url("/token?access_token=query-marker-5e2a"))
             .header("content-type", "application/json")

@@ -71,7 +71,7 @@ pub async fn panics_become_500s(exe: &str) {
     let dir = temp_dir();
     let server = start(command(exe, dir.path()));
     let under_test = ServerUnderTest::new(server.url());
-    let client = conformance::runner::client();
+    let client = conformance::runner::client().expect("an HTTP client");
     let response = client
         .post(under_test.url("/token"))
         .header("content-type", "application/json")
