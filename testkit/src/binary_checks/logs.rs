@@ -7,19 +7,15 @@ use conformance::ServerUnderTest;
 use conformance::case::{Flaw, Signer};
 use tokio::io::AsyncWriteExt;
 
-use super::{TEST_API_KEY, TEST_API_SECRET, answer_status, command, start, temp_dir};
+use super::{TEST_API_KEY, TEST_API_SECRET, answer_status, credentialed, start, temp_dir};
 
 /// No log line, at any level and in either format, carries the secret, a minted token, an
 /// `Authorization` value, a query string or a request body.
 pub async fn logs_keep_secrets(exe: &str) {
     for format in ["text", "json"] {
         let dir = temp_dir();
-        let mut command = command(exe, dir.path());
-        command
-            .env("LIVEKIT_API_KEY", TEST_API_KEY)
-            .env("LIVEKIT_API_SECRET", TEST_API_SECRET)
-            .env("LOG_FORMAT", format)
-            .env("RUST_LOG", "trace");
+        let mut command = credentialed(exe, dir.path());
+        command.env("LOG_FORMAT", format).env("RUST_LOG", "trace");
         let mut server = start(command);
         let under_test =
             ServerUnderTest::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
@@ -91,12 +87,9 @@ pub async fn logs_keep_secrets(exe: &str) {
 /// leave no warning or error in the logs at `RUST_LOG=warn`: engines' own logs are off.
 pub async fn malformed_requests_log_nothing_at_warn(exe: &str) {
     let dir = temp_dir();
-    let mut command = command(exe, dir.path());
+    let mut command = credentialed(exe, dir.path());
     // The startup target stays at info, for the "listening" line the test needs.
-    command
-        .env("RUST_LOG", "warn,token_core::startup=info")
-        .env("LIVEKIT_API_KEY", TEST_API_KEY)
-        .env("LIVEKIT_API_SECRET", TEST_API_SECRET);
+    command.env("RUST_LOG", "warn,token_core::startup=info");
     let mut server = start(command);
     let malformed: [&[u8]; 5] = [
         b"POST /token HTTP/1.1\r\n\r\n",

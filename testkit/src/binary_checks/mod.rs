@@ -59,6 +59,15 @@ pub fn command(exe: &str, dir: &Path) -> Command {
     command
 }
 
+/// [`command`] with the test credentials.
+fn credentialed(exe: &str, dir: &Path) -> Command {
+    let mut command = command(exe, dir);
+    command
+        .env("LIVEKIT_API_KEY", TEST_API_KEY)
+        .env("LIVEKIT_API_SECRET", TEST_API_SECRET);
+    command
+}
+
 fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
 }

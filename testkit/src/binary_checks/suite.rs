@@ -3,7 +3,7 @@
 
 use conformance::{ResponseFormat, Selection, ServerUnderTest, run};
 
-use super::{TEST_API_KEY, TEST_API_SECRET, command, start, temp_dir};
+use super::{TEST_API_KEY, TEST_API_SECRET, credentialed, start, temp_dir};
 
 /// A LiveKit Cloud-shaped URL for the standard endpoint's `server_url`.
 const CLOUD_URL: &str = "wss://example.livekit.cloud";
@@ -18,10 +18,8 @@ pub async fn passes_the_suite(exe: &str) {
         (ResponseFormat::Json, "json", true),
     ] {
         let dir = temp_dir();
-        let mut command = command(exe, dir.path());
+        let mut command = credentialed(exe, dir.path());
         command
-            .env("LIVEKIT_API_KEY", TEST_API_KEY)
-            .env("LIVEKIT_API_SECRET", TEST_API_SECRET)
             .env("TOKEN_TTL_SECONDS", "600")
             .env("TOKEN_RESPONSE_FORMAT", name);
         if agents {
@@ -66,10 +64,8 @@ pub async fn official_client_fetches_credentials(exe: &str) {
     };
 
     let dir = temp_dir();
-    let mut agents_allowed = command(exe, dir.path());
+    let mut agents_allowed = credentialed(exe, dir.path());
     agents_allowed
-        .env("LIVEKIT_API_KEY", TEST_API_KEY)
-        .env("LIVEKIT_API_SECRET", TEST_API_SECRET)
         .env("LIVEKIT_URL", CLOUD_URL)
         .env("TOKEN_ENDPOINT_ALLOW_ROOM_CONFIG", "true");
     let server = start(agents_allowed);
@@ -132,10 +128,7 @@ pub async fn official_client_fetches_credentials(exe: &str) {
     drop(server);
 
     // With the default policy, agent dispatch is refused, and the client says so.
-    let mut defaults = command(exe, dir.path());
-    defaults
-        .env("LIVEKIT_API_KEY", TEST_API_KEY)
-        .env("LIVEKIT_API_SECRET", TEST_API_SECRET);
+    let defaults = credentialed(exe, dir.path());
     let server = start(defaults);
     let source = livekit_token_source::endpoint(format!("{}/livekit/token", server.url()));
     let refused = source
