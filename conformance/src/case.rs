@@ -1,6 +1,8 @@
 //! The shape of a conformance case: an ID, the requirement it checks, and either one HTTP
 //! exchange described as data or a named multi-step scenario.
 
+use crate::server_under_test::{ResponseFormat, ServerUnderTest};
+
 /// One requirement of the contract, checked one way.
 #[derive(Debug, Clone, Copy)]
 pub struct Case {
@@ -28,7 +30,7 @@ pub enum Needs {
 
 impl Needs {
     /// Why the case does not apply to `server`, if it does not.
-    pub fn unmet(self, server: &crate::ServerUnderTest) -> Option<&'static str> {
+    pub fn unmet(self, server: &ServerUnderTest) -> Option<&'static str> {
         match (self, server.room_config_allowed) {
             (Self::RoomConfigAllowed, false) => Some(
                 "the server refuses room_config (run with --allow-room-config if it allows it)",
@@ -308,13 +310,13 @@ impl BodyRule {
     /// token and its claims, the fixed message, JSON shapes clients parse; SHOULD for the
     /// wording and shape of free-text messages and bodies clients ignore (a webhook's
     /// acknowledgement, a health check's `ok`).
-    pub fn level(self, format: crate::ResponseFormat) -> Level {
+    pub fn level(self, format: ResponseFormat) -> Level {
         match self {
             Self::Token { .. }
             | Self::ErrorMessage(_)
             | Self::Credentials(_)
             | Self::JsonErrorNaming(_) => Level::Must,
-            Self::ErrorLine if format == crate::ResponseFormat::Json => Level::Must,
+            Self::ErrorLine if format == ResponseFormat::Json => Level::Must,
             Self::ErrorLine | Self::Acknowledged | Self::PlainText(_) | Self::Any => Level::Should,
         }
     }
@@ -323,11 +325,11 @@ impl BodyRule {
     /// clients call `response.json()`; LiveKit's SDKs decode the endpoint's answer), SHOULD
     /// where they read text, which works whatever the type says (the seed's Flask sends
     /// `text/html`).
-    pub fn content_type_level(self, format: crate::ResponseFormat) -> Level {
+    pub fn content_type_level(self, format: ResponseFormat) -> Level {
         match self {
             Self::Credentials(_) | Self::JsonErrorNaming(_) => Level::Must,
             Self::PlainText(_) => Level::Should,
-            _ if format == crate::ResponseFormat::Json => Level::Must,
+            _ if format == ResponseFormat::Json => Level::Must,
             _ => Level::Should,
         }
     }
@@ -348,7 +350,7 @@ impl Scenario {
 
 impl Case {
     /// The case's level: the highest level among its checks.
-    pub fn level(&self, format: crate::ResponseFormat) -> Level {
+    pub fn level(&self, format: ResponseFormat) -> Level {
         match self.check {
             Check::Scenario(scenario) => scenario.level(),
             Check::Exchange { expect, .. } => {

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::process::ExitStatus;
 
-use crate::signing::SigningError;
 use crate::supervisor::SpawnError;
 
 /// Why the suite could not judge a server, or a request got no answer.
@@ -60,6 +59,20 @@ pub enum Error {
         /// How long the suite waited.
         seconds: f64,
     },
+}
+
+/// A webhook that could not be signed.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// `jsonwebtoken` refused the suite's claims.
+    #[error("cannot sign: {0}")]
+    Suite(jsonwebtoken::errors::Error),
+    /// LiveKit's SDK refused.
+    #[error("LiveKit's SDK cannot sign: {0}")]
+    LiveKit(livekit_api::access_token::AccessTokenError),
+    /// LiveKit's SDK has no way to sign a token that has already expired.
+    #[error("LiveKit's SDK cannot sign an expired token")]
+    ExpiredByLiveKit,
 }
 
 /// An error and its causes, `: `-separated. reqwest's own message leaves out the cause

@@ -13,24 +13,11 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::case::{Flaw, Signer, WebhookAuth};
+use crate::error::SigningError;
 use crate::server_under_test::ServerUnderTest;
 
 /// How long LiveKit's webhook tokens live.
 pub const WEBHOOK_TTL: Duration = Duration::from_secs(300);
-
-/// A webhook that could not be signed.
-#[derive(Debug, thiserror::Error)]
-pub enum SigningError {
-    /// `jsonwebtoken` refused the suite's claims.
-    #[error("cannot sign: {0}")]
-    Suite(jsonwebtoken::errors::Error),
-    /// LiveKit's SDK refused.
-    #[error("LiveKit's SDK cannot sign: {0}")]
-    LiveKit(livekit_api::access_token::AccessTokenError),
-    /// LiveKit's SDK has no way to sign a token that has already expired.
-    #[error("LiveKit's SDK cannot sign an expired token")]
-    ExpiredByLiveKit,
-}
 
 /// The standard, padded base64 SHA-256 of `body`, as in the `sha256` claim.
 pub fn body_hash(body: &[u8]) -> String {

@@ -96,8 +96,8 @@ async fn serve_page(mut stream: TcpStream) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::verdicts::{IDENTITY, ROOM};
     use super::*;
+    use crate::browser::verdicts::{IDENTITY, ROOM};
 
     #[test]
     fn the_page_asks_for_the_room_and_identity_the_verdicts_expect() {
