@@ -1,7 +1,8 @@
 //! The shape of a conformance case: an ID, the requirement it checks, and either one HTTP
 //! exchange described as data or a named multi-step scenario.
 
-use crate::server_under_test::{ResponseFormat, ServerUnderTest};
+use crate::harm::{Defect, Stakes};
+use crate::server_under_test::ServerUnderTest;
 
 /// One requirement of the contract, checked one way.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +16,8 @@ pub struct Case {
     pub check: Check,
     /// What the server's configuration must be for the case to apply.
     pub needs: Needs,
+    /// Who the request and its answer matter to: what a miss shows.
+    pub stakes: Stakes,
 }
 
 /// A configuration a case applies to; others skip it, saying why.
@@ -178,22 +181,27 @@ impl Level {
     }
 }
 
-/// One way a response falls short, and how much it matters.
+/// One way a response falls short: the defect it shows, and the details.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// The level of the check that failed.
-    pub level: Level,
+    /// What the failed check shows; its level follows.
+    pub defect: Defect,
     /// What was wrong.
     pub reason: String,
 }
 
 impl Finding {
-    /// A finding at `level`.
-    pub fn new(level: Level, reason: impl Into<String>) -> Self {
+    /// A finding of `defect`.
+    pub fn new(defect: Defect, reason: impl Into<String>) -> Self {
         Self {
-            level,
+            defect,
             reason: reason.into(),
         }
+    }
+
+    /// How much it matters: its defect's level.
+    pub fn level(&self) -> Level {
+        self.defect.level()
     }
 }
 
@@ -210,11 +218,11 @@ pub enum StatusRule {
 }
 
 impl StatusRule {
-    /// The level of the status check.
-    pub fn level(self) -> Level {
+    /// Whether the rule asks for a 2xx.
+    pub fn wants_success(self) -> bool {
         match self {
-            Self::Is(_) | Self::Success => Level::Must,
-            Self::Documented(_) => Level::Should,
+            Self::Success => true,
+            Self::Is(status) | Self::Documented(status) => (200..300).contains(&status),
         }
     }
 }
@@ -294,79 +302,116 @@ pub enum HeaderRule {
 }
 
 impl HeaderRule {
-    /// The level of the check: a browser blocks the response without the CORS headers
-    /// (MUST); a missing max-age only costs preflights and a missing `Allow` only
-    /// information (SHOULD).
-    pub fn level(self) -> Level {
+    /// What its miss shows: CORS headers are needed where a client's page reads the answer;
+    /// `Max-Age` and `Allow` are niceties.
+    pub fn defect(self, stakes: Stakes) -> Defect {
         match self {
-            Self::AllowsAnyOrigin | Self::AllowsMethod(_) | Self::AllowsHeaders(_) => Level::Must,
-            Self::HasMaxAge | Self::AllowHeaderLists(_) => Level::Should,
+            Self::AllowsAnyOrigin | Self::AllowsMethod(_) | Self::AllowsHeaders(_) => {
+                if stakes.read_by_clients {
+                    Defect::CorsBlocked
+                } else {
+                    Defect::CorsExtras
+                }
+            }
+            Self::HasMaxAge | Self::AllowHeaderLists(_) => Defect::HttpDetails,
         }
     }
 }
 
 impl BodyRule {
-    /// The level of the body check, its content type aside. MUST for what clients use: the
-    /// token and its claims, the fixed message, JSON shapes clients parse; SHOULD for the
-    /// wording and shape of free-text messages and bodies clients ignore (a webhook's
-    /// acknowledgement, a health check's `ok`).
-    pub fn level(self, format: ResponseFormat) -> Level {
+    /// What a body that misses the rule shows, at worst: for tokens and credentials, what
+    /// the token judge finds; for a body a client parses, unreadable; else a matter of style.
+    pub fn worst_defect(self, stakes: Stakes) -> Defect {
         match self {
-            Self::Token { .. }
-            | Self::ErrorMessage(_)
-            | Self::Credentials(_)
-            | Self::JsonErrorNaming(_) => Level::Must,
-            Self::ErrorLine if format == ResponseFormat::Json => Level::Must,
-            Self::ErrorLine | Self::Acknowledged | Self::PlainText(_) | Self::Any => Level::Should,
-        }
-    }
-
-    /// The level of the content type alone: MUST where clients parse JSON (OpenVidu 3's
-    /// clients call `response.json()`; LiveKit's SDKs decode the endpoint's answer), SHOULD
-    /// where they read text, which works whatever the type says (the seed's Flask sends
-    /// `text/html`).
-    pub fn content_type_level(self, format: ResponseFormat) -> Level {
-        match self {
-            Self::Credentials(_) | Self::JsonErrorNaming(_) => Level::Must,
-            Self::PlainText(_) => Level::Should,
-            _ if format == ResponseFormat::Json => Level::Must,
-            _ => Level::Should,
+            Self::Token { .. } => Defect::WrongIdentityOrRoom,
+            Self::Credentials(_) => Defect::UnreadableAnswer,
+            Self::ErrorMessage(_) | Self::ErrorLine | Self::JsonErrorNaming(_)
+                if stakes.read_by_clients =>
+            {
+                Defect::UnreadableAnswer
+            }
+            Self::ErrorMessage(_) | Self::JsonErrorNaming(_) => Defect::MessageWording,
+            Self::ErrorLine | Self::Acknowledged | Self::PlainText(_) | Self::Any => {
+                Defect::BodyStyle
+            }
         }
     }
 }
 
 impl Scenario {
-    /// The level of the scenario: MUST for what keeps the server serving others, SHOULD for
-    /// keep-alive, without which clients still work (slower).
-    pub fn level(self) -> Level {
+    /// What a scenario's miss shows: keep-alive is a nicety, the rest keeps the server
+    /// serving others.
+    pub fn defect(self) -> Defect {
         match self {
-            Self::KeepAlive => Level::Should,
+            Self::KeepAlive => Defect::HttpDetails,
             Self::ServesAfterOversizedBody
             | Self::ConnectionUsableAfterRefusal
-            | Self::StalledClientDoesNotBlock => Level::Must,
+            | Self::StalledClientDoesNotBlock => Defect::StopsServing,
         }
     }
 }
 
 impl Case {
-    /// The case's level: the highest level among its checks.
-    pub fn level(&self, format: ResponseFormat) -> Level {
-        match self.check {
-            Check::Scenario(scenario) => scenario.level(),
+    /// The case's level, as `--list` shows it: the highest level among the defects its
+    /// checks can find (a 5xx, always MUST, aside).
+    pub fn level(&self) -> Level {
+        self.defects()
+            .map(Defect::level)
+            .max()
+            .unwrap_or(Level::Must)
+    }
+
+    /// The defects this case's checks can find, a 5xx aside.
+    pub fn defects(&self) -> impl Iterator<Item = Defect> + '_ {
+        let (status, body, headers, scenario) = match self.check {
+            Check::Scenario(scenario) => (None, None, &[][..], Some(scenario.defect())),
             Check::Exchange { expect, .. } => {
-                let status = match expect.status {
-                    StatusRule::Documented(_) => Level::Should,
-                    _ => Level::Must,
+                let status = if expect.status.wants_success() {
+                    match expect.status {
+                        StatusRule::Documented(_) => Defect::OtherStatus,
+                        _ => self.stakes.if_refused,
+                    }
+                } else {
+                    self.stakes.if_served
                 };
-                expect
-                    .headers
-                    .iter()
-                    .map(|rule| rule.level())
-                    .chain([status, expect.body.level(format)])
-                    .max()
-                    .unwrap_or(Level::Must)
+                (
+                    Some(status),
+                    Some(expect.body.worst_defect(self.stakes)),
+                    expect.headers,
+                    None,
+                )
             }
-        }
+        };
+        status
+            .into_iter()
+            .chain(body)
+            .chain(scenario)
+            .chain(headers.iter().map(|rule| rule.defect(self.stakes)))
+    }
+
+    /// This case, sent by official clients (or LiveKit): refusing it is a MUST.
+    pub const fn sent_by_clients(mut self) -> Self {
+        self.stakes.if_refused = Defect::RefusesClientRequest;
+        self
+    }
+
+    /// This case, whose answer an official client's page reads: its body's shape and its
+    /// CORS headers are MUSTs.
+    pub const fn read_by_clients(mut self) -> Self {
+        self.stakes.read_by_clients = true;
+        self
+    }
+
+    /// This case, where serving the request (a 2xx) shows `defect`.
+    pub const fn served_shows(mut self, defect: Defect) -> Self {
+        self.stakes.if_served = defect;
+        self
+    }
+
+    /// This case, where refusing the request shows `defect`.
+    pub const fn refused_shows(mut self, defect: Defect) -> Self {
+        self.stakes.if_refused = defect;
+        self
     }
 }
 

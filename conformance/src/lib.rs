@@ -29,6 +29,7 @@ pub mod browser;
 pub mod case;
 pub mod cases;
 pub mod error;
+pub mod harm;
 pub mod judge;
 pub mod listing;
 pub mod profile;

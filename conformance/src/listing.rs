@@ -4,7 +4,6 @@
 use crate::browser;
 use crate::cases::CASES;
 use crate::runner::Selection;
-use crate::server_under_test::ResponseFormat;
 
 /// How `--list` prints the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,18 +14,13 @@ pub enum ListFormat {
     Markdown,
 }
 
-/// The selected cases (and the browser checks, with `with_browser`) in `list` form, their
-/// levels as judged in `format`.
-pub fn listing(
-    selection: &Selection,
-    format: ResponseFormat,
-    list: ListFormat,
-    with_browser: bool,
-) -> String {
+/// The selected cases (and the browser checks, with `with_browser`) in `list` form, each
+/// with its level.
+pub fn listing(selection: &Selection, list: ListFormat, with_browser: bool) -> String {
     let cases = CASES
         .iter()
         .filter(|c| selection.why_skipped(c.id).is_none() && selection.outside_profile(c).is_none())
-        .map(|c| (c.id, c.level(format).as_str(), c.requirement));
+        .map(|c| (c.id, c.level().as_str(), c.requirement));
     let browser_cases = browser::CHECKS
         .iter()
         .filter(|(id, _)| with_browser && selection.why_skipped(id).is_none())

@@ -163,7 +163,7 @@ fn main() -> ExitCode {
     if cli.list {
         print!(
             "{}",
-            conformance::listing::listing(&selection, format, cli.format, cli.browser)
+            conformance::listing::listing(&selection, cli.format, cli.browser)
         );
         return ExitCode::SUCCESS;
     }

@@ -87,19 +87,22 @@ pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Result<Repo
             .or_else(|| selection.outside_profile(case))
             .or_else(|| case.needs.unmet(server).map(str::to_owned));
         let started = Instant::now();
-        let verdict = match skipped {
-            Some(reason) => Verdict::Skip(reason),
+        let (verdict, findings) = match skipped {
+            Some(reason) => (Verdict::Skip(reason), Vec::new()),
             None => match run_case(&client, server, case).await {
-                Ok(()) => Verdict::Pass,
-                Err(CaseFailure::Contract(findings)) => Verdict::from_findings(&findings),
-                Err(CaseFailure::NoAnswer(reason)) => Verdict::NoAnswer(reason),
+                Ok(()) => (Verdict::Pass, Vec::new()),
+                Err(CaseFailure::Contract(findings)) => {
+                    (Verdict::from_findings(&findings), findings)
+                }
+                Err(CaseFailure::NoAnswer(reason)) => (Verdict::NoAnswer(reason), Vec::new()),
             },
         };
         outcomes.push(Outcome {
             id: case.id,
             requirement: case.requirement,
-            level: case.level(server.format),
+            level: case.level(),
             verdict,
+            findings,
             duration: started.elapsed(),
         });
     }
@@ -130,7 +133,7 @@ pub async fn run_case(
             let observed = send(client, server, &request)
                 .await
                 .map_err(|err| CaseFailure::NoAnswer(err.to_string()))?;
-            let findings = judge(&expect, &observed, server);
+            let findings = judge(&expect, case.stakes, &observed, server);
             if findings.is_empty() {
                 Ok(())
             } else {
@@ -139,7 +142,7 @@ pub async fn run_case(
         }
         Check::Scenario(which) => scenario::run(which, client, server)
             .await
-            .map_err(|reason| CaseFailure::Contract(vec![Finding::new(which.level(), reason)])),
+            .map_err(|reason| CaseFailure::Contract(vec![Finding::new(which.defect(), reason)])),
     }
 }
 

@@ -39,7 +39,7 @@ async fn a_text_html_seed_only_warns_and_strict_fails_it() {
     let warned = ids(&text, "WARN ");
     assert!(warned.contains(&"token/valid".to_owned()), "{text}");
     assert!(
-        text.contains("WARN token/valid: Content-Type \"text/html"),
+        text.contains("WARN token/valid: [body-style] Content-Type \"text/html"),
         "{text}"
     );
     assert!(
@@ -71,6 +71,14 @@ async fn a_seed_with_defects_fails_exactly_on_them() {
     let mut expected: Vec<String> = SEED_DEFECTS.iter().map(|id| (*id).to_owned()).collect();
     expected.sort();
     assert_eq!(failed, expected, "{text}");
+    // The summary names the defects, each with its cases.
+    for line in [
+        "  FAIL mints tokens for invalid input: 1 case (token/room-number) [token-for-invalid-input]",
+        "  FAIL no body limit: 3 cases (token/oversized, token/oversized-chunked, cors/error-413) [no-body-limit]",
+        "  FAIL 5xx for a client's request: 3 cases (token/array-body, token/null-body, token/string-body) [server-error]",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -183,10 +191,36 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
     assert_eq!(case("token/valid")["outcome"], "warn");
     assert_eq!(case("token/valid")["level"], "MUST");
     assert_eq!(case("webhook/valid-suite-signed")["outcome"], "skip");
+    assert_eq!(report["schema_version"], 2);
+    assert_eq!(
+        case("token/array-body")["findings"][0]["defect"],
+        "server-error"
+    );
+    assert_eq!(case("token/array-body")["findings"][0]["level"], "MUST");
+    let defect = |id: &str| {
+        report["defects"]
+            .as_array()
+            .and_then(|defects| defects.iter().find(|d| d["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        defect("no-body-limit")["cases"],
+        serde_json::json!([
+            "token/oversized",
+            "token/oversized-chunked",
+            "cors/error-413"
+        ])
+    );
+    assert_eq!(defect("body-style")["level"], "SHOULD");
 
     let xml = std::fs::read_to_string(&junit).expect("JUnit written");
     assert!(xml.contains("name=\"level\" value=\"MUST\""), "{xml}");
-    assert!(xml.contains("WARN: Content-Type"), "{xml}");
+    assert!(xml.contains("WARN: [body-style] Content-Type"), "{xml}");
+    assert!(
+        xml.contains("name=\"defect:server-error\" value=\"MUST 5xx for a client&apos;s request: token/array-body token/null-body token/string-body\""),
+        "{xml}"
+    );
     assert!(
         xml.contains(&format!("failures=\"{}\"", SEED_DEFECTS.len())),
         "{xml}"
@@ -197,7 +231,7 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
 fn backend_binary() -> PathBuf {
     let dir = Path::new(env!("CARGO_BIN_EXE_conformance"))
         .parent()
-        .expect("a under_test directory");
+        .expect("a target directory");
     let exe = dir.join("server-axum");
     if !exe.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());

@@ -38,7 +38,7 @@ async fn a_wrong_expectation_exits_1_and_says_why() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("FAIL token/valid: LiveKit's verifier rejects the token"),
+        text.contains("FAIL token/valid: [token-refused] LiveKit's verifier refuses the token"),
         "{text}"
     );
     assert!(text.ends_with(&format!(

@@ -38,6 +38,7 @@ pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Vec<Outcome
                 level: Level::Must,
                 duration: Duration::ZERO,
                 verdict: Verdict::Skip(reason),
+                findings: Vec::new(),
             },
             None => outcomes
                 .iter()
@@ -48,7 +49,8 @@ pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Vec<Outcome
                     requirement,
                     level: Level::Must,
                     duration: Duration::ZERO,
-                    verdict: Verdict::Fail("the browser check gave no outcome".into()),
+                    verdict: Verdict::NoAnswer("the browser check gave no outcome".into()),
+                    findings: Vec::new(),
                 }),
         })
         .collect()

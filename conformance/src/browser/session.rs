@@ -12,7 +12,8 @@ use super::install::Installation;
 use super::page_server::PageServer;
 use super::verdicts::{judge_endpoint_seen, judge_error_seen, judge_token_seen, text};
 use super::{CHECKS, CHROMIUM_ARGS};
-use crate::case::Level;
+use crate::case::{Finding, Level};
+use crate::harm::Defect;
 use crate::report::{Outcome, Verdict};
 use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 
@@ -41,9 +42,14 @@ pub enum StartError {
 impl StartError {
     /// Every browser case, skipped or failed for this reason.
     pub fn outcomes(&self) -> Vec<Outcome> {
-        let verdict = match self {
-            Self::NotInstalled(_) => Verdict::Skip(self.to_string()),
-            Self::Failed(_) => Verdict::Fail(self.to_string()),
+        let (verdict, findings) = match self {
+            Self::NotInstalled(_) => (Verdict::Skip(self.to_string()), Vec::new()),
+            Self::Failed(_) => {
+                // No browser to check with is no proof the server is wrong, but a check that
+                // was asked for and could not run must not pass.
+                let finding = Finding::new(Defect::CorsBlocked, self.to_string());
+                (Verdict::Fail(self.to_string()), vec![finding])
+            }
         };
         CHECKS
             .iter()
@@ -53,6 +59,7 @@ impl StartError {
                 level: Level::Must,
                 duration: Duration::ZERO,
                 verdict: verdict.clone(),
+                findings: findings.clone(),
             })
             .collect()
     }
@@ -166,7 +173,10 @@ impl Browser {
         let results = match ran {
             Ok(seen) => match seen.get("failure") {
                 Some(failure) => {
-                    let why = format!("the page's check threw: {}", text(failure));
+                    let why = Finding::new(
+                        Defect::CorsBlocked,
+                        format!("the page's check threw: {}", text(failure)),
+                    );
                     [Err(why.clone()), Err(why.clone()), Err(why)]
                 }
                 None => [
@@ -176,22 +186,26 @@ impl Browser {
                 ],
             },
             Err(err) => {
-                let why = format!("the page's check did not finish: {err}");
+                let why = Finding::new(
+                    Defect::CorsBlocked,
+                    format!("the page's check did not finish: {err}"),
+                );
                 [Err(why.clone()), Err(why.clone()), Err(why)]
             }
         };
         CHECKS
             .iter()
             .zip(results)
-            .map(|(&(id, requirement), result)| Outcome {
-                id,
-                requirement,
-                level: Level::Must,
-                duration: Duration::ZERO,
-                verdict: match result {
-                    Ok(()) => Verdict::Pass,
-                    Err(reason) => Verdict::Fail(reason),
-                },
+            .map(|(&(id, requirement), result)| {
+                let findings: Vec<Finding> = result.err().into_iter().collect();
+                Outcome {
+                    id,
+                    requirement,
+                    level: Level::Must,
+                    duration: Duration::ZERO,
+                    verdict: Verdict::from_findings(&findings),
+                    findings,
+                }
             })
             .collect()
     }

@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
+use crate::case::{Finding, Level};
 use crate::cases::NAMES_REQUIRED;
+use crate::harm::Defect;
 use crate::judge::judge_token;
 use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 
@@ -22,6 +24,23 @@ fn shorten(text: &str) -> String {
     format!("{short:?}")
 }
 
+/// What keeps the page from reading an answer: for these cases, the browser's CORS
+/// enforcement is what is checked.
+fn blocked(reason: impl Into<String>) -> Finding {
+    Finding::new(Defect::CorsBlocked, reason)
+}
+
+/// The first MUST finding on the token the page read: the `token/` cases judge the rest.
+fn token_refused(jwt: &str, server: &ServerUnderTest) -> Result<(), Finding> {
+    match judge_token(jwt, ROOM, IDENTITY, server)
+        .into_iter()
+        .find(|finding| finding.level() == Level::Must)
+    {
+        Some(finding) => Err(finding),
+        None => Ok(()),
+    }
+}
+
 /// The status and body of one request made by the page, or why the page got neither.
 fn fetched(seen: &Value) -> Result<(u64, String), String> {
     if let Some(thrown) = seen.get("thrown") {
@@ -37,73 +56,79 @@ fn fetched(seen: &Value) -> Result<(u64, String), String> {
     }
 }
 
-pub(super) fn judge_endpoint_seen(seen: &Value, server: &ServerUnderTest) -> Result<(), String> {
-    let (status, body) = fetched(seen)?;
+pub(super) fn judge_endpoint_seen(seen: &Value, server: &ServerUnderTest) -> Result<(), Finding> {
+    let (status, body) = fetched(seen).map_err(blocked)?;
     if !(200..300).contains(&status) {
-        return Err(format!(
+        return Err(blocked(format!(
             "status {status} (expected 2xx), body {}",
             shorten(&body)
-        ));
+        )));
     }
     if let Some(why) = seen.get("unreadable") {
-        return Err(format!("the page could not read the answer: {}", text(why)));
+        return Err(blocked(format!(
+            "the page could not read the answer: {}",
+            text(why)
+        )));
     }
     if seen.get("serverUrl").and_then(Value::as_str) != Some(server.livekit_url.as_str()) {
-        return Err(format!(
+        return Err(blocked(format!(
             "server_url is {} (expected {:?})",
             seen.get("serverUrl").unwrap_or(&Value::Null),
             server.livekit_url
-        ));
+        )));
     }
     match seen.get("jwt").and_then(Value::as_str) {
-        Some(jwt) => judge_token(jwt, ROOM, IDENTITY, server),
-        None => Err("the page read no participant_token".to_owned()),
+        Some(jwt) => token_refused(jwt, server),
+        None => Err(blocked("the page read no participant_token")),
     }
 }
 
-pub(super) fn judge_token_seen(seen: &Value, server: &ServerUnderTest) -> Result<(), String> {
-    let (status, body) = fetched(seen)?;
+pub(super) fn judge_token_seen(seen: &Value, server: &ServerUnderTest) -> Result<(), Finding> {
+    let (status, body) = fetched(seen).map_err(blocked)?;
     if status != 200 {
-        return Err(format!(
+        return Err(blocked(format!(
             "status {status} (expected 200), body {}",
             shorten(&body)
-        ));
+        )));
     }
     if let Some(why) = seen.get("unreadable") {
-        return Err(format!("the page could not read the token: {}", text(why)));
+        return Err(blocked(format!(
+            "the page could not read the token: {}",
+            text(why)
+        )));
     }
     let jwt = seen
         .get("jwt")
         .and_then(Value::as_str)
-        .ok_or("the page found no token")?;
-    judge_token(jwt, ROOM, IDENTITY, server)?;
+        .ok_or_else(|| blocked("the page found no token"))?;
+    token_refused(jwt, server)?;
     let claims = &seen["claims"];
     if claims["sub"] != IDENTITY || claims["room"] != ROOM {
-        return Err(format!(
+        return Err(blocked(format!(
             "claims decoded in the page are {claims} (expected sub {IDENTITY:?}, room {ROOM:?})"
-        ));
+        )));
     }
     Ok(())
 }
 
-pub(super) fn judge_error_seen(seen: &Value, format: ResponseFormat) -> Result<(), String> {
-    let (status, body) = fetched(seen)?;
+pub(super) fn judge_error_seen(seen: &Value, format: ResponseFormat) -> Result<(), Finding> {
+    let (status, body) = fetched(seen).map_err(blocked)?;
     if status != 400 {
-        return Err(format!(
+        return Err(blocked(format!(
             "status {status} (expected 400), body {}",
             shorten(&body)
-        ));
+        )));
     }
     if let Some(why) = seen.get("unreadable") {
-        return Err(format!(
+        return Err(blocked(format!(
             "the page could not read the message: {}",
             text(why)
-        ));
+        )));
     }
     let message = seen
         .get("message")
         .and_then(Value::as_str)
-        .ok_or("the page found no message")?;
+        .ok_or_else(|| blocked("the page found no message"))?;
     // As in the other cases, a single trailing newline is still one line of text.
     let message = match format {
         ResponseFormat::Text => message.strip_suffix('\n').unwrap_or(message),
@@ -112,8 +137,9 @@ pub(super) fn judge_error_seen(seen: &Value, format: ResponseFormat) -> Result<(
     if message == NAMES_REQUIRED {
         Ok(())
     } else {
-        Err(format!(
-            "error message {message:?} (expected exactly {NAMES_REQUIRED:?})"
+        Err(Finding::new(
+            Defect::MessageWording,
+            format!("error message {message:?} (expected exactly {NAMES_REQUIRED:?})"),
         ))
     }
 }
@@ -133,11 +159,18 @@ mod tests {
     #[test]
     fn a_thrown_fetch_fails_with_its_message() {
         let seen = json!({"thrown": "TypeError: Failed to fetch"});
-        let reason = judge_token_seen(&seen, &server(ResponseFormat::Text))
+        let finding = judge_token_seen(&seen, &server(ResponseFormat::Text))
             .expect_err("a blocked fetch fails");
-        assert!(reason.contains("TypeError: Failed to fetch"), "{reason}");
-        let reason = judge_error_seen(&seen, ResponseFormat::Json).expect_err("fails too");
-        assert!(reason.contains("TypeError: Failed to fetch"), "{reason}");
+        assert_eq!(finding.defect, Defect::CorsBlocked);
+        assert!(
+            finding.reason.contains("TypeError: Failed to fetch"),
+            "{finding:?}"
+        );
+        let finding = judge_error_seen(&seen, ResponseFormat::Json).expect_err("fails too");
+        assert!(
+            finding.reason.contains("TypeError: Failed to fetch"),
+            "{finding:?}"
+        );
     }
 
     #[test]
@@ -148,6 +181,7 @@ mod tests {
         let with_newline = format!("{NAMES_REQUIRED}\n");
         assert_eq!(judge_error_seen(&seen(400, &with_newline), text), Ok(()));
         assert!(judge_error_seen(&seen(422, NAMES_REQUIRED), text).is_err());
-        assert!(judge_error_seen(&seen(400, "names are required"), text).is_err());
+        let worded = judge_error_seen(&seen(400, "names are required"), text).expect_err("wording");
+        assert_eq!(worded.defect, Defect::MessageWording);
     }
 }

@@ -11,6 +11,7 @@ use crate::case::BodyRule::{Any, Token};
 use crate::case::HeaderRule::{AllowsAnyOrigin, AllowsHeaders, AllowsMethod, HasMaxAge};
 use crate::case::StatusRule::{Is, Success};
 use crate::case::{Case, Expect, ORIGIN, WebhookAuth};
+use crate::harm::Defect;
 
 const FROM_PAGE: Headers = &[("origin", ORIGIN)];
 /// The extra request headers, Authorization among them, that a page's preflight asks for.
@@ -33,7 +34,9 @@ pub const CASES: &[Case] = &[
         "A preflight for POST with Content-Type gets 2xx allowing the origin, POST and the \
          header, with a max-age.",
         exchange(preflight("/token"), PREFLIGHT_ALLOWED),
-    ),
+    )
+    .sent_by_clients()
+    .read_by_clients(),
     case(
         "cors/preflight-other-method",
         "A preflight asking for another method still gets 2xx with the policy (POST, max-age); \
@@ -88,12 +91,16 @@ pub const CASES: &[Case] = &[
         "cors/token",
         "A token response to a page on another origin allows that origin.",
         exchange(post(JSON_FROM_PAGE, VALID), TOKEN_FOR_ANY_ORIGIN),
-    ),
+    )
+    .sent_by_clients()
+    .read_by_clients(),
     case(
         "cors/error-400",
         "A 400 allows the origin, so the page can read the message.",
         exchange(post(JSON_FROM_PAGE, b"{}"), cors_error(400)),
-    ),
+    )
+    .served_shows(Defect::TokenForInvalidInput)
+    .read_by_clients(),
     case(
         "cors/error-404",
         "A 404 allows the origin.",
@@ -114,7 +121,8 @@ pub const CASES: &[Case] = &[
             request("POST", "/token", JSON_FROM_PAGE, padded_to(BODY_LIMIT + 1)),
             cors_error(413),
         ),
-    ),
+    )
+    .served_shows(Defect::NoBodyLimit),
     case(
         "cors/error-415",
         "A 415 allows the origin.",
@@ -127,5 +135,6 @@ pub const CASES: &[Case] = &[
             webhook_request(FROM_PAGE, EVENT, WebhookAuth::Missing, 0),
             cors_error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
 ];

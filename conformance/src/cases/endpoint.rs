@@ -9,6 +9,7 @@ use crate::case::Body::Bytes;
 use crate::case::BodyRule::Any;
 use crate::case::StatusRule::Documented;
 use crate::case::{Case, Credentials, Needs};
+use crate::harm::Defect;
 
 const SOURCE_EVERY_FIELD: &[u8] = r#"{"room_name":"room1","participant_identity":"zoe-1","participant_name":"Zoé","participant_metadata":"{\"level\":3}","participant_attributes":{"team":"blue","snake_key":"v"}}"#.as_bytes();
 const SOURCE_WITH_AGENT: &[u8] = br#"{"room_name":"room1","participant_identity":"zoe-1","room_config":{"agents":[{"agent_name":"my-agent","metadata":"m"}]}}"#;
@@ -35,7 +36,7 @@ pub const CASES: &[Case] = &[
         "POST /livekit/token with {} gets 2xx credentials for a generated room-... and \
          participant-..., and the configured server_url.",
         exchange(source(b"{}"), credentials(&Credentials::GENERATED)),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case(
         "endpoint/created-201",
         "The standard endpoint answers 201, as LiveKit's docs state (SDKs accept any 2xx).",
@@ -55,7 +56,7 @@ pub const CASES: &[Case] = &[
                 ..ZOE_IN_ROOM1
             }),
         ),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case(
         "endpoint/unknown-fields-ignored",
         "Unknown fields (roomName, a future field) are ignored.",
@@ -76,18 +77,18 @@ pub const CASES: &[Case] = &[
                 ..ZOE_IN_ROOM1
             }),
         ),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case_needing(
         "endpoint/room-config-refused",
         "By default room_config (agent dispatch) is refused with 403 naming it.",
         Needs::RoomConfigRefused,
         exchange(source(SOURCE_WITH_AGENT), source_error(403, "room_config")),
-    ),
+    ).served_shows(Defect::PolicyBypass),
     case(
         "endpoint/room-name-number",
         "A room_name that is not a string gets 400 naming it, in JSON.",
         exchange(source(br#"{"room_name":5}"#), source_error(400, "room_name")),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "endpoint/attribute-not-a-string",
         "An attribute value that is not a string gets 400 naming participant_attributes.",
@@ -95,17 +96,17 @@ pub const CASES: &[Case] = &[
             source(br#"{"participant_attributes":{"k":1}}"#),
             source_error(400, "participant_attributes"),
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "endpoint/room-config-not-an-object",
         "A room_config that is not an object gets 400 naming it.",
         exchange(source(br#"{"room_config":"agents"}"#), source_error(400, "room_config")),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "endpoint/identity-too-long",
         "An identity over LiveKit's 256-byte limit gets 400 naming it.",
         exchange(source(SOURCE_LONG_IDENTITY), source_error(400, "participant_identity")),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "endpoint/text-plain",
         "A body not sent as JSON gets 415, in JSON.",
@@ -121,11 +122,11 @@ pub const CASES: &[Case] = &[
             request("POST", SOURCE_PATH, JSON_FROM_PAGE, padded_to(BODY_LIMIT + 1)),
             source_error(413, ""),
         ),
-    ),
+    ).served_shows(Defect::NoBodyLimit),
     case(
         "endpoint/preflight",
         "A preflight for the standard endpoint, as LiveKit's JS SDK makes it, gets 2xx with the \
          policy.",
         exchange(preflight(SOURCE_PATH), PREFLIGHT_ALLOWED),
-    ),
+    ).sent_by_clients().read_by_clients(),
 ];

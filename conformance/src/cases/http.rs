@@ -8,6 +8,7 @@ use crate::case::BodyRule::{Any, ErrorLine, PlainText};
 use crate::case::HeaderRule::{self, AllowHeaderLists, AllowsAnyOrigin};
 use crate::case::StatusRule::{Is, Success};
 use crate::case::{Case, Check, ORIGIN, Scenario};
+use crate::harm::Defect;
 
 /// `Allow: POST`, readable from any origin: the answer to `/token`'s other methods.
 const POST_ALLOWED_ANY_ORIGIN: &[HeaderRule] = &[AllowHeaderLists("POST"), AllowsAnyOrigin];
@@ -21,7 +22,8 @@ pub const CASES: &[Case] = &[
             request("GET", "/healthz", &[], Empty),
             expect(Is(200), PlainText("ok"), &[]),
         ),
-    ),
+    )
+    .sent_by_clients(),
     case(
         "http/healthz-post",
         "POST /healthz gets 405 with an Allow header listing GET.",
@@ -92,12 +94,14 @@ pub const CASES: &[Case] = &[
         "http/trailing-slash",
         "Paths match exactly: POST /token/ gets 404, not a token.",
         exchange(request("POST", "/token/", JSON, Bytes(VALID)), error(404)),
-    ),
+    )
+    .served_shows(Defect::LenientRouting),
     case(
         "http/percent-encoded-path",
         "Paths are not percent-decoded: POST /tok%65n gets 404, not a token.",
         exchange(request("POST", "/tok%65n", JSON, Bytes(VALID)), error(404)),
-    ),
+    )
+    .served_shows(Defect::LenientRouting),
     case(
         "http/post-unknown-path",
         "POST to an unknown path gets 404, not a token.",

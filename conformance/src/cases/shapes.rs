@@ -11,6 +11,7 @@ use crate::case::{
 };
 
 use super::{SOURCE_PATH, WEBHOOK_PATH};
+use crate::harm::Stakes;
 
 /// Request headers, sent as given.
 pub(super) type Headers = &'static [(&'static str, &'static str)];
@@ -55,6 +56,7 @@ pub(super) const fn case(id: &'static str, requirement: &'static str, check: Che
         requirement,
         check,
         needs: Needs::Nothing,
+        stakes: Stakes::NOBODYS,
     }
 }
 
@@ -69,6 +71,7 @@ pub(super) const fn case_needing(
         requirement,
         check,
         needs,
+        stakes: Stakes::NOBODYS,
     }
 }
 

@@ -6,6 +6,7 @@ use crate::case::Body::{Chunked, Padded};
 use crate::case::BodyRule::ErrorMessage;
 use crate::case::StatusRule::Is;
 use crate::case::{Case, Expect};
+use crate::harm::Defect;
 
 /// A 400 with exactly the fixed message.
 const NAMES_MISSING: Expect = expect(Is(400), ErrorMessage(NAMES_REQUIRED), &[]);
@@ -17,7 +18,7 @@ pub const CASES: &[Case] = &[
         "token/valid",
         "A valid request gets 200 and a LiveKit token for that room and identity, nothing else.",
         exchange(post(JSON, VALID), token("room1", "alice")),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case(
         "token/unicode-names",
         "Names are any Unicode and are used verbatim.",
@@ -28,7 +29,7 @@ pub const CASES: &[Case] = &[
             ),
             token("Sala ñ 会議 🎥", "Zoë Ødegård"),
         ),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case(
         "token/escaped-unicode-names",
         "JSON escapes in names are decoded, not kept as text.",
@@ -36,7 +37,7 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":"caf\u00e9","participantName":"\ud83c\udfa5 cam"}"#),
             token("café", "🎥 cam"),
         ),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case(
         "token/quotes-verbatim",
         "Names containing quotes and backslashes are neither re-quoted nor unescaped twice.",
@@ -47,7 +48,7 @@ pub const CASES: &[Case] = &[
             ),
             token("it's \"r\"", "\"alice\" \\o/"),
         ),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case(
         "token/whitespace-verbatim",
         "Names are not trimmed.",
@@ -55,7 +56,7 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":" room1 ","participantName":"\talice "}"#),
             token(" room1 ", "\talice "),
         ),
-    ),
+    ).sent_by_clients().read_by_clients(),
     case(
         "token/unknown-fields-ignored",
         "Unknown fields are ignored.",
@@ -112,17 +113,17 @@ pub const CASES: &[Case] = &[
         "token/names-missing",
         "An empty object gets 400 with exactly the fixed message.",
         exchange(post(JSON, b"{}"), NAMES_MISSING),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput).read_by_clients(),
     case(
         "token/room-missing",
         "A missing roomName gets 400 with exactly the fixed message.",
         exchange(post(JSON, br#"{"participantName":"alice"}"#), NAMES_MISSING),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput).read_by_clients(),
     case(
         "token/participant-missing",
         "A missing participantName gets 400 with exactly the fixed message.",
         exchange(post(JSON, br#"{"roomName":"room1"}"#), NAMES_MISSING),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput).read_by_clients(),
     case(
         "token/room-empty",
         "An empty roomName gets 400 with exactly the fixed message.",
@@ -130,7 +131,7 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":"","participantName":"alice"}"#),
             NAMES_MISSING,
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput).read_by_clients(),
     case(
         "token/participant-empty",
         "An empty participantName gets 400 with exactly the fixed message.",
@@ -138,7 +139,7 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":"room1","participantName":""}"#),
             NAMES_MISSING,
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput).read_by_clients(),
     case(
         "token/room-null",
         "A null roomName gets 400 with exactly the fixed message.",
@@ -146,7 +147,7 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":null,"participantName":"alice"}"#),
             NAMES_MISSING,
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/participant-null",
         "A null participantName gets 400 with exactly the fixed message.",
@@ -154,17 +155,17 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":"room1","participantName":null}"#),
             NAMES_MISSING,
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/room-number",
         "A roomName that is a number gets 400 with a message.",
         exchange(post(JSON, br#"{"roomName":42,"participantName":"alice"}"#), error(400)),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/participant-bool",
         "A participantName that is a boolean gets 400 with a message.",
         exchange(post(JSON, br#"{"roomName":"room1","participantName":true}"#), error(400)),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/room-array",
         "A roomName that is an array gets 400 with a message.",
@@ -172,7 +173,7 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":["room1"],"participantName":"alice"}"#),
             error(400),
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/participant-object",
         "A participantName that is an object gets 400 with a message.",
@@ -180,33 +181,33 @@ pub const CASES: &[Case] = &[
             post(JSON, br#"{"roomName":"room1","participantName":{"name":"alice"}}"#),
             error(400),
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     // --- token: bodies that are not a JSON object -------------------------------------------
     case(
         "token/malformed-json",
         "A body that is not JSON gets 400 with a message, never a 500.",
         exchange(post(JSON, br#"{"roomName":"room1","#), error(400)),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/empty-body",
         "An empty body gets 400 with a message.",
         exchange(post(JSON, b""), error(400)),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/array-body",
         "A JSON array gets 400 with a message, even one holding both names.",
         exchange(post(JSON, br#"["room1","alice"]"#), error(400)),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/null-body",
         "A JSON null gets 400 with a message, never a 500.",
         exchange(post(JSON, b"null"), error(400)),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/string-body",
         "A JSON string gets 400 with a message.",
         exchange(post(JSON, br#""room1""#), error(400)),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     case(
         "token/invalid-utf8",
         "A body that is not UTF-8 gets 400 with a message.",
@@ -214,7 +215,7 @@ pub const CASES: &[Case] = &[
             post(JSON, b"{\"roomName\":\"room\xff\",\"participantName\":\"alice\"}"),
             error(400),
         ),
-    ),
+    ).served_shows(Defect::TokenForInvalidInput),
     // --- token: content type ----------------------------------------------------------------
     case(
         "token/no-content-type",
@@ -255,7 +256,7 @@ pub const CASES: &[Case] = &[
             request("POST", "/token", JSON, padded_to(BODY_LIMIT + 1)),
             error(413),
         ),
-    ),
+    ).served_shows(Defect::NoBodyLimit),
     case(
         "token/oversized-chunked",
         "A chunked body that grows past 16 KiB gets 413.",
@@ -271,5 +272,5 @@ pub const CASES: &[Case] = &[
             ),
             error(413),
         ),
-    ),
+    ).served_shows(Defect::NoBodyLimit),
 ];

@@ -8,6 +8,7 @@ use crate::case::Body::Empty;
 use crate::case::BodyRule::Acknowledged;
 use crate::case::StatusRule::Is;
 use crate::case::{Case, Expect, Flaw, Signer, WebhookAuth};
+use crate::harm::Defect;
 
 /// A `participant_joined` event as LiveKit's server sends it (protobuf JSON).
 macro_rules! participant_joined {
@@ -31,7 +32,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, signed(Signer::Suite, Flaw::None)),
             ACKNOWLEDGED,
         ),
-    ),
+    )
+    .refused_shows(Defect::RefusesWebhook),
     case(
         "webhook/valid-livekit-signed",
         "A webhook signed by LiveKit's official SDK is acknowledged.",
@@ -39,7 +41,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, signed(Signer::LiveKit, Flaw::None)),
             ACKNOWLEDGED,
         ),
-    ),
+    )
+    .refused_shows(Defect::RefusesWebhook),
     case(
         "webhook/unknown-fields-ignored",
         "Unknown fields of a signed event are ignored.",
@@ -50,12 +53,14 @@ pub const CASES: &[Case] = &[
             ),
             ACKNOWLEDGED,
         ),
-    ),
+    )
+    .refused_shows(Defect::RefusesWebhook),
     case(
         "webhook/missing-authorization",
         "A webhook without an Authorization header gets 401.",
         exchange(webhook(EVENT, WebhookAuth::Missing), error(401)),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/garbage-authorization",
         "A webhook whose Authorization is not a JWT gets 401.",
@@ -63,7 +68,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, WebhookAuth::Literal("not-a-jwt")),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/bearer-prefix",
         "A webhook token with a Bearer prefix gets 401, as with LiveKit's receivers.",
@@ -79,7 +85,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, signed(Signer::Suite, Flaw::WrongSecret)),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/wrong-key",
         "A webhook issued for another API key gets 401.",
@@ -87,7 +94,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, signed(Signer::Suite, Flaw::WrongKey)),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/tampered-body",
         "A body changed after signing gets 401.",
@@ -95,7 +103,8 @@ pub const CASES: &[Case] = &[
             webhook(TAMPERED_EVENT, signed(Signer::Suite, Flaw::HashOf(EVENT))),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/trailing-newline",
         "A newline added to the body after signing gets 401: the exact bytes are hashed.",
@@ -106,7 +115,8 @@ pub const CASES: &[Case] = &[
             ),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/expired",
         "A webhook token expired beyond the 60 s leeway gets 401.",
@@ -114,7 +124,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, signed(Signer::Suite, Flaw::Expired)),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/no-hash",
         "A webhook token without a sha256 claim gets 401.",
@@ -122,7 +133,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, signed(Signer::Suite, Flaw::NoHash)),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/url-safe-hash",
         "A sha256 claim in URL-safe base64 gets 401: LiveKit uses the standard alphabet.",
@@ -146,7 +158,8 @@ pub const CASES: &[Case] = &[
             webhook(EVENT, signed(Signer::LiveKit, Flaw::JoinToken)),
             error(401),
         ),
-    ),
+    )
+    .served_shows(Defect::WebhookForgery),
     case(
         "webhook/not-an-event",
         "A correctly signed body that is not a JSON object gets 400.",
@@ -181,7 +194,8 @@ pub const CASES: &[Case] = &[
             ),
             error(413),
         ),
-    ),
+    )
+    .served_shows(Defect::NoBodyLimit),
     case(
         "webhook/get",
         "GET on the webhook path gets 405 with an Allow header listing POST.",

@@ -8,7 +8,8 @@
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use crate::case::{BodyRule, Credentials, Expect, Finding, HeaderRule, Level, ORIGIN, StatusRule};
+use crate::case::{BodyRule, Credentials, Expect, Finding, HeaderRule, ORIGIN, StatusRule};
+use crate::harm::{Defect, Stakes};
 use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 
 mod token;
@@ -26,46 +27,53 @@ pub struct Observed {
     pub body: Vec<u8>,
 }
 
-/// Whether content types are judged: a body is judged twice, so that a response whose only
-/// fault is its content type gets that fault's level, not the body's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Types {
-    Strict,
-    Lenient,
-}
-
-/// Every way the response falls short of `expect`, each with its level; empty when it meets
-/// it.
-pub fn judge(expect: &Expect, observed: &Observed, server: &ServerUnderTest) -> Vec<Finding> {
+/// Every way the response falls short of `expect`, each naming the defect it shows; empty
+/// when it meets it. `stakes` says who the request and the answer matter to.
+pub fn judge(
+    expect: &Expect,
+    stakes: Stakes,
+    observed: &Observed,
+    server: &ServerUnderTest,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    match expect.status {
-        StatusRule::Is(status) | StatusRule::Documented(status) if observed.status != status => {
-            findings.push(Finding::new(
-                expect.status.level(),
-                format!("status {} (expected {status})", observed.status),
-            ));
-        }
-        StatusRule::Success if !(200..300).contains(&observed.status) => {
-            findings.push(Finding::new(
-                Level::Must,
-                format!("status {} (expected 2xx)", observed.status),
-            ));
-        }
-        _ => {}
-    }
+    let status = judge_status(expect.status, stakes, observed.status);
+    // A body is judged only against the class of answer it came in: the status finding
+    // already says what a token instead of an error (or the reverse) means.
+    let same_class = status
+        .as_ref()
+        .is_none_or(|finding| finding.defect == Defect::OtherStatus);
+    findings.extend(status);
     for rule in expect.headers {
         if let Err(reason) = judge_header(*rule, &observed.headers) {
-            findings.push(Finding::new(rule.level(), reason));
+            findings.push(Finding::new(rule.defect(stakes), reason));
         }
     }
-    if let Err(strict) = judge_body(expect.body, observed, server, Types::Strict) {
-        let level = match judge_body(expect.body, observed, server, Types::Lenient) {
-            Ok(()) => expect.body.content_type_level(server.format),
-            Err(_) => expect.body.level(server.format),
-        };
-        findings.push(Finding::new(level, strict));
+    if same_class {
+        findings.extend(judge_body(expect.body, stakes, observed, server));
     }
     findings
+}
+
+/// What the status shows, if it is not the one asked for.
+fn judge_status(rule: StatusRule, stakes: Stakes, status: u16) -> Option<Finding> {
+    let expected = match rule {
+        StatusRule::Is(code) | StatusRule::Documented(code) if code == status => return None,
+        StatusRule::Success if (200..300).contains(&status) => return None,
+        StatusRule::Is(code) | StatusRule::Documented(code) => code.to_string(),
+        StatusRule::Success => "2xx".to_owned(),
+    };
+    let wants_success = rule.wants_success();
+    let defect = match status {
+        500..=599 => Defect::ServerError,
+        200..=299 if wants_success => Defect::OtherStatus,
+        200..=299 => stakes.if_served,
+        _ if wants_success => stakes.if_refused,
+        _ => Defect::OtherStatus,
+    };
+    Some(Finding::new(
+        defect,
+        format!("status {status} (expected {expected})"),
+    ))
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -86,6 +94,15 @@ fn header_list(headers: &HeaderMap, name: &str) -> Vec<String> {
 
 fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
     match rule {
+        HeaderRule::AllowsAnyOrigin
+            if headers
+                .get_all("access-control-allow-origin")
+                .iter()
+                .count()
+                > 1 =>
+        {
+            Err("Access-Control-Allow-Origin is sent more than once: browsers refuse that".into())
+        }
         HeaderRule::AllowsAnyOrigin => match header(headers, "access-control-allow-origin") {
             Some("*") => Ok(()),
             Some(ORIGIN) => {
@@ -150,187 +167,240 @@ fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
     }
 }
 
-/// Checks the content type's media type and, when given, its charset.
-fn judge_content_type(
-    types: Types,
-    headers: &HeaderMap,
-    essence: &str,
-    charset: Option<&str>,
-) -> Result<(), String> {
-    if types == Types::Lenient {
-        return Ok(());
-    }
+/// A finding of style when the content type's media type is not `essence` (or lacks
+/// `charset`): clients read the body whatever the header says (`response.json()` and
+/// `response.text()` ignore it).
+fn content_type(headers: &HeaderMap, essence: &str, charset: Option<&str>) -> Option<Finding> {
+    let style = |reason: String| Some(Finding::new(Defect::BodyStyle, reason));
     let Some(raw) = header(headers, "content-type") else {
-        return Err(format!("no Content-Type (expected {essence})"));
+        return style(format!("no Content-Type (expected {essence})"));
     };
     let Ok(mime) = raw.parse::<mime::Mime>() else {
-        return Err(format!("unparsable Content-Type {raw:?}"));
+        return style(format!("unparsable Content-Type {raw:?}"));
     };
     if !mime.essence_str().eq_ignore_ascii_case(essence) {
-        return Err(format!("Content-Type {raw:?} (expected {essence})"));
+        return style(format!("Content-Type {raw:?} (expected {essence})"));
     }
     if let Some(charset) = charset {
         let actual = mime.get_param(mime::CHARSET).map(|c| c.as_str().to_owned());
         if !actual.is_some_and(|c| c.eq_ignore_ascii_case(charset)) {
-            return Err(format!("Content-Type {raw:?} lacks charset={charset}"));
+            return style(format!("Content-Type {raw:?} lacks charset={charset}"));
         }
     }
-    Ok(())
+    None
+}
+
+/// What a body that cannot be read shows: a MUST where an official client reads it.
+fn unreadable(stakes: Stakes) -> Defect {
+    if stakes.read_by_clients {
+        Defect::UnreadableAnswer
+    } else {
+        Defect::BodyStyle
+    }
 }
 
 fn judge_body(
     rule: BodyRule,
+    stakes: Stakes,
     observed: &Observed,
     server: &ServerUnderTest,
-    types: Types,
-) -> Result<(), String> {
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
     match rule {
-        BodyRule::Any => Ok(()),
+        BodyRule::Any => {}
         BodyRule::Token { room, identity } => {
-            let jwt = success_payload(observed, server.format, types)?;
-            judge_token(&jwt, room, identity, server)
-        }
-        BodyRule::ErrorMessage(expected) => {
-            let message = error_message(observed, server.format, types)?;
-            if message == expected {
-                Ok(())
-            } else {
-                Err(format!(
-                    "error message {message:?} (expected exactly {expected:?})"
-                ))
+            match success_payload(observed, server.format, stakes, &mut findings) {
+                Ok(jwt) => findings.extend(judge_token(&jwt, room, identity, server)),
+                Err(unreadable) => findings.push(unreadable),
             }
         }
-        BodyRule::ErrorLine => error_message(observed, server.format, types).map(drop),
+        BodyRule::ErrorMessage(expected) => {
+            match error_message(observed, server.format, stakes, &mut findings) {
+                Ok(message) if message != expected => findings.push(Finding::new(
+                    Defect::MessageWording,
+                    format!("error message {message:?} (expected exactly {expected:?})"),
+                )),
+                Ok(_) => {}
+                Err(unreadable) => findings.push(unreadable),
+            }
+        }
+        BodyRule::ErrorLine => {
+            if let Err(unreadable) = error_message(observed, server.format, stakes, &mut findings) {
+                findings.push(unreadable);
+            }
+        }
+        BodyRule::JsonErrorNaming(field) => {
+            match error_message(observed, ResponseFormat::Json, stakes, &mut findings) {
+                Ok(message) if !message.contains(field) => findings.push(Finding::new(
+                    Defect::MessageWording,
+                    format!("error message {message:?} does not name {field}"),
+                )),
+                Ok(_) => {}
+                Err(unreadable) => findings.push(unreadable),
+            }
+        }
         BodyRule::Acknowledged => match server.format {
-            ResponseFormat::Text => exact_text(observed, "ok", types),
+            ResponseFormat::Text => findings.extend(exact_text(observed, "ok")),
             ResponseFormat::Json => {
-                judge_content_type(types, &observed.headers, "application/json", None)?;
-                match serde_json::from_slice::<Value>(&observed.body) {
-                    Ok(body) if body == serde_json::json!({"status": "ok"}) => Ok(()),
-                    _ => Err(format!(
-                        "body {} (expected {{\"status\":\"ok\"}})",
-                        shorten(&String::from_utf8_lossy(&observed.body))
-                    )),
+                findings.extend(content_type(&observed.headers, "application/json", None));
+                if serde_json::from_slice::<Value>(&observed.body).ok()
+                    != Some(serde_json::json!({"status": "ok"}))
+                {
+                    findings.push(Finding::new(
+                        Defect::BodyStyle,
+                        format!(
+                            "body {} (expected {{\"status\":\"ok\"}})",
+                            shorten(&String::from_utf8_lossy(&observed.body))
+                        ),
+                    ));
                 }
             }
         },
-        BodyRule::PlainText(expected) => exact_text(observed, expected, types),
-        BodyRule::Credentials(expected) => judge_credentials(expected, observed, server, types),
-        BodyRule::JsonErrorNaming(field) => {
-            let message = error_message(observed, ResponseFormat::Json, types)?;
-            if message.contains(field) {
-                Ok(())
-            } else {
-                Err(format!("error message {message:?} does not name {field}"))
-            }
+        BodyRule::PlainText(expected) => findings.extend(exact_text(observed, expected)),
+        BodyRule::Credentials(expected) => {
+            findings.extend(judge_credentials(expected, observed, server));
         }
     }
+    findings
 }
 
-/// Judges the standard endpoint's answer: the exact snake_case keys, the configured
-/// `server_url`, and a token carrying what was asked (or generated names).
+/// Judges the standard endpoint's answer: the snake_case keys LiveKit's SDKs decode, the
+/// configured `server_url`, and a token carrying what was asked (or generated names).
 fn judge_credentials(
     expected: &Credentials,
     observed: &Observed,
     server: &ServerUnderTest,
-    types: Types,
-) -> Result<(), String> {
-    judge_content_type(types, &observed.headers, "application/json", None)?;
+) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = content_type(&observed.headers, "application/json", None)
+        .into_iter()
+        .collect();
     let text = String::from_utf8_lossy(&observed.body);
+    let unreadable = |reason: String| Finding::new(Defect::UnreadableAnswer, reason);
     let Ok(Value::Object(body)) = serde_json::from_str::<Value>(&text) else {
-        return Err(format!("body {} is not a JSON object", shorten(&text)));
+        findings.push(unreadable(format!(
+            "body {} is not a JSON object",
+            shorten(&text)
+        )));
+        return findings;
     };
-    let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    if keys != ["participant_token", "server_url"] {
-        return Err(format!(
-            "keys {keys:?} (expected exactly participant_token and server_url)"
+    let (Some(server_url), Some(jwt)) = (
+        body.get("server_url").and_then(Value::as_str),
+        body.get("participant_token").and_then(Value::as_str),
+    ) else {
+        let keys: Vec<&String> = body.keys().collect();
+        findings.push(unreadable(format!(
+            "keys {keys:?} lack a string server_url and participant_token"
+        )));
+        return findings;
+    };
+    if server_url != server.livekit_url {
+        findings.push(Finding::new(
+            Defect::WrongServerUrl,
+            format!(
+                "server_url is {server_url:?} (expected {:?})",
+                server.livekit_url
+            ),
         ));
     }
-    if body["server_url"] != server.livekit_url.as_str() {
-        return Err(format!(
-            "server_url is {} (expected {:?})",
-            body["server_url"], server.livekit_url
-        ));
-    }
-    let Some(jwt) = body["participant_token"].as_str() else {
-        return Err("participant_token is not a string".to_owned());
-    };
-    token::judge_endpoint_token(jwt, expected, server)
+    findings.extend(token::judge_endpoint_token(jwt, expected, server));
+    findings
 }
 
 /// A `text/plain; charset=utf-8` body of exactly `expected` (a trailing newline aside).
-fn exact_text(observed: &Observed, expected: &str, types: Types) -> Result<(), String> {
-    judge_content_type(types, &observed.headers, "text/plain", Some("utf-8"))?;
+fn exact_text(observed: &Observed, expected: &str) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = content_type(&observed.headers, "text/plain", Some("utf-8"))
+        .into_iter()
+        .collect();
     let text = String::from_utf8_lossy(&observed.body);
-    if text.strip_suffix('\n').unwrap_or(&text) == expected {
-        Ok(())
-    } else {
-        Err(format!("body {} (expected {expected:?})", shorten(&text)))
+    if text.strip_suffix('\n').unwrap_or(&text) != expected {
+        findings.push(Finding::new(
+            Defect::BodyStyle,
+            format!("body {} (expected {expected:?})", shorten(&text)),
+        ));
     }
+    findings
 }
 
-/// The JWT of a success response, checking the format's content type and shape.
+/// The JWT of a success response in `format`; a content type of another kind is added to
+/// `findings`, a body a client cannot take the token from is the error.
 fn success_payload(
     observed: &Observed,
     format: ResponseFormat,
-    types: Types,
-) -> Result<String, String> {
-    let text = std::str::from_utf8(&observed.body).map_err(|_| "body is not UTF-8".to_owned())?;
+    stakes: Stakes,
+    findings: &mut Vec<Finding>,
+) -> Result<String, Finding> {
+    let unreadable = |reason: String| Finding::new(unreadable(stakes), reason);
+    let text =
+        std::str::from_utf8(&observed.body).map_err(|_| unreadable("body is not UTF-8".into()))?;
     match format {
         ResponseFormat::Text => {
-            judge_content_type(types, &observed.headers, "text/plain", Some("utf-8"))?;
+            findings.extend(content_type(&observed.headers, "text/plain", Some("utf-8")));
             Ok(text.to_owned())
         }
         ResponseFormat::Json => {
-            judge_content_type(types, &observed.headers, "application/json", None)?;
+            findings.extend(content_type(&observed.headers, "application/json", None));
             match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(fields)) => match fields.get("token") {
                     Some(Value::String(token)) => Ok(token.clone()),
-                    _ => Err(format!("body {text:?} has no string \"token\"")),
+                    _ => Err(unreadable(format!("body {text:?} has no string \"token\""))),
                 },
-                _ => Err(format!("body {text:?} is not a JSON object")),
+                _ => Err(unreadable(format!("body {text:?} is not a JSON object"))),
             }
         }
     }
 }
 
 /// The message of an error response: one line of text, or `{"errorMessage": ...}` in JSON.
+/// A content type of another kind is added to `findings`; a message a client cannot show is
+/// the error.
 fn error_message(
     observed: &Observed,
     format: ResponseFormat,
-    types: Types,
-) -> Result<String, String> {
-    let text = std::str::from_utf8(&observed.body).map_err(|_| "body is not UTF-8".to_owned())?;
+    stakes: Stakes,
+    findings: &mut Vec<Finding>,
+) -> Result<String, Finding> {
+    let unreadable = |reason: String| Finding::new(unreadable(stakes), reason);
+    let text =
+        std::str::from_utf8(&observed.body).map_err(|_| unreadable("body is not UTF-8".into()))?;
     let message = match format {
         ResponseFormat::Text => {
-            judge_content_type(types, &observed.headers, "text/plain", Some("utf-8"))?;
+            findings.extend(content_type(&observed.headers, "text/plain", Some("utf-8")));
             // A single trailing newline is still one line.
             text.strip_suffix('\n').unwrap_or(text).to_owned()
         }
         ResponseFormat::Json => {
-            judge_content_type(types, &observed.headers, "application/json", None)?;
+            findings.extend(content_type(&observed.headers, "application/json", None));
             match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(fields)) => match fields.get("errorMessage") {
                     Some(Value::String(message)) => message.clone(),
-                    _ => return Err(format!("body {text:?} has no string \"errorMessage\"")),
+                    _ => {
+                        return Err(unreadable(format!(
+                            "body {} has no string \"errorMessage\"",
+                            shorten(text)
+                        )));
+                    }
                 },
-                _ => return Err(format!("body {text:?} is not a JSON object")),
+                _ => {
+                    return Err(unreadable(format!(
+                        "body {} is not a JSON object",
+                        shorten(text)
+                    )));
+                }
             }
         }
     };
     if message.trim().is_empty() {
-        Err("error message is empty".into())
+        Err(unreadable("error message is empty".into()))
     } else if message.contains('\n') {
-        Err(format!(
+        Err(unreadable(format!(
             "error message spans several lines: {}",
             shorten(&message)
-        ))
+        )))
     } else if message.trim_start().starts_with('<') {
-        Err(format!(
+        Err(unreadable(format!(
             "error message looks like HTML: {}",
             shorten(&message)
-        ))
+        )))
     } else {
         Ok(message)
     }

@@ -6,7 +6,7 @@ use super::Report;
 
 /// The version of the JSON report's schema (`conformance/report.schema.json`); it changes
 /// only when a field changes meaning or goes away.
-pub const JSON_SCHEMA_VERSION: u32 = 1;
+pub const JSON_SCHEMA_VERSION: u32 = 2;
 
 impl Report {
     /// The machine-readable report, as `conformance/report.schema.json` describes it.
@@ -21,6 +21,11 @@ impl Report {
                     "level": outcome.level.as_str(),
                     "outcome": outcome.verdict.name(),
                     "reasons": outcome.verdict.reason().into_iter().collect::<Vec<_>>(),
+                    "findings": outcome.findings.iter().map(|finding| json!({
+                        "defect": finding.defect.id(),
+                        "level": finding.level().as_str(),
+                        "reason": finding.reason,
+                    })).collect::<Vec<_>>(),
                     "duration_ms": outcome.duration.as_secs_f64() * 1000.0,
                 })
             })
@@ -37,6 +42,12 @@ impl Report {
                 "skipped": self.skipped(),
             },
             "cases": cases,
+            "defects": self.defects().iter().map(|(defect, ids)| json!({
+                "id": defect.id(),
+                "level": defect.level().as_str(),
+                "summary": defect.summary(),
+                "cases": ids,
+            })).collect::<Vec<_>>(),
         })
     }
 }

@@ -32,12 +32,27 @@ impl Report {
             case.set_classname(self.base_url.as_str());
             case.set_time(outcome.duration);
             case.add_property(Property::new("level", outcome.level.as_str()));
+            for finding in &outcome.findings {
+                case.add_property(Property::new("defect", finding.defect.id()));
+            }
             let out = match &outcome.verdict {
                 Verdict::Warn(reason) => format!("{}\nWARN: {reason}", outcome.requirement),
                 _ => outcome.requirement.to_owned(),
             };
             case.set_system_out(out);
             suite.add_test_case(case);
+        }
+        // The summary by defect, for CI pages that show suite properties.
+        for (defect, ids) in self.defects() {
+            suite.add_property(Property::new(
+                format!("defect:{}", defect.id()),
+                format!(
+                    "{} {}: {}",
+                    defect.level().as_str(),
+                    defect.summary(),
+                    ids.join(" ")
+                ),
+            ));
         }
         let mut report = Junit::new("token-server-conformance");
         report.add_test_suite(suite);
@@ -59,5 +74,13 @@ mod tests {
         assert!(xml.contains("status 500 &lt;&amp;&gt;"), "{xml}");
         assert!(xml.contains("WARN: Content-Type"), "{xml}");
         assert!(xml.contains("name=\"level\" value=\"MUST\""), "{xml}");
+        assert!(
+            xml.contains("name=\"defect\" value=\"server-error\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("name=\"defect:server-error\" value=\"MUST 5xx for a client&apos;s request: token/x\""),
+            "{xml}"
+        );
     }
 }

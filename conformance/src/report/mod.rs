@@ -8,6 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::case::{Finding, Level};
+use crate::harm::Defect;
 
 mod baseline;
 mod json;
@@ -34,13 +35,19 @@ pub enum Verdict {
 
 impl Verdict {
     /// `Fail` when a MUST check failed (its reasons first, then the SHOULD ones, marked),
-    /// else `Warn`; `Pass` without findings.
+    /// else `Warn`; `Pass` without findings. Each reason names its defect.
     pub fn from_findings(findings: &[Finding]) -> Self {
-        let reasons = |level: Level| -> Vec<&str> {
+        Self::from_findings_at(findings, Defect::level)
+    }
+
+    /// [`Verdict::from_findings`] with the levels given by `level_of`: what the verdict
+    /// would be under another severity model (the judge's mutation test asks).
+    pub fn from_findings_at(findings: &[Finding], level_of: impl Fn(Defect) -> Level) -> Self {
+        let reasons = |level: Level| -> Vec<String> {
             findings
                 .iter()
-                .filter(|f| f.level == level)
-                .map(|f| f.reason.as_str())
+                .filter(|f| level_of(f.defect) == level)
+                .map(|f| format!("[{}] {}", f.defect.id(), f.reason))
                 .collect()
         };
         let (must, should) = (reasons(Level::Must), reasons(Level::Should));
@@ -89,6 +96,8 @@ pub struct Outcome {
     pub level: Level,
     /// How it ended.
     pub verdict: Verdict,
+    /// What its failed checks show (empty when it passed, was skipped or got no answer).
+    pub findings: Vec<Finding>,
     /// How long it took.
     pub duration: Duration,
 }
@@ -164,6 +173,24 @@ impl Report {
             .collect()
     }
 
+    /// The failing cases grouped by the defect they show, the serious first: each defect
+    /// with the IDs of the cases that show it (a case may show several).
+    pub fn defects(&self) -> Vec<(Defect, Vec<&'static str>)> {
+        Defect::ALL
+            .iter()
+            .map(|&defect| {
+                let ids: Vec<&'static str> = self
+                    .outcomes
+                    .iter()
+                    .filter(|o| o.findings.iter().any(|f| f.defect == defect))
+                    .map(|o| o.id)
+                    .collect();
+                (defect, ids)
+            })
+            .filter(|(_, ids)| !ids.is_empty())
+            .collect()
+    }
+
     /// `N passed, W warned, M failed` and `, K skipped` when any were.
     pub fn summary(&self) -> String {
         let mut line = format!(
@@ -192,6 +219,25 @@ impl fmt::Display for Report {
                 Verdict::Skip(reason) => writeln!(f, "SKIP {}: {reason}", outcome.id)?,
             }
         }
+        let defects = self.defects();
+        if !defects.is_empty() {
+            writeln!(f, "By defect:")?;
+            for (defect, ids) in defects {
+                let label = match defect.level() {
+                    Level::Must => "FAIL",
+                    Level::Should => "WARN",
+                };
+                let cases = if ids.len() == 1 { "case" } else { "cases" };
+                writeln!(
+                    f,
+                    "  {label} {}: {} {cases} ({}) [{}]",
+                    defect.summary(),
+                    ids.len(),
+                    ids.join(", "),
+                    defect.id()
+                )?;
+            }
+        }
         write!(f, "{}", self.summary())
     }
 }
@@ -201,11 +247,17 @@ mod tests {
     use super::*;
 
     fn outcome(id: &'static str, verdict: Verdict) -> Outcome {
+        let findings = match &verdict {
+            Verdict::Fail(reason) => vec![Finding::new(Defect::ServerError, reason)],
+            Verdict::Warn(reason) => vec![Finding::new(Defect::BodyStyle, reason)],
+            _ => Vec::new(),
+        };
         Outcome {
             id,
             requirement: "r.",
             level: Level::Must,
             verdict,
+            findings,
             duration: Duration::from_millis(3),
         }
     }
@@ -233,20 +285,34 @@ mod tests {
             "PASS token/valid\nFAIL token/x: status 500 <&>\nWARN token/w: Content-Type"
         ));
         assert!(text.ends_with("\n1 passed, 1 warned, 1 failed, 1 skipped"));
+        assert!(
+            text.contains(
+                "By defect:\n  FAIL 5xx for a client's request: 1 case (token/x) [server-error]\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
     fn findings_make_verdicts_by_level() {
-        let must = Finding::new(Level::Must, "m");
-        let should = Finding::new(Level::Should, "s");
+        let must = Finding::new(Defect::WebhookForgery, "m");
+        let should = Finding::new(Defect::MessageWording, "s");
         assert_eq!(Verdict::from_findings(&[]), Verdict::Pass);
         assert_eq!(
             Verdict::from_findings(std::slice::from_ref(&should)),
-            Verdict::Warn("s".into())
+            Verdict::Warn("[message-wording] s".into())
         );
         assert_eq!(
-            Verdict::from_findings(&[should, must]),
-            Verdict::Fail("m; and SHOULD: s".into())
+            Verdict::from_findings(&[should.clone(), must.clone()]),
+            Verdict::Fail("[webhook-forgery] m; and SHOULD: [message-wording] s".into())
         );
+        let flipped = |defect: Defect| match defect {
+            Defect::WebhookForgery => Level::Should,
+            other => other.level(),
+        };
+        assert!(matches!(
+            Verdict::from_findings_at(&[must], flipped),
+            Verdict::Warn(_)
+        ));
     }
 }
