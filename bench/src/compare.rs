@@ -92,8 +92,15 @@ async fn gate(config: &Config, spec: &ContenderSpec, address: SocketAddr) -> Gat
     let under_test = conformance::ServerUnderTest::new(format!("http://{address}"))
         .with_credentials(key, secret);
     match conformance::run(&under_test, &conformance::Selection::default()).await {
-        Ok(report) if report.failed() == 0 => Gate::Passed(report.passed()),
-        Ok(report) => Gate::Failed(report.failed_ids().into_iter().map(str::to_owned).collect()),
+        // A contender must meet the whole contract, as `--strict` asks.
+        Ok(report) if report.failing_ids(true).is_empty() => Gate::Passed(report.passed()),
+        Ok(report) => Gate::Failed(
+            report
+                .failing_ids(true)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        ),
         Err(err) => Gate::Unavailable(err.to_string()),
     }
 }

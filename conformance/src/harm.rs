@@ -63,8 +63,9 @@ pub enum Defect {
     LenientRouting,
     /// An error message worded otherwise than the contract's fixed one.
     MessageWording,
-    /// A body no official client reads (most errors, acknowledgements) in another shape or
-    /// content type.
+    /// A body in another shape or content type where no client depends on it: a content type
+    /// clients ignore (`response.json()` reads any), or a body no official client reads
+    /// (most errors, acknowledgements).
     BodyStyle,
     /// Token claims styled otherwise: `nbf` long past, another lifetime than configured,
     /// generated names of another form.
@@ -187,7 +188,9 @@ impl Defect {
             Self::AcceptsHarmlessly => "serves requests the contract refuses, harmlessly",
             Self::LenientRouting => "routes paths the contract treats as unknown",
             Self::MessageWording => "error messages worded otherwise",
-            Self::BodyStyle => "bodies no client reads in another shape or type",
+            Self::BodyStyle => {
+                "body shape or content type otherwise, where no client depends on it"
+            }
             Self::TokenStyle => "token claims styled otherwise",
             Self::CorsExtras => "CORS missing where no official client's page reads",
             Self::HttpDetails => "HTTP details (Allow, Max-Age, keep-alive)",
@@ -217,7 +220,7 @@ impl Defect {
             Self::AcceptsHarmlessly => "nobody is harmed by the answer",
             Self::LenientRouting => "RFC 3986 allows it and no client relies on the 404",
             Self::MessageWording => "clients show the message, whatever its words",
-            Self::BodyStyle => "no official client reads that body",
+            Self::BodyStyle => "clients read the body whatever its type, or not at all",
             Self::TokenStyle => "LiveKit accepts the token all the same",
             Self::CorsExtras => "no official client reads that answer from a page",
             Self::HttpDetails => "clients work without them, perhaps slower",
@@ -244,6 +247,22 @@ impl Stakes {
         if_served: Defect::AcceptsHarmlessly,
         read_by_clients: false,
     };
+}
+
+/// The defects as a Markdown table (README's "What a FAIL means"): level, ID, what it is and
+/// why it has that level.
+pub fn markdown_table() -> String {
+    let mut table = String::from("| Level | Defect | What | Why this level |\n|---|---|---|---|\n");
+    for defect in Defect::ALL {
+        table.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            defect.level().as_str(),
+            defect.id(),
+            defect.summary(),
+            defect.why()
+        ));
+    }
+    table
 }
 
 #[cfg(test)]
