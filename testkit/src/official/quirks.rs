@@ -241,10 +241,10 @@ pub enum TrailingSlash {
 /// What another method on a known path gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WrongMethod {
-    /// The framework's 405 with this `Allow`.
+    /// The framework's 405, with this `Allow` header if any.
     NotAllowed {
         /// The `Allow` header.
-        allow: &'static str,
+        allow: Option<&'static str>,
     },
     /// What an unknown path gets.
     AsUnknownPath,

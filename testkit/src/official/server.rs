@@ -152,10 +152,13 @@ fn unknown_path(quirks: &Quirks, asked: Asked<'_>) -> Response {
 
 fn wrong_method(quirks: &Quirks, asked: Asked<'_>) -> Response {
     match quirks.routing.wrong_method {
-        WrongMethod::NotAllowed { allow } => with_allow(
-            framework_error(quirks.framework, 405, asked, "method not allowed"),
-            allow,
-        ),
+        WrongMethod::NotAllowed { allow } => {
+            let response = framework_error(quirks.framework, 405, asked, "method not allowed");
+            match allow {
+                Some(allow) => with_allow(response, allow),
+                None => response,
+            }
+        }
         WrongMethod::AsUnknownPath => unknown_path(quirks, asked),
     }
 }

@@ -111,7 +111,9 @@ pub const JAVA: Quirks = Quirks {
     routing: Routing {
         percent_decoded: true,
         trailing_slash: TrailingSlash::Unknown,
-        wrong_method: WrongMethod::NotAllowed { allow: "POST" },
+        wrong_method: WrongMethod::NotAllowed {
+            allow: Some("POST"),
+        },
         options_allow: Some("POST,OPTIONS"),
         unknown_path: UnknownPath::NotFound,
     },
@@ -187,7 +189,9 @@ pub const DOTNET: Quirks = Quirks {
     routing: Routing {
         percent_decoded: true,
         trailing_slash: TrailingSlash::Matches,
-        wrong_method: WrongMethod::NotAllowed { allow: "POST" },
+        wrong_method: WrongMethod::NotAllowed {
+            allow: Some("POST"),
+        },
         options_allow: None,
         unknown_path: UnknownPath::NotFound,
     },

@@ -31,7 +31,7 @@ const FLASK_ROUTING: Routing = Routing {
     percent_decoded: true,
     trailing_slash: TrailingSlash::Unknown,
     wrong_method: WrongMethod::NotAllowed {
-        allow: "POST, OPTIONS",
+        allow: Some("POST, OPTIONS"),
     },
     options_allow: Some("POST, OPTIONS"),
     unknown_path: UnknownPath::NotFound,
@@ -88,8 +88,9 @@ pub const SEED: Quirks = Quirks {
 };
 
 /// The Python v3 tutorial (Flask in debug mode, flask-cors) [probed]: the seed's Flask with
-/// pretty-printed JSON, Python's SDK claims, and a fully verifying webhook answering `ok`,
-/// 401 otherwise, 200 to a signed body that is not an event.
+/// pretty-printed JSON, Python's SDK claims, a 405 without `Allow` (as the probe recorded
+/// it; Werkzeug usually sends one), and a fully verifying webhook answering `ok`, 401
+/// otherwise, 200 to a signed body that is not an event.
 pub const PYTHON: Quirks = Quirks {
     framework: Framework::Flask { debug: true },
     reply: Reply {
@@ -117,6 +118,10 @@ pub const PYTHON: Quirks = Quirks {
         accepted: FLASK_OK,
         limit: None,
     }),
+    routing: Routing {
+        wrong_method: WrongMethod::NotAllowed { allow: None },
+        ..FLASK_ROUTING
+    },
     ..SEED
 };
 
@@ -238,7 +243,9 @@ pub const RUST: Quirks = Quirks {
     routing: Routing {
         percent_decoded: false,
         trailing_slash: TrailingSlash::Unknown,
-        wrong_method: WrongMethod::NotAllowed { allow: "POST" },
+        wrong_method: WrongMethod::NotAllowed {
+            allow: Some("POST"),
+        },
         options_allow: None,
         unknown_path: UnknownPath::NotFound,
     },
