@@ -7,6 +7,8 @@
 //! - [`in_process`]: a backend served in this process on `127.0.0.1:0`, the test settings,
 //!   and bodies made comparable across backends.
 //! - [`seed`]: servers that behave like the official OpenVidu tutorial servers.
+//! - [`official`]: emulations of each official OpenVidu application server, from a table
+//!   of their quirks.
 //! - [`server_process`]: a backend binary as a child process, its address from its log.
 //! - [`binary_checks`]: the checks every binary passes; [`binary_tests!`] makes them tests.
 //! - [`exchange`]: one raw HTTP/1.1 exchange and what the connection did after it.
@@ -15,5 +17,6 @@ pub mod backends;
 pub mod binary_checks;
 pub mod exchange;
 pub mod in_process;
+pub mod official;
 pub mod seed;
 pub mod server_process;

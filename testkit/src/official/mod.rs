@@ -1,0 +1,57 @@
+//! Emulations of the official OpenVidu application servers (the tutorials' `application-server/*`
+//! and the seed), as test fixtures for the suite: one small axum server, not ours, driven by
+//! one table of [`Quirks`], with one `const` per official server saying how it behaves over
+//! HTTP and where that comes from.
+//!
+//! - `quirks.rs`: what can differ, one field per behaviour.
+//! - `servers/`: the nine servers' values, with their sources (probed, or read from source).
+//! - `server.rs`: routing; `cors.rs`: CORS; `token_request.rs`: `POST /token`;
+//!   `webhook.rs`: `POST /livekit/webhook`; `token.rs`: minting; `pages.rs`: the answers.
+
+mod cors;
+mod pages;
+mod quirks;
+mod server;
+mod servers;
+mod token;
+mod token_request;
+mod webhook;
+
+use conformance::ServerUnderTest;
+use conformance::profile::Profile;
+
+pub use quirks::*;
+pub use servers::{DOTNET, GO, JAVA, NODE, PHP, PYTHON, RUBY, RUST, SEED};
+pub use token::TOKEN_TTL_SECONDS;
+
+/// Every official server: its name, its quirks, and the profile the suite judges it with.
+pub const OFFICIAL: &[(&str, Quirks, Profile)] = &[
+    ("seed", SEED, Profile::OpenviduBasic),
+    ("python", PYTHON, Profile::OpenviduV3),
+    ("node", NODE, Profile::OpenviduV3),
+    ("rust", RUST, Profile::OpenviduV3),
+    ("go", GO, Profile::OpenviduV3),
+    ("java", JAVA, Profile::OpenviduV3),
+    ("dotnet", DOTNET, Profile::OpenviduV3),
+    ("php", PHP, Profile::OpenviduV3),
+    ("ruby", RUBY, Profile::OpenviduV3),
+];
+
+/// Serves an emulation configured with `api_key` and `api_secret` on a free loopback port,
+/// for the rest of the test's runtime. The server under test carries the configured
+/// credentials, whatever the server really signs with.
+pub async fn start(
+    quirks: &Quirks,
+    api_key: &str,
+    api_secret: &str,
+) -> std::io::Result<ServerUnderTest> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let app = server::app(*quirks, api_key, api_secret);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut under_test =
+        ServerUnderTest::new(format!("http://{address}")).with_credentials(api_key, api_secret);
+    under_test.ttl_seconds = TOKEN_TTL_SECONDS;
+    under_test.format = quirks.reply.format();
+    Ok(under_test)
+}
