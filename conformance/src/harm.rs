@@ -74,11 +74,13 @@ pub enum Defect {
     CorsExtras,
     /// HTTP niceties: `Allow`, `Access-Control-Max-Age`, keep-alive.
     HttpDetails,
+    /// A body limit above the contract's (but under the megabyte a MUST case sends).
+    HigherBodyLimit,
 }
 
 impl Defect {
     /// Every defect, in report order (the serious first).
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::RefusesClientRequest,
         Self::RefusesWebhook,
         Self::UnreadableAnswer,
@@ -103,6 +105,7 @@ impl Defect {
         Self::TokenStyle,
         Self::CorsExtras,
         Self::HttpDetails,
+        Self::HigherBodyLimit,
     ];
 
     /// How much it matters.
@@ -131,7 +134,8 @@ impl Defect {
             | Self::BodyStyle
             | Self::TokenStyle
             | Self::CorsExtras
-            | Self::HttpDetails => Level::Should,
+            | Self::HttpDetails
+            | Self::HigherBodyLimit => Level::Should,
         }
     }
 
@@ -162,6 +166,7 @@ impl Defect {
             Self::TokenStyle => "token-style",
             Self::CorsExtras => "cors-extras",
             Self::HttpDetails => "http-details",
+            Self::HigherBodyLimit => "higher-body-limit",
         }
     }
 
@@ -179,7 +184,7 @@ impl Defect {
             Self::TokenForInvalidInput => "mints tokens for invalid input",
             Self::ExcessGrants => "grants beyond joining the room",
             Self::WebhookForgery => "accepts forged, unsigned, expired or tampered webhooks",
-            Self::NoBodyLimit => "no body limit",
+            Self::NoBodyLimit => "no body limit (a megabyte accepted)",
             Self::PolicyBypass => "accepts fields the policy refuses",
             Self::ServerError => "5xx for a client's request",
             Self::StopsServing => "hangs or stops serving",
@@ -194,6 +199,7 @@ impl Defect {
             Self::TokenStyle => "token claims styled otherwise",
             Self::CorsExtras => "CORS missing where no official client's page reads",
             Self::HttpDetails => "HTTP details (Allow, Max-Age, keep-alive)",
+            Self::HigherBodyLimit => "a body limit above the contract's",
         }
     }
 
@@ -224,6 +230,7 @@ impl Defect {
             Self::TokenStyle => "LiveKit accepts the token all the same",
             Self::CorsExtras => "no official client reads that answer from a page",
             Self::HttpDetails => "clients work without them, perhaps slower",
+            Self::HigherBodyLimit => "the body is still bounded: a megabyte is refused",
         }
     }
 }

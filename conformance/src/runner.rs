@@ -142,7 +142,7 @@ pub async fn run_case(
         }
         Check::Scenario(which) => scenario::run(which, client, server)
             .await
-            .map_err(|reason| CaseFailure::Contract(vec![Finding::new(which.defect(), reason)])),
+            .map_err(|finding| CaseFailure::Contract(vec![finding])),
     }
 }
 

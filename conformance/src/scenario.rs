@@ -7,8 +7,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use crate::case::Scenario;
+use crate::case::{Finding, Scenario};
 use crate::error::{Causes, Error};
+use crate::harm::Defect;
 use crate::server_under_test::ServerUnderTest;
 use crate::wire::{RawResponse, ResponseReader};
 
@@ -17,16 +18,19 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 
 const VALID: &str = r#"{"roomName":"room1","participantName":"alice"}"#;
 
-/// Runs one scenario; `Err` says what the server did wrong.
+/// Runs one scenario; `Err` says what the server did wrong, and what that shows.
 pub async fn run(
     scenario: Scenario,
     client: &reqwest::Client,
     server: &ServerUnderTest,
-) -> Result<(), String> {
+) -> Result<(), Finding> {
+    let shows = |reason: String| Finding::new(scenario.defect(), reason);
     match scenario {
-        Scenario::KeepAlive => keep_alive(server).await,
-        Scenario::ServesAfterOversizedBody => serves_after_oversized(client, server).await,
-        Scenario::StalledClientDoesNotBlock => stalled_client(client, server).await,
+        Scenario::KeepAlive => keep_alive(server).await.map_err(shows),
+        Scenario::ServesAfterOversizedBody => {
+            serves_after_oversized(client, server).await.map_err(shows)
+        }
+        Scenario::StalledClientDoesNotBlock => stalled_client(client, server).await.map_err(shows),
         Scenario::ConnectionUsableAfterRefusal => connection_after_refusal(server).await,
     }
 }
@@ -123,9 +127,15 @@ async fn serves_after_oversized(
     expect_token(client, server).await
 }
 
-async fn connection_after_refusal(server: &ServerUnderTest) -> Result<(), String> {
-    let authority = server.authority().map_err(|err| err.to_string())?;
-    let mut stream = connect(server).await.map_err(|err| err.to_string())?;
+/// After a 413 the connection is closed, or it serves the next request. A server that does
+/// not refuse the body at all shows something else, told by the status it gave.
+async fn connection_after_refusal(server: &ServerUnderTest) -> Result<(), Finding> {
+    let stops =
+        |reason: String| Finding::new(Scenario::ConnectionUsableAfterRefusal.defect(), reason);
+    let authority = server.authority().map_err(|err| stops(err.to_string()))?;
+    let mut stream = connect(server)
+        .await
+        .map_err(|err| stops(err.to_string()))?;
     let chunk = format!("{:x}\r\n{}\r\n", 16 * 1024, "x".repeat(16 * 1024));
     let upload = format!(
         "POST /token HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
@@ -135,10 +145,18 @@ async fn connection_after_refusal(server: &ServerUnderTest) -> Result<(), String
     stream
         .write_all(upload.as_bytes())
         .await
-        .map_err(|err| format!("sending the oversized body failed: {err}"))?;
-    let refused = read_response(&mut stream).await?;
+        .map_err(|err| stops(format!("sending the oversized body failed: {err}")))?;
+    let refused = read_response(&mut stream).await.map_err(stops)?;
     if refused.status != 413 {
-        return Err(format!("a 64 KiB body got status {}", refused.status));
+        let defect = match refused.status {
+            500..=599 => Defect::ServerError,
+            200..=299 => Defect::HigherBodyLimit,
+            _ => Defect::OtherStatus,
+        };
+        return Err(Finding::new(
+            defect,
+            format!("a 64 KiB body got status {}", refused.status),
+        ));
     }
     if closes(&refused) {
         return Ok(());
@@ -152,15 +170,15 @@ async fn connection_after_refusal(server: &ServerUnderTest) -> Result<(), String
     };
     match next.await {
         Ok(response) if response.status == 200 => Ok(()),
-        Ok(response) => Err(format!(
+        Ok(response) => Err(stops(format!(
             "the connection was kept without Connection: close, and the next request on it \
              got status {}",
             response.status
-        )),
-        Err(err) => Err(format!(
+        ))),
+        Err(err) => Err(stops(format!(
             "the connection was kept without Connection: close, but the next request on it \
              failed: {err}"
-        )),
+        ))),
     }
 }
 

@@ -122,7 +122,7 @@ pub const CASES: &[Case] = &[
             cors_error(413),
         ),
     )
-    .served_shows(Defect::NoBodyLimit),
+    .served_shows(Defect::HigherBodyLimit),
     case(
         "cors/error-415",
         "A 415 allows the origin.",

@@ -122,7 +122,7 @@ pub const CASES: &[Case] = &[
             request("POST", SOURCE_PATH, JSON_FROM_PAGE, padded_to(BODY_LIMIT + 1)),
             source_error(413, ""),
         ),
-    ).served_shows(Defect::NoBodyLimit),
+    ).served_shows(Defect::HigherBodyLimit),
     case(
         "endpoint/preflight",
         "A preflight for the standard endpoint, as LiveKit's JS SDK makes it, gets 2xx with the \

@@ -8,6 +8,10 @@ use crate::case::StatusRule::Is;
 use crate::case::{Case, Expect};
 use crate::harm::Defect;
 
+/// A body far past any limit a token request needs, and within what the contract's servers
+/// read before answering 413 (the limit and a 1 MiB drain), so the answer can be read.
+const MEGABYTE: usize = 1024 * 1024;
+
 /// A 400 with exactly the fixed message.
 const NAMES_MISSING: Expect = expect(Is(400), ErrorMessage(NAMES_REQUIRED), &[]);
 
@@ -256,7 +260,17 @@ pub const CASES: &[Case] = &[
             request("POST", "/token", JSON, padded_to(BODY_LIMIT + 1)),
             error(413),
         ),
-    ).served_shows(Defect::NoBodyLimit),
+    )
+    .served_shows(Defect::HigherBodyLimit),
+    case(
+        "token/megabyte-body",
+        "A body of a megabyte gets 413: the server bounds what it reads.",
+        exchange(
+            request("POST", "/token", JSON, padded_to(MEGABYTE)),
+            error(413),
+        ),
+    )
+    .served_shows(Defect::NoBodyLimit),
     case(
         "token/oversized-chunked",
         "A chunked body that grows past 16 KiB gets 413.",
@@ -272,5 +286,6 @@ pub const CASES: &[Case] = &[
             ),
             error(413),
         ),
-    ).served_shows(Defect::NoBodyLimit),
+    )
+    .served_shows(Defect::HigherBodyLimit),
 ];

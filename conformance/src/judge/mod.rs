@@ -44,8 +44,14 @@ pub fn judge(
         .is_none_or(|finding| finding.defect == Defect::OtherStatus);
     findings.extend(status);
     for rule in expect.headers {
-        if let Err(reason) = judge_header(*rule, &observed.headers) {
-            findings.push(Finding::new(rule.defect(stakes), reason));
+        match judge_header(*rule, &observed.headers) {
+            Ok(()) => {}
+            Err(HeaderMiss::Blocks(reason)) => {
+                findings.push(Finding::new(rule.defect(stakes), reason))
+            }
+            Err(HeaderMiss::Detail(reason)) => {
+                findings.push(Finding::new(Defect::CorsExtras, reason))
+            }
         }
     }
     if same_class {
@@ -92,7 +98,32 @@ fn header_list(headers: &HeaderMap, name: &str) -> Vec<String> {
         .collect()
 }
 
-fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
+/// How a header misses its rule.
+enum HeaderMiss {
+    /// As the rule says: what the rule's defect is about.
+    Blocks(String),
+    /// A CORS detail no browser blocks on: the origin echoed without `Vary` (a shared
+    /// cache could serve it to another origin), a safelisted method not listed.
+    Detail(String),
+}
+
+impl From<String> for HeaderMiss {
+    fn from(reason: String) -> Self {
+        Self::Blocks(reason)
+    }
+}
+
+impl From<&str> for HeaderMiss {
+    fn from(reason: &str) -> Self {
+        Self::Blocks(reason.to_owned())
+    }
+}
+
+/// Methods a browser sends after a preflight whether or not `Access-Control-Allow-Methods`
+/// lists them (Fetch standard, CORS-safelisted methods).
+const SAFELISTED_METHODS: [&str; 3] = ["GET", "HEAD", "POST"];
+
+fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), HeaderMiss> {
     match rule {
         HeaderRule::AllowsAnyOrigin
             if headers
@@ -113,20 +144,23 @@ fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
                 {
                     Ok(())
                 } else {
-                    Err("Access-Control-Allow-Origin echoes the origin without Vary: Origin".into())
+                    Err(HeaderMiss::Detail(
+                        "Access-Control-Allow-Origin echoes the origin without Vary: Origin".into(),
+                    ))
                 }
             }
-            Some(other) => Err(format!("Access-Control-Allow-Origin is {other:?}")),
+            Some(other) => Err(format!("Access-Control-Allow-Origin is {other:?}").into()),
             None => Err("no Access-Control-Allow-Origin header".into()),
         },
         HeaderRule::AllowsMethod(method) => {
             let methods = header_list(headers, "access-control-allow-methods");
+            let reason = format!("Access-Control-Allow-Methods {methods:?} lacks {method}");
             if methods.iter().any(|m| m == method || m == "*") {
                 Ok(())
+            } else if SAFELISTED_METHODS.contains(&method) {
+                Err(HeaderMiss::Detail(reason))
             } else {
-                Err(format!(
-                    "Access-Control-Allow-Methods {methods:?} lacks {method}"
-                ))
+                Err(HeaderMiss::Blocks(reason))
             }
         }
         HeaderRule::AllowsHeaders(requested) => {
@@ -144,9 +178,10 @@ fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
             if missing.is_empty() {
                 Ok(())
             } else {
-                Err(format!(
-                    "Access-Control-Allow-Headers {allowed:?} does not permit {missing:?}"
-                ))
+                Err(
+                    format!("Access-Control-Allow-Headers {allowed:?} does not permit {missing:?}")
+                        .into(),
+                )
             }
         }
         HeaderRule::HasMaxAge => match header(headers, "access-control-max-age")
@@ -161,7 +196,7 @@ fn judge_header(rule: HeaderRule, headers: &HeaderMap) -> Result<(), String> {
             if allow.iter().any(|m| m.eq_ignore_ascii_case(method)) {
                 Ok(())
             } else {
-                Err(format!("Allow header {allow:?} lacks {method}"))
+                Err(format!("Allow header {allow:?} lacks {method}").into())
             }
         }
     }
