@@ -15,11 +15,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
+use conformance::case::Level;
 use conformance::cases::{CASES, SOURCE_PATH};
+use conformance::harm::Defect as Harm;
 use conformance::judge::decode_segment;
-use conformance::{Selection, ServerUnderTest, Verdict, run};
+use conformance::{Report, Selection, ServerUnderTest, Verdict, run};
 use serde_json::Value;
 use testkit::in_process::{API_KEY, API_SECRET, settings};
+use testkit::official::NOT_SHOWN_BY_OFFICIAL_SERVERS;
 use token_core::config::ApiSecret;
 use tokio::sync::Mutex;
 
@@ -47,6 +50,7 @@ defects! {
     RequotedIdentity,
     TrimmedNames,
     LossyUnicodeNames,
+    NonAsciiNamesRefused,
     TokenAsJsonContentType,
     QuotedTokenBody,
     // Validation.
@@ -91,6 +95,9 @@ defects! {
     OkInsteadOfCreated,
     NoServerUrl,
     AttributesDropped,
+    NameDropped,
+    ServerUrlOfAnotherServer,
+    RoomConfigPolicyIgnored,
     RoomConfigAlwaysAccepted,
     AgentsDropped,
     IdentityNotGenerated,
@@ -349,6 +356,15 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
                 fields.remove("participant_attributes");
             });
         }
+        NameDropped if source => {
+            bytes = rewrite_fields(&bytes, |fields| {
+                fields.remove("participant_name");
+            });
+        }
+        // As a server that only takes ASCII names would: `\u` escapes pass, UTF-8 does not.
+        NonAsciiNamesRefused if !source && !webhook && !bytes.is_ascii() => {
+            return plain(StatusCode::BAD_REQUEST, "names must be ASCII");
+        }
         RoomConfigAlwaysAccepted | AgentsDropped if source => {
             // The room configuration dropped silently: where the policy refuses it, instead
             // of a 403; where it allows it (AgentsDropped), instead of reaching the token.
@@ -493,6 +509,15 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
         OkInsteadOfCreated if parts.status == StatusCode::CREATED => {
             parts.status = StatusCode::OK;
         }
+        ServerUrlOfAnotherServer if parts.status == StatusCode::CREATED => {
+            if let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&bytes) {
+                body.insert(
+                    "server_url".to_owned(),
+                    Value::from("wss://another-livekit.example"),
+                );
+                bytes = Bytes::from(Value::Object(body).to_string());
+            }
+        }
         _ => {}
     }
     headers.remove(header::CONTENT_LENGTH);
@@ -508,7 +533,10 @@ async fn start(defect: Defect) -> ServerUnderTest {
         Defect::WrongSecret => {
             settings.api_secret = ApiSecret::new("another-secret-0123456789abcdefghij");
         }
-        Defect::AgentsDropped => settings.allow_room_config = true,
+        // The policy lets clients dispatch agents while the operator asked for none.
+        Defect::AgentsDropped | Defect::RoomConfigPolicyIgnored => {
+            settings.allow_room_config = true;
+        }
         _ => {}
     }
     let service = token_core::TokenService::new(&settings);
@@ -522,12 +550,25 @@ async fn start(defect: Defect) -> ServerUnderTest {
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
     let mut under_test = testkit::in_process::serve_wrapped(app).await;
-    under_test.room_config_allowed = settings.allow_room_config;
+    under_test.room_config_allowed =
+        settings.allow_room_config && defect != Defect::RoomConfigPolicyIgnored;
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {
         under_test.format = conformance::ResponseFormat::Json;
     }
     under_test
+}
+
+/// Whether a contract check FAILs under the severity `level_of`; an exchange that got no
+/// answer (a mutant that closes mid-upload) proves nothing either way.
+fn fails_at(report: &Report, level_of: impl Fn(Harm) -> Level + Copy) -> bool {
+    report.outcomes.iter().any(|outcome| {
+        !matches!(outcome.verdict, Verdict::NoAnswer(_) | Verdict::Skip(_))
+            && matches!(
+                Verdict::from_findings_at(&outcome.findings, level_of),
+                Verdict::Fail(_)
+            )
+    })
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -544,6 +585,7 @@ async fn every_mutant_fails_and_every_case_catches_one() {
     let mut caught: BTreeSet<&str> = BTreeSet::new();
     let mut survivors = Vec::new();
     let mut wrong_level = Vec::new();
+    let mut reports = Vec::new();
     let mutants = &DEFECTS[1..];
     for &defect in mutants {
         let under_test = start(defect).await;
@@ -553,12 +595,7 @@ async fn every_mutant_fails_and_every_case_catches_one() {
         let failed = report.contract_missed_ids();
         println!("{defect:?}: caught by {failed:?}");
         let should = CAUGHT_AT_SHOULD.contains(&defect);
-        // A contract FAIL; an exchange that got no answer (a mutant that closes mid-upload)
-        // proves nothing either way.
-        let fails = report
-            .outcomes
-            .iter()
-            .any(|outcome| matches!(outcome.verdict, Verdict::Fail(_)));
+        let fails = fails_at(&report, Harm::level);
         if failed.is_empty() {
             survivors.push(defect);
         } else if should == fails {
@@ -574,6 +611,24 @@ async fn every_mutant_fails_and_every_case_catches_one() {
             ));
         }
         caught.extend(failed);
+        reports.push((defect, report));
+    }
+    // A judge whose severity is mutated is caught: flipping the level of a defect no
+    // official server shows (the official servers' test pins the others) puts some mutant
+    // at the wrong level.
+    let mut undetected = Vec::new();
+    for &flipped in NOT_SHOWN_BY_OFFICIAL_SERVERS {
+        let level_of = move |harm: Harm| match (harm == flipped, harm.level()) {
+            (true, Level::Must) => Level::Should,
+            (true, Level::Should) => Level::Must,
+            (false, level) => level,
+        };
+        let still_right = reports.iter().all(|(defect, report)| {
+            CAUGHT_AT_SHOULD.contains(defect) != fails_at(report, level_of)
+        });
+        if still_right {
+            undetected.push(flipped);
+        }
     }
     let uncaught: Vec<&str> = CASES
         .iter()
@@ -595,6 +650,10 @@ async fn every_mutant_fails_and_every_case_catches_one() {
         wrong_level.is_empty(),
         "mutants caught at the wrong level:\n{}",
         wrong_level.join("\n")
+    );
+    assert!(
+        undetected.is_empty(),
+        "levels no mutant's verdict depends on: {undetected:?}"
     );
     assert!(
         uncaught.is_empty(),

@@ -17,8 +17,10 @@ mod token;
 mod token_request;
 mod webhook;
 
-use conformance::ServerUnderTest;
+use conformance::case::Level;
+use conformance::harm::Defect;
 use conformance::profile::Profile;
+use conformance::{Report, ServerUnderTest};
 
 pub use quirks::*;
 pub use servers::{DOTNET, GO, JAVA, NODE, PHP, PYTHON, RUBY, RUST, SEED};
@@ -36,6 +38,54 @@ pub const OFFICIAL: &[(&str, Quirks, Profile)] = &[
     ("php", PHP, Profile::OpenviduV3),
     ("ruby", RUBY, Profile::OpenviduV3),
 ];
+
+/// The defects no official server shows: their levels are pinned by the mutation test of
+/// our own backend (`testkit/tests/mutants.rs`) instead.
+pub const NOT_SHOWN_BY_OFFICIAL_SERVERS: &[Defect] = &[
+    Defect::RefusesClientRequest,
+    Defect::RefusesWebhook,
+    Defect::UnreadableAnswer,
+    Defect::WrongServerUrl,
+    Defect::DropsRequestedFields,
+    Defect::CorsBlocked,
+    Defect::ExcessGrants,
+    Defect::PolicyBypass,
+    Defect::StopsServing,
+];
+
+/// README's table of the suite on the official servers: for each, the totals and the
+/// defects, FAILs (real harm) apart from WARNs (this contract's stricter taste).
+pub fn markdown_table(reports: &[(&str, Report)]) -> String {
+    let mut table = String::from(
+        "| Server | Profile | Pass / warn / fail | FAIL: real defects (cases) | WARN: this contract's taste (cases) |\n\
+         |---|---|---|---|---|\n",
+    );
+    for (name, report) in reports {
+        let profile = OFFICIAL
+            .iter()
+            .find(|(official, _, _)| official == name)
+            .map_or("?", |(_, _, profile)| profile.name());
+        // The FAILs in words, the WARNs by ID: README's defect table says what each is.
+        let listed = |level: Level, name: fn(Defect) -> &'static str, separator: &str| {
+            report
+                .defects()
+                .into_iter()
+                .filter(|(defect, _)| defect.level() == level)
+                .map(|(defect, ids)| format!("{} ({})", name(defect), ids.len()))
+                .collect::<Vec<_>>()
+                .join(separator)
+        };
+        table.push_str(&format!(
+            "| {name} | `{profile}` | {} / {} / {} | {} | {} |\n",
+            report.passed(),
+            report.warned(),
+            report.failed(),
+            listed(Level::Must, Defect::summary, "; "),
+            listed(Level::Should, |defect| defect.id(), ", ")
+        ));
+    }
+    table
+}
 
 /// Serves an emulation configured with `api_key` and `api_secret` on a free loopback port,
 /// for the rest of the test's runtime. The server under test carries the configured
