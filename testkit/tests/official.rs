@@ -6,7 +6,7 @@
 //! Run: `cargo test -p testkit --test official -- --nocapture`; after a deliberate change of
 //! verdicts, `BLESS_OFFICIAL=1` rewrites `official.expected` (review its diff).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use conformance::case::Level;
 use conformance::harm::Defect;
