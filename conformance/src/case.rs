@@ -1,7 +1,7 @@
 //! The shape of a conformance case: an ID, the requirement it checks, and either one HTTP
 //! exchange described as data or a named multi-step scenario.
 
-use crate::harm::{Defect, Stakes};
+use crate::harm::{Defect, Level, Stakes};
 use crate::server_under_test::ServerUnderTest;
 
 /// One requirement of the contract, checked one way.
@@ -160,25 +160,6 @@ pub struct Expect {
     pub body: BodyRule,
     /// Header requirements.
     pub headers: &'static [HeaderRule],
-}
-
-/// How much a check matters, decided by what breaks a real client (h2spec's MUST/SHOULD).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// Recommended: a client keeps working without it. A miss is a `WARN`.
-    Should,
-    /// Required: a client, a browser or LiveKit breaks without it. A miss is a `FAIL`.
-    Must,
-}
-
-impl Level {
-    /// `MUST` or `SHOULD`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Must => "MUST",
-            Self::Should => "SHOULD",
-        }
-    }
 }
 
 /// One way a response falls short: the defect it shows, and the details.

@@ -14,7 +14,25 @@
 //! chooses the endpoints and the response format it judges. This project's own backends are
 //! held to everything with `--strict`, where a WARN fails too.
 
-use crate::case::Level;
+/// How much a check matters, decided by the harm its miss does (h2spec's MUST/SHOULD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Recommended: no official client or LiveKit notices. A miss is a `WARN`.
+    Should,
+    /// Required: an official client, LiveKit or security is harmed, or the server is at
+    /// fault. A miss is a `FAIL`.
+    Must,
+}
+
+impl Level {
+    /// `MUST` or `SHOULD`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Must => "MUST",
+            Self::Should => "SHOULD",
+        }
+    }
+}
 
 /// What a failed check shows. The IDs are stable: reports and baselines name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

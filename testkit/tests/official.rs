@@ -8,8 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use conformance::case::Level;
 use conformance::harm::Defect;
+use conformance::harm::Level;
 use conformance::judge::decode_segment;
 use conformance::profile::Profile;
 use conformance::{Report, Selection, ServerUnderTest, Verdict};

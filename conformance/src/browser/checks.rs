@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::{Browser, CHECKS};
-use crate::case::Level;
+use crate::harm::Level;
 use crate::report::{Outcome, Verdict};
 use crate::runner::Selection;
 use crate::server_under_test::ServerUnderTest;

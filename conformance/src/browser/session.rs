@@ -12,8 +12,9 @@ use super::install::Installation;
 use super::page_server::PageServer;
 use super::verdicts::{judge_endpoint_seen, judge_error_seen, judge_token_seen, text};
 use super::{CHECKS, CHROMIUM_ARGS};
-use crate::case::{Finding, Level};
+use crate::case::Finding;
 use crate::harm::Defect;
+use crate::harm::Level;
 use crate::report::{Outcome, Verdict};
 use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 

@@ -2,9 +2,10 @@
 
 use serde_json::Value;
 
-use crate::case::{Finding, Level};
+use crate::case::Finding;
 use crate::cases::NAMES_REQUIRED;
 use crate::harm::Defect;
+use crate::harm::Level;
 use crate::judge::judge_token;
 use crate::server_under_test::{ResponseFormat, ServerUnderTest};
 

@@ -7,8 +7,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::case::{Finding, Level};
+use crate::case::Finding;
 use crate::harm::Defect;
+use crate::harm::Level;
 
 mod baseline;
 mod json;

@@ -17,8 +17,8 @@ mod token;
 mod token_request;
 mod webhook;
 
-use conformance::case::Level;
 use conformance::harm::Defect;
+use conformance::harm::Level;
 use conformance::profile::Profile;
 use conformance::{Report, ServerUnderTest};
 
