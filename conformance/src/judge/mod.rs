@@ -356,6 +356,12 @@ fn exact_text(observed: &Observed, expected: &str) -> Vec<Finding> {
     findings
 }
 
+/// The body as text; a body that is not UTF-8 cannot be read.
+fn utf8_body(observed: &Observed, stakes: Stakes) -> Result<&str, Finding> {
+    std::str::from_utf8(&observed.body)
+        .map_err(|_| Finding::new(unreadable(stakes), "body is not UTF-8"))
+}
+
 /// The JWT of a success response in `format`; a content type of another kind is added to
 /// `findings`, a body a client cannot take the token from is the error.
 fn success_payload(
@@ -365,8 +371,7 @@ fn success_payload(
     findings: &mut Vec<Finding>,
 ) -> Result<String, Finding> {
     let unreadable = |reason: String| Finding::new(unreadable(stakes), reason);
-    let text =
-        std::str::from_utf8(&observed.body).map_err(|_| unreadable("body is not UTF-8".into()))?;
+    let text = utf8_body(observed, stakes)?;
     match format {
         ResponseFormat::Text => {
             findings.extend(content_type(&observed.headers, "text/plain", Some("utf-8")));
@@ -395,8 +400,7 @@ fn error_message(
     findings: &mut Vec<Finding>,
 ) -> Result<String, Finding> {
     let unreadable = |reason: String| Finding::new(unreadable(stakes), reason);
-    let text =
-        std::str::from_utf8(&observed.body).map_err(|_| unreadable("body is not UTF-8".into()))?;
+    let text = utf8_body(observed, stakes)?;
     let message = match format {
         ResponseFormat::Text => {
             findings.extend(content_type(&observed.headers, "text/plain", Some("utf-8")));
