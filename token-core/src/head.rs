@@ -312,6 +312,34 @@ fn is_valid_host(value: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// Every byte, by its class: exactly RFC 3986's characters (unreserved, gen-delims,
+    /// sub-delims, and `%` for escapes) may appear in a target; controls, space, DEL,
+    /// non-ASCII and the nine visible characters RFC 3986 never allows unescaped may not.
+    /// Derived from the RFC's classes, not from the rule's own list, so that any byte added
+    /// to or dropped from the rule fails here.
+    #[test]
+    fn target_bytes_are_exactly_rfc_3986s() {
+        let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+        let gen_delims = |b: u8| b":/?#[]@".contains(&b);
+        let sub_delims = |b: u8| b"!$&'()*+,;=".contains(&b);
+        for byte in 0..=u8::MAX {
+            let allowed = unreserved(byte) || gen_delims(byte) || sub_delims(byte) || byte == b'%';
+            assert_eq!(
+                is_target_byte(byte),
+                allowed,
+                "byte {byte:#04x} ({:?})",
+                byte as char
+            );
+        }
+        // The classes the rule refuses, each by name.
+        for refused in [0x00, 0x1f, b' ', 0x7f, 0x80, 0xff] {
+            assert!(!is_target_byte(refused), "{refused:#04x}");
+        }
+        for refused in *b"\"<>\\^`{|}" {
+            assert!(!is_target_byte(refused), "{:?}", refused as char);
+        }
+    }
+
     fn head<'a>(version: HttpVersion, headers: &[(&'a str, &'a str)]) -> RequestHead<'a> {
         RequestHead::new(
             "POST",
