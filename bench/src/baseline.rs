@@ -72,5 +72,8 @@ pub async fn serve(
     listener: std::net::TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    hyper_serve::serve(listener, FixedToken::new(), shutdown).await
+    // The backends' default connection cap, so the baseline is served alike.
+    let max_connections =
+        usize::try_from(token_core::config::DEFAULT_MAX_CONNECTIONS).unwrap_or(usize::MAX);
+    hyper_serve::serve(listener, FixedToken::new(), max_connections, shutdown).await
 }

@@ -43,8 +43,13 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    // actix-web caps connections per worker: the server's cap shared out among them.
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let per_worker = service.max_connections().div_ceil(workers);
     let server = HttpServer::new(move || app(service.clone()))
         // The same settings hyper-serve gives the hyper-based backends.
+        .workers(workers)
+        .max_connections(per_worker)
         .tcp_nodelay(true)
         .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .keep_alive(REQUEST_HEAD_TIMEOUT)

@@ -51,5 +51,6 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    hyper_serve::serve(listener, app(service), shutdown).await
+    let max_connections = service.max_connections();
+    hyper_serve::serve(listener, app(service), max_connections, shutdown).await
 }

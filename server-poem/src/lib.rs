@@ -53,6 +53,7 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let max_connections = service.max_connections();
     let endpoint = Arc::new(app(service));
     let http = tower::service_fn(move |request: http::Request<Incoming>| {
         let endpoint = Arc::clone(&endpoint);
@@ -63,5 +64,5 @@ where
             Ok::<_, Infallible>(hyper::Response::from(response))
         }
     });
-    hyper_serve::serve(listener, http, shutdown).await
+    hyper_serve::serve(listener, http, max_connections, shutdown).await
 }

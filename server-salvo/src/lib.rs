@@ -8,8 +8,8 @@ use std::io;
 use std::sync::Arc;
 
 use http_body_util::BodyExt;
-use hyper_serve::{SHUTDOWN_GRACE, translate};
-use salvo_core::conn::tcp::TcpAcceptor;
+use hyper_serve::{AcceptBackoff, Admitted, ConnectionLimit, SHUTDOWN_GRACE, translate};
+use salvo_core::conn::tcp::{TcpAcceptor, TcpCoupler};
 use salvo_core::conn::{Accepted, Acceptor, Holding};
 use salvo_core::fuse::FuseFactory;
 use salvo_core::http::ResBody;
@@ -69,7 +69,8 @@ where
     socket2::SockRef::from(&listener).set_tcp_nodelay(true)?;
     let (closing, closing_seen) = watch::channel(false);
     let listener = tokio::net::TcpListener::from_std(listener)?;
-    let acceptor = ClosingAcceptor::new(listener, closing_seen)?;
+    let limit = ConnectionLimit::new(service.max_connections());
+    let acceptor = ClosingAcceptor::new(listener, closing_seen, limit)?;
     let mut server = Server::new(acceptor);
     hyper_serve::configure(server.http1_mut());
     let handle = server.handle();
@@ -83,25 +84,40 @@ where
     server.try_serve(app(service)).await
 }
 
-/// salvo's TCP acceptor, closed as soon as shutdown begins. salvo's server keeps its listener
-/// open while it drains, so new connections would hang; the other backends refuse them.
+/// salvo's TCP acceptor, closed as soon as shutdown begins (salvo's server keeps its
+/// listener open while it drains, so new connections would hang; the other backends refuse
+/// them), and given `hyper-serve`'s connection cap and accept backoff, which salvo lacks.
 struct ClosingAcceptor {
     open: Option<(TcpAcceptor, watch::Receiver<bool>)>,
     holdings: Vec<Holding>,
+    limit: ConnectionLimit,
+    backoff: AcceptBackoff,
 }
 
 impl ClosingAcceptor {
-    fn new(listener: tokio::net::TcpListener, closing: watch::Receiver<bool>) -> io::Result<Self> {
+    fn new(
+        listener: tokio::net::TcpListener,
+        closing: watch::Receiver<bool>,
+        limit: ConnectionLimit,
+    ) -> io::Result<Self> {
         let listener = TcpAcceptor::try_from(listener)?;
         let holdings = listener.holdings().to_vec();
         let open = Some((listener, closing));
-        Ok(Self { open, holdings })
+        let backoff = AcceptBackoff::new();
+        Ok(Self {
+            open,
+            holdings,
+            limit,
+            backoff,
+        })
     }
 }
 
+type TcpStream = <TcpAcceptor as Acceptor>::Stream;
+
 impl Acceptor for ClosingAcceptor {
-    type Coupler = <TcpAcceptor as Acceptor>::Coupler;
-    type Stream = <TcpAcceptor as Acceptor>::Stream;
+    type Coupler = TcpCoupler<Self::Stream>;
+    type Stream = Admitted<TcpStream>;
 
     fn holdings(&self) -> &[Holding] {
         &self.holdings
@@ -111,9 +127,33 @@ impl Acceptor for ClosingAcceptor {
         &mut self,
         fuse_factory: Option<Arc<dyn FuseFactory + Sync + Send + 'static>>,
     ) -> io::Result<Accepted<Self::Coupler, Self::Stream>> {
-        if let Some((listener, closing)) = &mut self.open {
+        let Self {
+            open,
+            limit,
+            backoff,
+            ..
+        } = self;
+        if let Some((listener, closing)) = open {
+            let accepting = async {
+                let permit = limit.admit().await;
+                loop {
+                    match listener.accept(fuse_factory.clone()).await {
+                        Ok(accepted) => {
+                            backoff.reset();
+                            return accepted.map_into(
+                                |_| TcpCoupler::new(),
+                                |stream| Admitted::new(stream, permit),
+                            );
+                        }
+                        Err(err) => {
+                            tracing::warn!("accept failed: {err}");
+                            backoff.wait().await;
+                        }
+                    }
+                }
+            };
             tokio::select! {
-                accepted = listener.accept(fuse_factory) => return accepted,
+                accepted = accepting => return Ok(accepted),
                 _ = closing.wait_for(|closing| *closing) => {}
             }
         }

@@ -62,10 +62,11 @@ pub async fn serve<F>(
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let max_connections = service.max_connections();
     let app = warp::service(app(service)).map_request(|mut request: warp::http::Request<_>| {
         let version = request.version();
         request.extensions_mut().insert(version);
         request
     });
-    hyper_serve::serve(listener, app, shutdown).await
+    hyper_serve::serve(listener, app, max_connections, shutdown).await
 }

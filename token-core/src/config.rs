@@ -21,6 +21,8 @@ pub const DEFAULT_TOKEN_TTL_SECONDS: u32 = 6 * 60 * 60;
 pub const MAX_TOKEN_TTL_SECONDS: u32 = 30 * 24 * 60 * 60;
 /// The local OpenVidu/LiveKit development server.
 pub const DEFAULT_LIVEKIT_URL: &str = "ws://localhost:7880";
+/// The default `SERVER_MAX_CONNECTIONS`: actix-web's default per worker.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 25_000;
 /// LiveKit's own server logs an error for secrets shorter than this (HS256 wants 256 bits).
 pub const RECOMMENDED_SECRET_BYTES: usize = 32;
 
@@ -93,6 +95,16 @@ pub struct Settings {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub allow_room_config: bool,
+
+    /// The most connections served at once; past it, new connections wait to be accepted
+    /// (actix-web's default per worker, for the whole server here).
+    #[arg(
+        long,
+        env = "SERVER_MAX_CONNECTIONS",
+        default_value_t = DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub max_connections: u32,
 
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

@@ -40,6 +40,7 @@ struct Inner {
     format: ResponseFormat,
     livekit_url: String,
     field_policy: FieldPolicy,
+    max_connections: usize,
 }
 
 impl TokenService {
@@ -56,8 +57,15 @@ impl TokenService {
                 format: settings.response_format,
                 livekit_url: settings.livekit_url.clone(),
                 field_policy: settings.field_policy(),
+                max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
             }),
         }
+    }
+
+    /// The most connections a server serves at once (`SERVER_MAX_CONNECTIONS`); every
+    /// engine waits to accept more until one closes.
+    pub fn max_connections(&self) -> usize {
+        self.inner.max_connections
     }
 
     /// Answers any request, and logs its line. This is the one entry point of adapters.

@@ -34,6 +34,7 @@ const OWN_VARIABLES: &[&str] = &[
     "TOKEN_RESPONSE_FORMAT",
     "LOG_FORMAT",
     "RUST_LOG",
+    "SERVER_MAX_CONNECTIONS",
 ];
 
 /// How long a raw exchange waits for each read: longer than the contract's 10 s timeouts, so
@@ -119,6 +120,7 @@ macro_rules! binary_tests {
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
             async resilience::panics_become_500s,
+            async resilience::caps_connections,
         );
     };
     (@each $exe:expr; $($kind:ident $module:ident :: $check:ident),* $(,)?) => {

@@ -62,6 +62,8 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("LIVEKIT_URL", "wss://"),
         ("TOKEN_ENDPOINT_FIELDS", "room_name,everything"),
         ("TOKEN_ENDPOINT_ALLOW_ROOM_CONFIG", "perhaps"),
+        ("SERVER_MAX_CONNECTIONS", "0"),
+        ("SERVER_MAX_CONNECTIONS", "many"),
     ] {
         let mut invalid = command(exe, dir.path());
         invalid.env(name, value);
