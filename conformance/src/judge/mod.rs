@@ -362,6 +362,17 @@ fn utf8_body(observed: &Observed, stakes: Stakes) -> Result<&str, Finding> {
         .map_err(|_| Finding::new(unreadable(stakes), "body is not UTF-8"))
 }
 
+/// The string `name` of a JSON object body, or why there is none.
+fn string_field(text: &str, name: &str) -> Result<String, String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(fields)) => match fields.get(name) {
+            Some(Value::String(value)) => Ok(value.clone()),
+            _ => Err(format!("body {} has no string {name:?}", shorten(text))),
+        },
+        _ => Err(format!("body {} is not a JSON object", shorten(text))),
+    }
+}
+
 /// The JWT of a success response in `format`; a content type of another kind is added to
 /// `findings`, a body a client cannot take the token from is the error.
 fn success_payload(
@@ -379,13 +390,7 @@ fn success_payload(
         }
         ResponseFormat::Json => {
             findings.extend(content_type(&observed.headers, "application/json", None));
-            match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(fields)) => match fields.get("token") {
-                    Some(Value::String(token)) => Ok(token.clone()),
-                    _ => Err(unreadable(format!("body {text:?} has no string \"token\""))),
-                },
-                _ => Err(unreadable(format!("body {text:?} is not a JSON object"))),
-            }
+            string_field(text, "token").map_err(unreadable)
         }
     }
 }
@@ -409,23 +414,7 @@ fn error_message(
         }
         ResponseFormat::Json => {
             findings.extend(content_type(&observed.headers, "application/json", None));
-            match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(fields)) => match fields.get("errorMessage") {
-                    Some(Value::String(message)) => message.clone(),
-                    _ => {
-                        return Err(unreadable(format!(
-                            "body {} has no string \"errorMessage\"",
-                            shorten(text)
-                        )));
-                    }
-                },
-                _ => {
-                    return Err(unreadable(format!(
-                        "body {} is not a JSON object",
-                        shorten(text)
-                    )));
-                }
-            }
+            string_field(text, "errorMessage").map_err(unreadable)?
         }
     };
     if message.trim().is_empty() {
