@@ -23,8 +23,19 @@ pub struct Backend {
     pub framework: &'static str,
     /// How it is served and anything a chooser should know.
     pub notes: &'static str,
+    /// The HTTP engine under it: backends on one engine must answer byte for byte alike.
+    pub engine: Engine,
     /// Its library's `serve`, for the in-process tests.
     pub serve: fn(TcpListener, TokenService, ShutdownSignal) -> Serving,
+}
+
+/// The HTTP/1 engine that parses requests and writes responses for a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// actix-http, under actix-web.
+    ActixHttp,
+    /// hyper, under axum, warp, poem, salvo and the bare backend.
+    Hyper,
 }
 
 impl Backend {
@@ -40,36 +51,42 @@ pub const BACKENDS: &[Backend] = &[
         binary: "server-axum",
         framework: "axum 0.8",
         notes: "served by `hyper-serve` for its timeouts",
+        engine: Engine::Hyper,
         serve: |l, s, d| Box::pin(server_axum::serve(l, s, d)),
     },
     Backend {
         binary: "server-actix",
         framework: "actix-web 4",
         notes: "actix-web's own server (actix-http), given the same timeouts and limits",
+        engine: Engine::ActixHttp,
         serve: |l, s, d| Box::pin(server_actix::serve(l, s, d)),
     },
     Backend {
         binary: "server-warp",
         framework: "warp 0.4",
         notes: "served by `hyper-serve`",
+        engine: Engine::Hyper,
         serve: |l, s, d| Box::pin(server_warp::serve(l, s, d)),
     },
     Backend {
         binary: "server-poem",
         framework: "poem 3",
         notes: "served by `hyper-serve` (`poem::Server` takes no request-head timeout)",
+        engine: Engine::Hyper,
         serve: |l, s, d| Box::pin(server_poem::serve(l, s, d)),
     },
     Backend {
         binary: "server-salvo",
         framework: "salvo 0.85",
         notes: "salvo's own server (hyper), given `hyper-serve`'s settings",
+        engine: Engine::Hyper,
         serve: |l, s, d| Box::pin(server_salvo::serve(l, s, d)),
     },
     Backend {
         binary: "server-hyper",
         framework: "none (hyper 1)",
         notes: "the contract on hyper alone: the reference for each framework's cost",
+        engine: Engine::Hyper,
         serve: |l, s, d| Box::pin(server_hyper::serve(l, s, d)),
     },
 ];
