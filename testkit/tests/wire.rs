@@ -518,8 +518,7 @@ fn every_backend_gives_every_request_the_same_answer() {
         let result = runner.run(&request(), |request| {
             let bytes = request.bytes();
             let head_request = request.method == "HEAD";
-            let (answers, exact): (Vec<(&str, Comparable)>, Vec<(Engine, &str, Exact)>) =
-                runtime.block_on(async {
+            let (answers, exact): Answers<'_> = runtime.block_on(async {
                     let (mut answers, mut exact) = (Vec::new(), Vec::new());
                     for (name, engine, address) in &addresses {
                         let answer =
@@ -587,11 +586,24 @@ fn engine_of(name: &str) -> Engine {
 /// `comparable_body` sees it, interim answers, and what the connection did.
 #[derive(Debug, PartialEq)]
 struct Exact {
-    response: Result<(String, u16, String, BTreeMap<String, Vec<String>>, Value), String>,
+    response: Result<ExactResponse, String>,
     interim: usize,
     next: Option<u16>,
     closed: bool,
 }
+
+/// A response as [`Exact`] compares it.
+#[derive(Debug, PartialEq)]
+struct ExactResponse {
+    version: String,
+    status: u16,
+    reason: String,
+    headers: BTreeMap<String, Vec<String>>,
+    body: Value,
+}
+
+/// Every backend's answer to one request: as compared across engines, and exactly.
+type Answers<'a> = (Vec<(&'a str, Comparable)>, Vec<(Engine, &'a str, Exact)>);
 
 impl Exact {
     fn of(answer: &RawAnswer) -> Self {
@@ -600,13 +612,13 @@ impl Exact {
             for noise in NOISE {
                 headers.remove(*noise);
             }
-            (
-                response.version.clone(),
-                response.status,
-                response.reason.clone(),
+            ExactResponse {
+                version: response.version.clone(),
+                status: response.status,
+                reason: response.reason.clone(),
                 headers,
-                comparable_body(&response.body),
-            )
+                body: comparable_body(&response.body),
+            }
         });
         Self {
             response: response.map_err(Clone::clone),
