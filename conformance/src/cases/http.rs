@@ -22,8 +22,7 @@ pub const CASES: &[Case] = &[
             request("GET", "/healthz", &[], Empty),
             expect(Is(200), PlainText("ok"), &[]),
         ),
-    )
-    .sent_by_clients(),
+    ),
     case(
         "http/healthz-post",
         "POST /healthz gets 405 with an Allow header listing GET.",
