@@ -27,97 +27,6 @@ const API_SECRET: &str = "official-emulation-secret-0123456789abcdef";
 /// Where the exact verdicts are kept.
 const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/official.expected");
 
-/// The real defects of each official server, as the reference states them: these, and
-/// nothing else, must FAIL.
-const REAL_DEFECTS: &[(&str, &[Defect])] = &[
-    // Tokens for non-string names; a 500 for `[]`, `null` and `"x"` bodies; no body limit.
-    (
-        "seed",
-        &[
-            Defect::TokenForInvalidInput,
-            Defect::NoBodyLimit,
-            Defect::ServerError,
-        ],
-    ),
-    (
-        "python",
-        &[
-            Defect::TokenForInvalidInput,
-            Defect::NoBodyLimit,
-            Defect::ServerError,
-        ],
-    ),
-    // Tokens for non-string names (and for invalid UTF-8, replaced); never verifies
-    // webhooks; a 500 for an empty body, another media type or `+json`.
-    (
-        "node",
-        &[
-            Defect::TokenForInvalidInput,
-            Defect::WebhookForgery,
-            Defect::ServerError,
-        ],
-    ),
-    // Identity, name and room JSON-quoted; tokens for empty, null and non-string names;
-    // axum's 2 MiB limit lets a megabyte through.
-    (
-        "rust",
-        &[
-            Defect::WrongIdentityOrRoom,
-            Defect::TokenForInvalidInput,
-            Defect::NoBodyLimit,
-        ],
-    ),
-    // Signs with `devkey` whatever key is configured; answers 200 to every webhook (it
-    // verifies, but a sender cannot tell); no body limit.
-    (
-        "go",
-        &[
-            Defect::TokenRefused,
-            Defect::TokenForInvalidInput,
-            Defect::WebhookForgery,
-            Defect::NoBodyLimit,
-        ],
-    ),
-    // `""` and non-string names get tokens; 200 to invalid webhooks; no body limit.
-    (
-        "java",
-        &[
-            Defect::TokenForInvalidInput,
-            Defect::WebhookForgery,
-            Defect::NoBodyLimit,
-        ],
-    ),
-    // Presence-only name checks; a 500 for `null` names and bodies it cannot bind.
-    (
-        "dotnet",
-        &[
-            Defect::TokenForInvalidInput,
-            Defect::NoBodyLimit,
-            Defect::ServerError,
-        ],
-    ),
-    (
-        "php",
-        &[
-            Defect::TokenForInvalidInput,
-            Defect::NoBodyLimit,
-            Defect::ServerError,
-        ],
-    ),
-    // Key and secret overwritten by `env.rb`; `""` names accepted; a 500 for bad JSON;
-    // webhooks checked without their body hash, and answered 200.
-    (
-        "ruby",
-        &[
-            Defect::TokenRefused,
-            Defect::TokenForInvalidInput,
-            Defect::WebhookForgery,
-            Defect::NoBodyLimit,
-            Defect::ServerError,
-        ],
-    ),
-];
-
 /// Starts `quirks` and runs the suite's `profile` against it.
 async fn judge(quirks: Quirks, profile: Profile) -> Report {
     let server = start(&quirks, API_KEY, API_SECRET)
@@ -136,7 +45,10 @@ async fn judge(quirks: Quirks, profile: Profile) -> Report {
 async fn judge_all() -> Vec<(&'static str, Report)> {
     let runs: Vec<_> = OFFICIAL
         .iter()
-        .map(|(name, quirks, profile)| (*name, tokio::spawn(judge(*quirks, *profile))))
+        .map(|official| {
+            let run = tokio::spawn(judge(official.quirks, official.profile));
+            (official.name, run)
+        })
         .collect();
     let mut reports = Vec::new();
     for (name, run) in runs {
@@ -206,10 +118,16 @@ async fn every_official_server_gets_its_exact_verdict() {
             .map(|(defect, _)| defect)
             .filter(|defect| defect.level() == Level::Must)
             .collect();
-        let real = REAL_DEFECTS
+        let real = OFFICIAL
             .iter()
-            .find(|(server, _)| server == name)
-            .map(|(_, defects)| defects.iter().copied().collect::<BTreeSet<_>>())
+            .find(|official| official.name == *name)
+            .map(|official| {
+                official
+                    .real_defects
+                    .iter()
+                    .copied()
+                    .collect::<BTreeSet<_>>()
+            })
             .unwrap_or_default();
         assert_eq!(failing, real, "{name}'s MUST defects");
     }

@@ -26,17 +26,125 @@ pub use quirks::*;
 pub use servers::{DOTNET, GO, JAVA, NODE, PHP, PYTHON, RUBY, RUST, SEED};
 pub use token::TOKEN_TTL_SECONDS;
 
-/// Every official server: its name, its quirks, and the profile the suite judges it with.
-pub const OFFICIAL: &[(&str, Quirks, Profile)] = &[
-    ("seed", SEED, Profile::OpenviduBasic),
-    ("python", PYTHON, Profile::OpenviduV3),
-    ("node", NODE, Profile::OpenviduV3),
-    ("rust", RUST, Profile::OpenviduV3),
-    ("go", GO, Profile::OpenviduV3),
-    ("java", JAVA, Profile::OpenviduV3),
-    ("dotnet", DOTNET, Profile::OpenviduV3),
-    ("php", PHP, Profile::OpenviduV3),
-    ("ruby", RUBY, Profile::OpenviduV3),
+/// One official server, as the suite's tests judge it.
+#[derive(Debug, Clone, Copy)]
+pub struct Official {
+    /// Its short name.
+    pub name: &'static str,
+    /// How it behaves.
+    pub quirks: Quirks,
+    /// The profile the suite judges it with.
+    pub profile: Profile,
+    /// Its real defects, as the reference states them: these, and nothing else, must FAIL.
+    pub real_defects: &'static [Defect],
+}
+
+/// Every official server.
+pub const OFFICIAL: &[Official] = &[
+    // Tokens for non-string names; a 500 for `[]`, `null` and `"x"` bodies; no body limit.
+    Official {
+        name: "seed",
+        quirks: SEED,
+        profile: Profile::OpenviduBasic,
+        real_defects: &[
+            Defect::TokenForInvalidInput,
+            Defect::NoBodyLimit,
+            Defect::ServerError,
+        ],
+    },
+    Official {
+        name: "python",
+        quirks: PYTHON,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::TokenForInvalidInput,
+            Defect::NoBodyLimit,
+            Defect::ServerError,
+        ],
+    },
+    // Tokens for non-string names (and for invalid UTF-8, replaced); never verifies
+    // webhooks; a 500 for an empty body, another media type or `+json`.
+    Official {
+        name: "node",
+        quirks: NODE,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::TokenForInvalidInput,
+            Defect::WebhookForgery,
+            Defect::ServerError,
+        ],
+    },
+    // Identity, name and room JSON-quoted; tokens for empty, null and non-string names;
+    // axum's 2 MiB limit lets a megabyte through.
+    Official {
+        name: "rust",
+        quirks: RUST,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::WrongIdentityOrRoom,
+            Defect::TokenForInvalidInput,
+            Defect::NoBodyLimit,
+        ],
+    },
+    // Signs with `devkey` whatever key is configured; answers 200 to every webhook (it
+    // verifies, but a sender cannot tell); no body limit.
+    Official {
+        name: "go",
+        quirks: GO,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::TokenRefused,
+            Defect::TokenForInvalidInput,
+            Defect::WebhookForgery,
+            Defect::NoBodyLimit,
+        ],
+    },
+    // `""` and non-string names get tokens; 200 to invalid webhooks; no body limit.
+    Official {
+        name: "java",
+        quirks: JAVA,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::TokenForInvalidInput,
+            Defect::WebhookForgery,
+            Defect::NoBodyLimit,
+        ],
+    },
+    // Presence-only name checks; a 500 for `null` names and bodies it cannot bind.
+    Official {
+        name: "dotnet",
+        quirks: DOTNET,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::TokenForInvalidInput,
+            Defect::NoBodyLimit,
+            Defect::ServerError,
+        ],
+    },
+    Official {
+        name: "php",
+        quirks: PHP,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::TokenForInvalidInput,
+            Defect::NoBodyLimit,
+            Defect::ServerError,
+        ],
+    },
+    // Key and secret overwritten by `env.rb`; `""` names accepted; a 500 for bad JSON;
+    // webhooks checked without their body hash, and answered 200.
+    Official {
+        name: "ruby",
+        quirks: RUBY,
+        profile: Profile::OpenviduV3,
+        real_defects: &[
+            Defect::TokenRefused,
+            Defect::TokenForInvalidInput,
+            Defect::WebhookForgery,
+            Defect::NoBodyLimit,
+            Defect::ServerError,
+        ],
+    },
 ];
 
 /// The defects no official server shows: their levels are pinned by the mutation test of
@@ -63,8 +171,8 @@ pub fn markdown_table(reports: &[(&str, Report)]) -> String {
     for (name, report) in reports {
         let profile = OFFICIAL
             .iter()
-            .find(|(official, _, _)| official == name)
-            .map_or("?", |(_, _, profile)| profile.name());
+            .find(|official| official.name == *name)
+            .map_or("?", |official| official.profile.name());
         // The FAILs in words, the WARNs by ID: README's defect table says what each is.
         let listed = |level: Level, name: fn(Defect) -> &'static str, separator: &str| {
             report
