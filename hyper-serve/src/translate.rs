@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use http::header::CONNECTION;
+use http::header::{CONNECTION, CONTENT_LENGTH};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri, Version};
 use token_core::{HttpVersion, Reply, RequestHead};
 
@@ -37,8 +37,11 @@ pub fn target(uri: &Uri) -> &str {
         .map_or(uri.path(), |target| target.as_str())
 }
 
-/// The reply as a response, every header as `token-core` set it.
-pub fn response<B: From<String>>(reply: Reply) -> Response<B> {
+/// The reply to `head` as a response, every header as `token-core` set it.
+pub fn response<B: From<String>>(reply: Reply, head: &RequestHead<'_>) -> Response<B> {
+    // Written here, not left to hyper: in answers to `HEAD`, hyper writes the length of an
+    // empty body only for some frameworks' body types (axum's, not warp's), actix-http always.
+    let length = HeaderValue::from(reply.body.len());
     let mut response = Response::new(B::from(reply.body));
     *response.status_mut() =
         StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -54,8 +57,11 @@ pub fn response<B: From<String>>(reply: Reply) -> Response<B> {
         };
         headers.insert(HeaderName::from_static(name), value);
     }
-    if reply.close_connection {
-        // hyper closes the connection after a response carrying `Connection: close`.
+    // hyper closes the connection after a response carrying `Connection: close`. Where
+    // closing is the default (HTTP/1.0 without `keep-alive`), it closes anyway and, as
+    // actix-http, writes no `Connection` header.
+    headers.insert(CONTENT_LENGTH, length);
+    if reply.close_connection && !head.closes_by_default() {
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
     response

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::io;
+use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -54,6 +55,9 @@ where
         .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .keep_alive(REQUEST_HEAD_TIMEOUT)
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        // After an answer that closes, hyper closes at once; actix-http would otherwise read
+        // and drop what the client still sends for up to a second first.
+        .client_disconnect_timeout(Duration::ZERO)
         .listen(listener)?
         // Signals are the caller's business: it hands us `shutdown` instead.
         .disable_signals()

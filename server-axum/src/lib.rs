@@ -42,5 +42,5 @@ async fn handle(State(service): State<TokenService>, request: Request) -> Respon
         &parts.headers,
     );
     let reply = service.respond(&head, body.into_data_stream()).await;
-    translate::response::<Body>(reply)
+    translate::response::<Body>(reply, &head)
 }

@@ -37,7 +37,7 @@ pub fn app(
                 &parts.headers,
             );
             let reply = service.respond(&head, body.into_data_stream()).await;
-            Ok(translate::response(reply))
+            Ok(translate::response(reply, &head))
         }
     })
 }

@@ -28,8 +28,8 @@ pub fn app(service: TokenService) -> impl Endpoint<Output = Response> {
                 request.version(),
                 request.headers(),
             );
-            let (parts, body_text) =
-                translate::response::<String>(service.respond(&head, body).await).into_parts();
+            let reply = service.respond(&head, body).await;
+            let (parts, body_text) = translate::response::<String>(reply, &head).into_parts();
             let parts = ResponseParts {
                 status: parts.status,
                 version: parts.version,

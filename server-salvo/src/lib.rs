@@ -43,8 +43,8 @@ impl Handler for Contract {
             request.version(),
             request.headers(),
         );
-        let (parts, body) =
-            translate::response::<String>(self.0.respond(&head, body).await).into_parts();
+        let reply = self.0.respond(&head, body).await;
+        let (parts, body) = translate::response::<String>(reply, &head).into_parts();
         response.status_code(parts.status);
         *response.headers_mut() = parts.headers;
         // Always a body, even an empty one: salvo writes its own error page for an error

@@ -9,48 +9,42 @@ use std::io;
 use hyper_serve::translate;
 use token_core::TokenService;
 use tower::ServiceExt;
-use warp::filters::path::FullPath;
 use warp::http::{Method, Version};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 /// The whole application: one filter taking every request to `token-core`, which routes.
 /// warp's path filters cannot match byte for byte (`path::end` accepts a trailing slash) and
-/// `warp::cors` cannot give the contract's CORS answers (it never sends `*`).
+/// `warp::cors` cannot give the contract's CORS answers (it never sends `*`). It reads the
+/// request line from the [`RequestLine`] that [`serve`] puts in every request's extensions.
 pub fn app(
     service: TokenService,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
     warp::method()
-        .and(warp::path::full())
-        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        // warp has no filter for the HTTP version; `serve` copies it into the extensions.
-        .and(warp::ext::optional::<Version>())
+        .and(warp::ext::optional::<RequestLine>())
         .and(warp::header::headers_cloned())
         // Rejects only a body taken twice, which this one filter never does.
         .and(warp::body::stream())
         .then(
-            move |method: Method,
-                  path: FullPath,
-                  query: String,
-                  version: Option<Version>,
-                  headers,
-                  body| {
+            move |method: Method, line: Option<RequestLine>, headers, body| {
                 let service = service.clone();
                 async move {
-                    let target = match query.as_str() {
-                        "" => path.as_str().to_owned(),
-                        query => format!("{}?{query}", path.as_str()),
-                    };
-                    let head = translate::request_head(
-                        &method,
-                        &target,
-                        version.unwrap_or_default(),
-                        &headers,
-                    );
-                    translate::response(service.respond(&head, body).await)
+                    let line = line.unwrap_or_default();
+                    let head =
+                        translate::request_head(&method, &line.target, line.version, &headers);
+                    translate::response(service.respond(&head, body).await, &head)
                 }
             },
         )
+}
+
+/// What warp's filters cannot give: the HTTP version (there is no filter for it) and the
+/// request target as sent (`path::full` panics on a target without a path, such as
+/// `CONNECT host:port`).
+#[derive(Debug, Clone, Default)]
+pub struct RequestLine {
+    version: Version,
+    target: String,
 }
 
 /// Serves [`app`] on `listener` until `shutdown` resolves and in-flight requests are done.
@@ -64,8 +58,11 @@ where
 {
     let max_connections = service.max_connections();
     let app = warp::service(app(service)).map_request(|mut request: warp::http::Request<_>| {
-        let version = request.version();
-        request.extensions_mut().insert(version);
+        let line = RequestLine {
+            version: request.version(),
+            target: translate::target(request.uri()).to_owned(),
+        };
+        request.extensions_mut().insert(line);
         request
     });
     hyper_serve::serve(listener, app, max_connections, shutdown).await

@@ -89,8 +89,6 @@ impl Endpoint {
 /// Every way a request can fail, with its status and one-line message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContractError {
-    /// The request's framing breaks RFC 9112; carries why.
-    BadFraming(&'static str),
     /// No route at this path.
     NotFound,
     /// The path exists but not for this method; carries the `Allow` value.
@@ -147,8 +145,7 @@ impl ContractError {
             | Self::InvalidAuthorization(_)
             | Self::MissingBodyHash
             | Self::BodyHashMismatch => 401,
-            Self::BadFraming(_)
-            | Self::BodyUnreadable
+            Self::BodyUnreadable
             | Self::NotUtf8
             | Self::EmptyBody
             | Self::InvalidJson(_)
@@ -166,10 +163,7 @@ impl ContractError {
     pub fn closes_connection(&self) -> bool {
         matches!(
             self,
-            Self::BadFraming(_)
-                | Self::PayloadTooLarge(_)
-                | Self::BodyTimeout
-                | Self::BodyUnreadable
+            Self::PayloadTooLarge(_) | Self::BodyTimeout | Self::BodyUnreadable
         )
     }
 }
@@ -177,7 +171,6 @@ impl ContractError {
 impl fmt::Display for ContractError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BadFraming(why) => write!(f, "bad request framing: {why}"),
             Self::NotFound => f.write_str("not found: the token endpoint is POST /token"),
             Self::MethodNotAllowed(allow) => write!(f, "method not allowed: use {allow}"),
             Self::PayloadTooLarge(limit) => write!(f, "request body is larger than {limit} bytes"),

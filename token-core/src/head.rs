@@ -174,8 +174,13 @@ impl<'a> RequestHead<'a> {
     /// Whether the connection closes after this request: `Connection: close`, or HTTP/1.0
     /// without `Connection: keep-alive`.
     pub fn asks_close(&self) -> bool {
-        self.connection_close
-            || (self.version == HttpVersion::Http10 && !self.connection_keep_alive)
+        self.connection_close || self.closes_by_default()
+    }
+
+    /// Whether the connection closes after this request unless the answer keeps it open:
+    /// HTTP/1.0 without `Connection: keep-alive`. Engines then write no `Connection: close`.
+    pub fn closes_by_default(&self) -> bool {
+        self.version == HttpVersion::Http10 && !self.connection_keep_alive
     }
 
     /// Whether the request says it has a body: chunked, or a non-zero `Content-Length`.

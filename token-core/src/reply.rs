@@ -1,5 +1,5 @@
 //! [`Reply`]: a complete response, built only here, in the configured format, with the CORS
-//! policy's headers on every one.
+//! policy's headers on every one but the refusal of broken framing, which copies the engines'.
 
 use std::borrow::Cow;
 
@@ -93,6 +93,20 @@ impl Reply {
         }
         reply.close_connection = err.closes_connection();
         reply
+    }
+
+    /// The refusal of a request whose framing breaks RFC 9112: exactly the bare 400 that
+    /// actix-http and hyper send for heads they cannot parse (no CORS header, no body, the
+    /// connection closed), because actix-http refuses most such framing itself before any
+    /// application code runs. No browser sends broken framing, so no page misses the CORS
+    /// header.
+    pub(crate) fn bad_framing() -> Self {
+        Self {
+            status: 400,
+            headers: Vec::new(),
+            close_connection: true,
+            body: String::new(),
+        }
     }
 
     /// The answer to a CORS preflight on a known path: the policy, whatever method it asks
