@@ -119,6 +119,25 @@ impl ResponseReader {
         true
     }
 
+    /// Everything the server sends (or sent early) until it closes the connection, and
+    /// whether it closed: it may not wait `patience` for any read.
+    pub async fn until_close(
+        &mut self,
+        stream: &mut (impl AsyncRead + Unpin),
+        patience: Duration,
+    ) -> (Vec<u8>, bool) {
+        let usual = std::mem::replace(&mut self.patience, patience);
+        let mut closed = true;
+        while !self.closed {
+            if self.fill(stream).await.is_err() {
+                closed = false;
+                break;
+            }
+        }
+        self.patience = usual;
+        (std::mem::take(&mut self.buffer), closed)
+    }
+
     async fn fill(&mut self, stream: &mut (impl AsyncRead + Unpin)) -> Result<(), ReadError> {
         let mut chunk = [0; 16 * 1024];
         match tokio::time::timeout(self.patience, stream.read(&mut chunk)).await {

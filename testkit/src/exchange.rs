@@ -12,6 +12,13 @@ use tokio::net::TcpStream;
 /// bytes, so reaching it means the server hung.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a server that announced a close may take to close. Every engine closes at once
+/// (actix-web is told not to linger), so a connection still open then stays open.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The pause between the pieces of a request sent in several writes.
+pub const PAUSE_BETWEEN_PIECES: Duration = Duration::from_millis(3);
+
 /// The request sent after an answer to learn whether the connection is still open.
 const PROBE: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: probe\r\n\r\n";
 
@@ -22,22 +29,24 @@ pub struct RawAnswer {
     pub response: Result<RawResponse, String>,
     /// How many interim (1xx) responses came first.
     pub interim: usize,
-    /// What the connection did next: `Some(status)` when it answered the probe request
-    /// sent after the response, `None` when it was closed. Not probed (also `None`) after a
-    /// request that half-closed the connection or a response that announced a close; then
-    /// `closed` tells.
+    /// The status of the answer to a probe request sent after the response, when the
+    /// connection stayed open for it. Not sent after a request that half-closed the
+    /// connection or a response that announced a close.
     pub next: Option<u16>,
-    /// Whether the server closed the connection after answering.
+    /// After a response that announced a close: every byte the server sent after it, until
+    /// it closed (a client reads none of them).
+    pub after_close: Option<Vec<u8>>,
+    /// Whether the server closed the connection after answering: observed, never assumed.
     pub closed: bool,
 }
 
-/// Sends `request` on a new connection to `address` and reads the answer. With
-/// `half_close`, the client shuts its writing side after the request (a truncated body
-/// then ends there) and only waits for the server to close; otherwise a probe request
-/// tells whether the connection still serves.
+/// Sends `pieces` (one request, in as many writes, [`PAUSE_BETWEEN_PIECES`] apart) on a new
+/// connection to `address` and reads the answer. With `half_close`, the client shuts its
+/// writing side after the request (a truncated body then ends there) and only waits for the
+/// server to close; otherwise a probe request tells whether the connection still serves.
 pub async fn exchange(
     address: SocketAddr,
-    request: &[u8],
+    pieces: &[&[u8]],
     head_request: bool,
     half_close: bool,
 ) -> RawAnswer {
@@ -45,6 +54,7 @@ pub async fn exchange(
         response: Err(response),
         interim,
         next: None,
+        after_close: None,
         closed: true,
     };
     let mut stream = match TcpStream::connect(address).await {
@@ -55,7 +65,14 @@ pub async fn exchange(
     let mut reader = ResponseReader::new(ANSWER_TIMEOUT);
     // A server may answer and close before reading everything (a 431 to a huge head): the
     // answer is read all the same.
-    let _ = stream.write_all(request).await;
+    for (index, piece) in pieces.iter().enumerate() {
+        if index > 0 {
+            tokio::time::sleep(PAUSE_BETWEEN_PIECES).await;
+        }
+        if stream.write_all(piece).await.is_err() {
+            break;
+        }
+    }
     if half_close {
         let _ = stream.shutdown().await;
     }
@@ -67,26 +84,27 @@ pub async fn exchange(
             Err(err) => return unanswered(err.to_string(), interim),
         }
     };
-    let (next, closed) = if response.announces_close() {
-        // After an announced close a client sends and reads nothing more, so when the server
-        // then closes (actix-http may linger a second) or what it still writes (actix-http
-        // answers bytes pipelined behind the request) is nobody's business.
-        (None, true)
+    let (next, after_close, closed) = if response.announces_close() {
+        // A client sends nothing more; what the server still sends, and whether it closes,
+        // is read.
+        let (rest, closed) = reader.until_close(&mut stream, CLOSE_TIMEOUT).await;
+        (None, Some(rest), closed)
     } else if half_close {
-        (None, reader.closes(&mut stream).await)
+        (None, None, reader.closes(&mut stream).await)
     } else {
         // A server that closed may have answered bytes sent before the probe (Linux keeps
         // what arrived before a reset readable), so the probe's fate is read either way.
         let _ = stream.write_all(PROBE).await;
         match reader.response(&mut stream, false).await {
-            Ok(probe) => (Some(probe.status), false),
-            Err(_) => (None, true),
+            Ok(probe) => (Some(probe.status), None, false),
+            Err(_) => (None, None, true),
         }
     };
     RawAnswer {
         response: Ok(response),
         interim,
         next,
+        after_close,
         closed,
     }
 }

@@ -242,7 +242,7 @@ async fn the_emulations_answer_as_their_servers_do() {
         .expect("ip:port");
     let request = b"POST /token HTTP/1.1\r\nHost: seed\r\nContent-Type: application/json\r\n\
                     Content-Length: 2\r\n\r\n{}";
-    assert!(exchange(address, request, false, false).await.closed);
+    assert!(exchange(address, &[request], false, false).await.closed);
 
     let python = valid_request(&start(&PYTHON).await).await;
     assert!(
