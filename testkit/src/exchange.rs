@@ -29,10 +29,10 @@ pub struct RawAnswer {
     pub response: Result<RawResponse, String>,
     /// How many interim (1xx) responses came first.
     pub interim: usize,
-    /// The status of the answer to a probe request sent after the response, when the
-    /// connection stayed open for it. Not sent after a request that half-closed the
-    /// connection or a response that announced a close.
-    pub next: Option<u16>,
+    /// The answer to a probe request sent after the response, when the connection stayed
+    /// open for it. Not sent after a request that half-closed the connection or a response
+    /// that announced a close.
+    pub next: Option<RawResponse>,
     /// After a response that announced a close: every byte the server sent after it, until
     /// it closed (a client reads none of them).
     pub after_close: Option<Vec<u8>>,
@@ -96,7 +96,7 @@ pub async fn exchange(
         // what arrived before a reset readable), so the probe's fate is read either way.
         let _ = stream.write_all(PROBE).await;
         match reader.response(&mut stream, false).await {
-            Ok(probe) => (Some(probe.status), None, false),
+            Ok(probe) => (Some(probe), None, false),
             Err(_) => (None, None, true),
         }
     };

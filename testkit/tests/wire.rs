@@ -307,6 +307,16 @@ fn witnesses() -> Vec<(Item, RawRequest)> {
             },
         ),
         (
+            Item::ProbeBehindLeftOvers,
+            RawRequest {
+                method: "POST",
+                path: "/nope".to_owned(),
+                // Not a method: the probe behind it is refused by the engine itself.
+                suffix: "{}",
+                ..RawRequest::default()
+            },
+        ),
+        (
             Item::Http2Preface,
             RawRequest {
                 preface: true,

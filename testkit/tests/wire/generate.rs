@@ -636,7 +636,7 @@ fn splits() -> impl Strategy<Value = Vec<u8>> {
 fn suffix() -> impl Strategy<Value = &'static str> {
     prop_oneof![
         9 => Just(""),
-        1 => prop::sample::select(vec!["\r\n", "garbage", "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"]),
+        1 => prop::sample::select(vec!["\r\n", "garbage", "{}", "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"]),
     ]
 }
 
