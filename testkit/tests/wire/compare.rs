@@ -49,9 +49,9 @@ use crate::generate::RawRequest;
 ///    closes with bytes it never read still in the socket (after a 431 to a long head), so
 ///    the kernel resets; hyper has read them and closes with a FIN.
 /// 10. A request head between 128 KiB and 192 KiB is not generated: both engines refuse heads
-///    over 128 KiB with 431, but actix-http checks the size between reads, so near the limit
-///    it may have read the whole head first (hyper checks the parsed head too: see
-///    `hyper_serve::configure`).
+///     over 128 KiB with 431, but actix-http checks the size between reads, so near the limit
+///     it may have read the whole head first (hyper checks the parsed head too: see
+///     `hyper_serve::configure`).
 const NOISE: &[&str] = &["date"];
 
 /// One backend's answer as compared: the status line with its reason, every header value
