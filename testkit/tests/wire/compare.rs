@@ -161,7 +161,7 @@ pub enum Item {
 /// Across engines: items 3 to 7, where their cause is in the request.
 #[derive(Debug, PartialEq)]
 pub enum AcrossEngines {
-    Exact(Exact),
+    Exact(Box<Exact>),
     /// Item 6: only whether anything but the request and the probe was answered.
     Smuggling {
         answered_only_the_probe: bool,
@@ -220,7 +220,7 @@ impl AcrossEngines {
         {
             next.status_only();
         }
-        Self::Exact(exact)
+        Self::Exact(Box::new(exact))
     }
 }
 
