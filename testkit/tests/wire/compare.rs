@@ -52,6 +52,9 @@ use crate::generate::RawRequest;
 ///     over 128 KiB with 431, but actix-http checks the size between reads, so near the limit
 ///     it may have read the whole head first (hyper checks the parsed head too: see
 ///     `hyper_serve::configure`).
+/// 11. Chunk extensions of more than 16 KiB in one body are not generated: hyper refuses such
+///     a body (a fixed limit against resource exhaustion, no setting), actix-http skips
+///     extensions however long; `token-core` never sees them.
 const NOISE: &[&str] = &["date"];
 
 /// One backend's answer as compared: the status line with its reason, every header value

@@ -244,8 +244,16 @@ impl fmt::Display for RawRequest {
     }
 }
 
+/// The most chunks a body with extensions is cut into, so their bytes stay under hyper's
+/// limit (see `compare::NOISE`, item 11).
+const MAX_CHUNKS_WITH_EXTENSIONS: usize = 1024;
+
 fn chunked(body: &[u8], size: usize, bad_size: Option<&str>, style: ChunkStyle) -> Vec<u8> {
     let mut out = Vec::new();
+    let size = match style {
+        ChunkStyle::Extension => size.max(body.len().div_ceil(MAX_CHUNKS_WITH_EXTENSIONS)),
+        _ => size,
+    };
     for chunk in body.chunks(size.max(1)) {
         let size = match (bad_size, style) {
             (Some(bad), _) => bad.to_owned(),
