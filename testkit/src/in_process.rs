@@ -93,7 +93,8 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
 /// A response body as the differential tests compare it. Tokens (bare, in `{"token": ...}`
 /// or in the standard endpoint's `participant_token`) are compared by their JWT header and
 /// claims, without what differs by design: `nbf` and `exp` (minted at different instants) and
-/// generated room names and identities (random, `room-<16 hex>` / `participant-<16 hex>`).
+/// generated room names and identities (random, `room-<16 hex>` / `participant-<16 hex>`, also
+/// in the standard endpoint's `room_name`).
 /// Anything else is compared as text.
 pub fn comparable_body(body: &[u8]) -> Value {
     let text = String::from_utf8_lossy(body).into_owned();
@@ -107,6 +108,7 @@ pub fn comparable_body(body: &[u8]) -> Value {
                     *value = Value::from("<jwt>");
                 }
             }
+            unrandomise(fields.get_mut("room_name"), "room-");
             (jwt, Value::Object(fields))
         }
         _ => (Some(text.clone()), Value::Null),

@@ -110,6 +110,16 @@ pub struct Settings {
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Write room and participant names in logs as they are. By default a log shows a short
+    /// hash of each, keyed by the API secret: the same name, the same hash.
+    #[arg(
+        long,
+        env = "LOG_NAMES",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub log_names: bool,
+
     /// Instead of serving, check that the server on --port answers GET /healthz, and exit
     /// 0 if it does (for container health checks).
     #[arg(long)]
@@ -192,9 +202,21 @@ impl Settings {
                  which LiveKit's own server flags as insecure"
             ));
         }
+        if self.token_ttl_seconds <= CLIENT_CACHE_MARGIN_SECONDS {
+            warnings.push(format!(
+                "TOKEN_TTL_SECONDS is {} s: LiveKit's client SDKs reuse a token only while it \
+                 has more than {CLIENT_CACHE_MARGIN_SECONDS} s left, so they will fetch a new one \
+                 on every connection",
+                self.token_ttl_seconds
+            ));
+        }
         warnings
     }
 }
+
+/// LiveKit's client SDKs (JS, Swift, Flutter, Rust) reuse a cached token only while its `exp`
+/// is more than this far away.
+pub const CLIENT_CACHE_MARGIN_SECONDS: u32 = 60;
 
 /// The LiveKit API secret. It prints as `ApiSecret(***)` so it never reaches a log.
 #[derive(Clone, PartialEq, Eq)]
@@ -362,5 +384,26 @@ mod tests {
         ])
         .expect("valid");
         assert!(settings.warnings().is_empty());
+    }
+
+    #[test]
+    fn a_ttl_clients_never_cache_warns() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let warnings = |ttl: &str| {
+            parse(&[
+                "--api-key",
+                "APIabc",
+                "--api-secret",
+                secret,
+                "--token-ttl-seconds",
+                ttl,
+            ])
+            .expect("valid")
+            .warnings()
+        };
+        let short = warnings("60");
+        assert_eq!(short.len(), 1, "{short:?}");
+        assert!(short[0].contains("every connection"), "{short:?}");
+        assert!(warnings("61").is_empty());
     }
 }

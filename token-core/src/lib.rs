@@ -18,6 +18,7 @@
 //! - [`request`]: parsing and validating the `POST /token` body.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
 //! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
+//! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
 //! - [`cors`]: the values of the CORS policy every backend applies.
 //! - [`startup`]: what every binary does before and after serving: configuration, logging,
 //!   binding, and the shutdown signal.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod contract;
 pub mod cors;
 pub mod head;
+pub mod log_names;
 pub mod reply;
 pub mod request;
 pub mod service;

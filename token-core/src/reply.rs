@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::config::ResponseFormat;
 use crate::contract::{APPLICATION_JSON, ContractError, TEXT_PLAIN};
 use crate::cors;
+use crate::token_source::SourceRequest;
 
 /// A response header: lower-case name and value.
 pub type Header = (&'static str, Cow<'static, str>);
@@ -65,12 +66,20 @@ impl Reply {
         Self::new(200, Some(content_type), body)
     }
 
-    /// The standard endpoint's success: 201 with the server URL and the token, snake_case
-    /// (Swift's SDK decodes only these keys).
-    pub(crate) fn created(server_url: &str, participant_token: &str) -> Self {
+    /// The standard endpoint's success: 201 with the server URL, the token, the room it
+    /// grants (as sent or generated) and the display name when one was set, snake_case (Swift's
+    /// SDK decodes only these keys; Swift, Android and Flutter read the names as optional
+    /// strings, JS and Rust ignore them).
+    pub(crate) fn created(
+        server_url: &str,
+        participant_token: &str,
+        request: &SourceRequest,
+    ) -> Self {
         let body = json(&CreatedBody {
             server_url,
             participant_token,
+            room_name: &request.room_name,
+            participant_name: request.participant_name.as_deref(),
         });
         Self::new(201, Some(APPLICATION_JSON), body)
     }
@@ -151,6 +160,10 @@ pub(crate) enum SuccessBody<'a> {
 struct CreatedBody<'a> {
     server_url: &'a str,
     participant_token: &'a str,
+    room_name: &'a str,
+    // A token without a `name` claim has no display name to report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    participant_name: Option<&'a str>,
 }
 
 #[derive(Serialize)]

@@ -13,6 +13,7 @@ use crate::body::read_body;
 use crate::config::{ResponseFormat, Settings};
 use crate::contract::{ContractError, Endpoint, MAX_TOKEN_BODY_BYTES};
 use crate::head::RequestHead;
+use crate::log_names::LogNames;
 use crate::reply::{Reply, SuccessBody};
 use crate::request::TokenRequest;
 use crate::token::TokenMinter;
@@ -40,6 +41,7 @@ struct Inner {
     format: ResponseFormat,
     livekit_url: String,
     field_policy: FieldPolicy,
+    log_names: LogNames,
     max_connections: usize,
 }
 
@@ -57,6 +59,7 @@ impl TokenService {
                 format: settings.response_format,
                 livekit_url: settings.livekit_url.clone(),
                 field_policy: settings.field_policy(),
+                log_names: LogNames::new(settings.log_names, &settings.api_secret),
                 max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
             }),
         }
@@ -172,7 +175,7 @@ impl TokenService {
                 .map(|jwt| Reply::success(format, SuccessBody::Token(&jwt))),
             Endpoint::TokenSource => self
                 .mint_source(head.content_type(), body)
-                .map(|jwt| Reply::created(&self.inner.livekit_url, &jwt)),
+                .map(|(request, jwt)| Reply::created(&self.inner.livekit_url, &jwt, &request)),
             Endpoint::Webhook => self
                 .receive_webhook(head, body)
                 .map(|()| Reply::success(format, SuccessBody::Status("ok"))),
@@ -198,18 +201,21 @@ impl TokenService {
             .map_err(|_| ContractError::Internal)
     }
 
-    /// Validates a standard endpoint request and mints its token.
+    /// Validates a standard endpoint request and mints its token; the request comes back
+    /// with the names it was given or generated.
     pub fn mint_source(
         &self,
         content_type: Option<&[u8]>,
         body: &[u8],
-    ) -> Result<String, ContractError> {
+    ) -> Result<(SourceRequest, String), ContractError> {
         let request =
             SourceRequest::parse(content_type, body, &self.inner.field_policy, random_u64)?;
-        self.inner
+        let jwt = self
+            .inner
             .minter
             .mint_source(&request, SystemTime::now())
-            .map_err(|_| ContractError::Internal)
+            .map_err(|_| ContractError::Internal)?;
+        Ok((request, jwt))
     }
 
     fn receive_webhook(&self, head: &RequestHead<'_>, body: &[u8]) -> Result<(), ContractError> {
@@ -219,7 +225,7 @@ impl TokenService {
             ));
         }
         let event = self.inner.webhooks.receive(head.authorization(), body)?;
-        event.log();
+        event.log(&self.inner.log_names);
         Ok(())
     }
 

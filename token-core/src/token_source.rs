@@ -1,6 +1,7 @@
 //! LiveKit's standard token endpoint, the one every LiveKit client SDK's endpoint
 //! `TokenSource` calls: `POST /livekit/token` with optional snake_case fields, answered
-//! `201 {"server_url", "participant_token"}`.
+//! `201 {"server_url", "participant_token", "room_name", "participant_name"}` (the last only
+//! when the token has a display name).
 //!
 //! The rules, in the order they are checked:
 //! 1. the content type is JSON, the body non-empty UTF-8 holding one JSON object (as for

@@ -5,6 +5,8 @@
 //! the standard, padded base64 of the SHA-256 of the exact body bytes. So the body is hashed
 //! as received, before any JSON parsing, and compared in constant time.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -15,6 +17,7 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ApiSecret;
 use crate::contract::ContractError;
+use crate::log_names::LogNames;
 
 /// Clock skew LiveKit's verifiers allow on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: u64 = 60;
@@ -115,13 +118,17 @@ impl WebhookEvent {
         })
     }
 
-    /// Logs the event in one line (never the token that carried it).
-    pub fn log(&self) {
+    /// Logs the event in one line (never the token that carried it), names as `names` shows
+    /// them.
+    pub fn log(&self, names: &LogNames) {
+        fn shown<'a>(names: &LogNames, name: Option<&'a str>) -> Cow<'a, str> {
+            name.map_or(Cow::Borrowed("-"), |name| names.show(name))
+        }
         tracing::info!(
             event = %self.event,
             id = self.id.as_deref().unwrap_or("-"),
-            room = self.room.as_deref().unwrap_or("-"),
-            participant = self.participant.as_deref().unwrap_or("-"),
+            room = %shown(names, self.room.as_deref()),
+            participant = %shown(names, self.participant.as_deref()),
             "webhook received"
         );
     }

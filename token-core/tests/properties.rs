@@ -110,7 +110,8 @@ proptest! {
     }
 
     /// Any body to the standard endpoint, under any content type and any field policy, gets
-    /// 201 with credentials LiveKit's verifier accepts, or a JSON error with a 4xx status.
+    /// 201 with credentials LiveKit's verifier accepts (and beside them the token's room and
+    /// display name, if any), or a JSON error with a 4xx status.
     #[test]
     fn any_standard_endpoint_request_gets_credentials_or_a_json_error(
         content_type in content_type(),
@@ -133,6 +134,10 @@ proptest! {
                 .verify(token)
                 .map_err(|err| TestCaseError::fail(format!("{err:?}")))?;
             prop_assert!(!claims.sub.is_empty() && !claims.video.room.is_empty());
+            // The names the SDKs read beside the token are the token's own.
+            prop_assert_eq!(answer["room_name"].as_str(), Some(claims.video.room.as_str()));
+            let name = (!claims.name.is_empty()).then_some(claims.name.as_str());
+            prop_assert_eq!(answer.get("participant_name").map(Value::as_str), name.map(Some));
         } else {
             prop_assert!([400, 403, 415].contains(&reply.status), "status {}", reply.status);
             prop_assert!(answer["errorMessage"].as_str().is_some_and(is_one_line));

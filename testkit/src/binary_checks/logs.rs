@@ -1,5 +1,6 @@
-//! What the binary logs: never a secret, token, `Authorization` value, query or body, and
-//! nothing at warn for malformed requests the engines refuse.
+//! What the binary logs: never a secret, token, `Authorization` value, query or body, room
+//! and participant names only when asked, and nothing at warn for malformed requests the
+//! engines refuse.
 
 use std::time::Duration;
 
@@ -122,4 +123,85 @@ pub async fn malformed_requests_log_nothing_at_warn(exe: &str) {
         noisy.is_empty(),
         "log lines at warn for malformed requests:\n{output}"
     );
+}
+
+/// Room and participant names reach the logs only with `LOG_NAMES`: otherwise each is a
+/// short hash, the same for the same name.
+pub async fn logs_hash_names_unless_asked(exe: &str) {
+    const ROOM: &str = "room-marker-4b8e";
+    const PERSON: &str = "person-marker-2c6a";
+    let event = format!(
+        r#"{{"event":"participant_joined","room":{{"name":"{ROOM}"}},"participant":{{"identity":"{PERSON}"}}}}"#
+    );
+    for log_names in [false, true] {
+        let dir = temp_dir();
+        let mut command = credentialed(exe, dir.path());
+        command.env("RUST_LOG", "info");
+        if log_names {
+            command.env("LOG_NAMES", "true");
+        }
+        let mut server = start(command);
+        let under_test =
+            ServerUnderTest::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
+        let client = conformance::runner::client().expect("an HTTP client");
+        for _ in 0..2 {
+            let authorization = conformance::signing::sign(
+                &under_test,
+                Signer::Suite,
+                Flaw::None,
+                event.as_bytes(),
+            )
+            .expect("sign");
+            let status = client
+                .post(under_test.url("/livekit/webhook"))
+                .header("content-type", "application/webhook+json")
+                .header("authorization", &authorization)
+                .body(event.clone())
+                .send()
+                .await
+                .expect("webhook request")
+                .status();
+            assert_eq!(status, 200, "the signed webhook was refused");
+        }
+        server.terminate().expect("SIGTERM");
+        server.wait_for_exit(Duration::from_secs(10));
+        let logs = server.output();
+        let events: Vec<&str> = logs
+            .lines()
+            .filter(|line| line.contains("webhook received"))
+            .collect();
+        assert_eq!(events.len(), 2, "one line per webhook:\n{logs}");
+        if log_names {
+            assert!(
+                events
+                    .iter()
+                    .all(|l| l.contains(ROOM) && l.contains(PERSON)),
+                "LOG_NAMES=true, yet names are missing:\n{logs}"
+            );
+        } else {
+            assert!(
+                !logs.contains(ROOM) && !logs.contains(PERSON),
+                "names logged without LOG_NAMES:\n{logs}"
+            );
+            let names = |line| (field(line, "room"), field(line, "participant"));
+            let (room, person) = names(events[0]);
+            assert!(
+                room.is_some_and(|r| r.starts_with('#'))
+                    && person.is_some_and(|p| p.starts_with('#')),
+                "no hashed names in:\n{logs}"
+            );
+            assert_eq!(
+                names(events[1]),
+                (room, person),
+                "the same names hash alike"
+            );
+            assert_ne!(room, person, "different names hash apart");
+        }
+    }
+}
+
+/// The value of `key=` in a text log line, up to the next space.
+fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let start = line.find(&format!(" {key}="))? + key.len() + 2;
+    line[start..].split_whitespace().next()
 }

@@ -33,6 +33,7 @@ const OWN_VARIABLES: &[&str] = &[
     "TOKEN_TTL_SECONDS",
     "TOKEN_RESPONSE_FORMAT",
     "LOG_FORMAT",
+    "LOG_NAMES",
     "RUST_LOG",
     "SERVER_MAX_CONNECTIONS",
 ];
@@ -117,6 +118,7 @@ macro_rules! binary_tests {
             sync lifecycle::health_check_flag_probes_the_port,
             async logs::logs_keep_secrets,
             async logs::malformed_requests_log_nothing_at_warn,
+            async logs::logs_hash_names_unless_asked,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
             async resilience::panics_become_500s,
