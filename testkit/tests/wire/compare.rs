@@ -51,7 +51,10 @@ use crate::generate::RawRequest;
 /// 10. A request head between 128 KiB and 192 KiB is not generated: both engines refuse heads
 ///     over 128 KiB with 431, but actix-http checks the size between reads, so near the limit
 ///     it may have read the whole head first (hyper checks the parsed head too: see
-///     `hyper_serve::configure`).
+///     `hyper_serve::configure`). Nor is a head over the limit with a malformed line past it:
+///     hyper may read past its limit (into its buffer's spare capacity, depending on how the
+///     bytes arrived), and then refuses the malformed line with 400 before the size with 431,
+///     where actix-http always answers 431.
 /// 11. Chunk extensions of more than 16 KiB in one body are not generated: hyper refuses such
 ///     a body (a fixed limit against resource exhaustion, no setting), actix-http skips
 ///     extensions however long; `token-core` never sees them.

@@ -208,6 +208,16 @@ impl RawRequest {
             .any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
+    /// Whether the header lines alone pass the engines' 128 KiB head limit.
+    pub fn head_over_the_limit(&self) -> bool {
+        let bytes: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + 4)
+            .sum();
+        bytes > 128 * 1024
+    }
+
     /// Framings hyper rewrites before the application sees them.
     pub fn rewritten_by_hyper(&self) -> bool {
         matches!(
@@ -226,10 +236,20 @@ impl RawRequest {
 impl fmt::Display for RawRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let bytes = self.bytes(&ServerUnderTest::new(String::new()));
-        let shown = &bytes[..bytes.len().min(2048)];
-        write!(f, "{}", String::from_utf8_lossy(shown).escape_debug())?;
-        if bytes.len() > shown.len() {
-            write!(f, "... ({} bytes)", bytes.len())?;
+        // Long requests are shown by their first and last kilobyte.
+        const SHOWN: usize = 1024;
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).escape_debug().to_string();
+        if bytes.len() <= 2 * SHOWN {
+            write!(f, "{}", text(&bytes))?;
+        } else {
+            let (head, tail) = (&bytes[..SHOWN], &bytes[bytes.len() - SHOWN..]);
+            write!(
+                f,
+                "{} ... ({} bytes) ... {}",
+                text(head),
+                bytes.len(),
+                text(tail)
+            )?;
         }
         if let Signature::Signed(signer, flaw) = self.signature {
             write!(
@@ -693,6 +713,10 @@ pub fn request() -> impl Strategy<Value = RawRequest> {
                 // Only the probe follows these, so an answer to anything else was smuggled.
                 if request.rewritten_by_hyper() {
                     request.suffix = "";
+                }
+                // See `compare::NOISE`, item 10.
+                if request.head_over_the_limit() {
+                    request.raw_lines.clear();
                 }
                 request
             },
