@@ -57,10 +57,10 @@ pub fn response<B: From<String>>(reply: Reply, head: &RequestHead<'_>) -> Respon
         };
         headers.insert(HeaderName::from_static(name), value);
     }
+    headers.insert(CONTENT_LENGTH, length);
     // hyper closes the connection after a response carrying `Connection: close`. Where
     // closing is the default (HTTP/1.0 without `keep-alive`), it closes anyway and, as
     // actix-http, writes no `Connection` header.
-    headers.insert(CONTENT_LENGTH, length);
     if reply.close_connection && !head.closes_by_default() {
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }

@@ -32,12 +32,15 @@ use token_core::TokenService;
 use token_core::startup::ShutdownSignal;
 
 /// Every setting that changes answers: both formats, a narrower field policy for the
-/// standard endpoint, and room configuration allowed.
+/// standard endpoint, room configuration allowed and the grant of own metadata updates.
 const CONFIGURATIONS: &[(&str, &[&str])] = &[
     ("text", &[]),
     ("json", &[]),
     ("text", &["--endpoint-fields", "room_name,participant_name"]),
-    ("json", &["--allow-room-config"]),
+    (
+        "json",
+        &["--allow-room-config", "--can-update-own-metadata"],
+    ),
 ];
 
 /// Requests per configuration by default.

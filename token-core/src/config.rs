@@ -96,6 +96,16 @@ pub struct Settings {
     )]
     pub allow_room_config: bool,
 
+    /// Also grant `canUpdateOwnMetadata` in every token, as LiveKit's own token server does:
+    /// participants may then change their own name, metadata and attributes.
+    #[arg(
+        long,
+        env = "TOKEN_CAN_UPDATE_OWN_METADATA",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub can_update_own_metadata: bool,
+
     /// The most connections served at once; past it, new connections wait to be accepted
     /// (actix-web's default per worker, for the whole server here).
     #[arg(

@@ -67,9 +67,9 @@ impl Reply {
     }
 
     /// The standard endpoint's success: 201 with the server URL, the token, the room it
-    /// grants (as sent or generated) and the display name when one was set, snake_case (Swift's
-    /// SDK decodes only these keys; Swift, Android and Flutter read the names as optional
-    /// strings, JS and Rust ignore them).
+    /// grants (as sent or generated) and the display name when one was set, in snake_case,
+    /// the only case Swift's SDK decodes (Swift, Android and Flutter read the names as optional
+    /// strings; JS and Rust ignore them).
     pub(crate) fn created(
         server_url: &str,
         participant_token: &str,

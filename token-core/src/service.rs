@@ -54,7 +54,8 @@ impl TokenService {
                     &settings.api_key,
                     &settings.api_secret,
                     settings.token_ttl(),
-                ),
+                )
+                .granting_own_metadata_updates(settings.can_update_own_metadata),
                 webhooks: WebhookVerifier::new(&settings.api_key, &settings.api_secret),
                 format: settings.response_format,
                 livekit_url: settings.livekit_url.clone(),

@@ -2,7 +2,7 @@
 //!
 //! A token carries exactly `iss` (API key), `sub` (identity), `nbf` (now), `exp` (`nbf` +
 //! TTL) and `video: {"roomJoin": true, "room": ...}`: the least a browser needs to join one
-//! room, and never an admin grant. A token from the standard endpoint may add `name`,
+//! room, and never an admin grant (`canUpdateOwnMetadata` only when the operator asks). A token from the standard endpoint may add `name`,
 //! `metadata`, `attributes` and `roomConfig`, named and cased as LiveKit's encoders write them.
 
 use std::fmt;
@@ -63,6 +63,10 @@ pub struct VideoGrant<'a> {
     pub room_join: bool,
     /// The room's name.
     pub room: &'a str,
+    /// Whether the participant may change its own name, metadata and attributes (only with
+    /// `TOKEN_CAN_UPDATE_OWN_METADATA`; LiveKit's own token server grants it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub can_update_own_metadata: bool,
 }
 
 /// Signs join tokens with one API key and secret; built once per process.
@@ -71,6 +75,7 @@ pub struct TokenMinter {
     key: EncodingKey,
     header: Header,
     ttl_seconds: u64,
+    can_update_own_metadata: bool,
 }
 
 impl TokenMinter {
@@ -81,7 +86,14 @@ impl TokenMinter {
             key: EncodingKey::from_secret(api_secret.expose().as_bytes()),
             header: Header::new(Algorithm::HS256),
             ttl_seconds: ttl.as_secs(),
+            can_update_own_metadata: false,
         }
+    }
+
+    /// Also grants `canUpdateOwnMetadata` in every token when `granted`.
+    pub fn granting_own_metadata_updates(mut self, granted: bool) -> Self {
+        self.can_update_own_metadata = granted;
+        self
     }
 
     /// Mints the token for `request`, valid from `now` for the configured TTL.
@@ -126,6 +138,7 @@ impl TokenMinter {
             video: VideoGrant {
                 room_join: true,
                 room,
+                can_update_own_metadata: self.can_update_own_metadata,
             },
         }
     }
@@ -292,5 +305,38 @@ mod tests {
             .expect("verifies");
         assert_eq!(claims.sub, "zoe-1");
         assert_eq!(claims.room_config.map(|c| c.agents.len()), Some(1));
+    }
+
+    /// `canUpdateOwnMetadata` only when asked, on both endpoints, as LiveKit's verifier reads it.
+    #[test]
+    fn own_metadata_updates_are_granted_only_when_asked() {
+        use crate::token_source::{FieldPolicy, SourceRequest};
+
+        let now = SystemTime::now();
+        let source = SourceRequest::parse(
+            Some(b"application/json"),
+            b"{}",
+            &FieldPolicy::default(),
+            || 0,
+        )
+        .expect("valid");
+        for granted in [false, true] {
+            let minter = minter().granting_own_metadata_updates(granted);
+            for jwt in [
+                minter.mint(&request("room1", "alice"), now).expect("mint"),
+                minter.mint_source(&source, now).expect("mint"),
+            ] {
+                let claims = TokenVerifier::with_api_key(KEY, SECRET)
+                    .verify(&jwt)
+                    .expect("verifies");
+                assert_eq!(claims.video.can_update_own_metadata, granted);
+                let video = &decode_part(&jwt, 1)["video"];
+                assert_eq!(
+                    video.get("canUpdateOwnMetadata").is_some(),
+                    granted,
+                    "{video}"
+                );
+            }
+        }
     }
 }
