@@ -329,7 +329,10 @@ mod tests {
                 let claims = TokenVerifier::with_api_key(KEY, SECRET)
                     .verify(&jwt)
                     .expect("verifies");
-                assert_eq!(claims.video.can_update_own_metadata, granted);
+                assert_eq!(
+                    claims.video.can_update_own_metadata.unwrap_or(false),
+                    granted
+                );
                 let video = &decode_part(&jwt, 1)["video"];
                 assert_eq!(
                     video.get("canUpdateOwnMetadata").is_some(),
