@@ -33,19 +33,7 @@ pub async fn logs_keep_secrets(exe: &str) {
             .expect("token");
         let event =
             br#"{"event":"room_started","room":{"name":"room1"},"note":"body-marker-91c3"}"#;
-        let authorization =
-            conformance::signing::sign(&under_test, Signer::Suite, Flaw::None, event)
-                .expect("sign");
-        let status = client
-            .post(under_test.url("/livekit/webhook"))
-            .header("content-type", "application/webhook+json")
-            .header("authorization", &authorization)
-            .body(&event[..])
-            .send()
-            .await
-            .expect("webhook request")
-            .status();
-        assert_eq!(status, 200, "the signed webhook was refused");
+        let authorization = send_signed_webhook(&under_test, event).await;
         server.terminate().expect("SIGTERM");
         server.wait_for_exit(Duration::from_secs(10));
         let logs = server.output();
@@ -143,25 +131,8 @@ pub async fn logs_hash_names_unless_asked(exe: &str) {
         let mut server = start(command);
         let under_test =
             ServerUnderTest::new(server.url()).with_credentials(TEST_API_KEY, TEST_API_SECRET);
-        let client = conformance::runner::client().expect("an HTTP client");
         for _ in 0..2 {
-            let authorization = conformance::signing::sign(
-                &under_test,
-                Signer::Suite,
-                Flaw::None,
-                event.as_bytes(),
-            )
-            .expect("sign");
-            let status = client
-                .post(under_test.url("/livekit/webhook"))
-                .header("content-type", "application/webhook+json")
-                .header("authorization", &authorization)
-                .body(event.clone())
-                .send()
-                .await
-                .expect("webhook request")
-                .status();
-            assert_eq!(status, 200, "the signed webhook was refused");
+            send_signed_webhook(&under_test, event.as_bytes()).await;
         }
         server.terminate().expect("SIGTERM");
         server.wait_for_exit(Duration::from_secs(10));
@@ -198,6 +169,25 @@ pub async fn logs_hash_names_unless_asked(exe: &str) {
             assert_ne!(room, person, "different names hash apart");
         }
     }
+}
+
+/// Sends `event` as a webhook validly signed for `under_test`, which must accept it; the
+/// `Authorization` value it sent.
+async fn send_signed_webhook(under_test: &ServerUnderTest, event: &[u8]) -> String {
+    let client = conformance::runner::client().expect("an HTTP client");
+    let authorization =
+        conformance::signing::sign(under_test, Signer::Suite, Flaw::None, event).expect("sign");
+    let status = client
+        .post(under_test.url("/livekit/webhook"))
+        .header("content-type", "application/webhook+json")
+        .header("authorization", &authorization)
+        .body(event.to_vec())
+        .send()
+        .await
+        .expect("webhook request")
+        .status();
+    assert_eq!(status, 200, "the signed webhook was refused");
+    authorization
 }
 
 /// The value of `key=` in a text log line, up to the next space.
