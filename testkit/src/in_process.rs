@@ -75,8 +75,10 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
         TokenService::new(settings),
         shutdown,
     ));
-    let mut under_test = ServerUnderTest::new(format!("http://{address}"))
-        .with_credentials(&settings.api_key, settings.api_secret.expose());
+    let mut under_test = ServerUnderTest::new(format!("http://{address}")).with_credentials(
+        settings.credentials.signing_key(),
+        settings.credentials.signing_secret().expose(),
+    );
     under_test.ttl_seconds = settings.token_ttl_seconds;
     under_test.livekit_url.clone_from(&settings.livekit_url);
     under_test.room_config_allowed = settings.allow_room_config;

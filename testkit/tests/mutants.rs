@@ -24,6 +24,7 @@ use serde_json::Value;
 use testkit::in_process::{API_KEY, API_SECRET, settings};
 use testkit::official::NOT_SHOWN_BY_OFFICIAL_SERVERS;
 use token_core::config::ApiSecret;
+use token_core::keys::Credentials;
 use tokio::sync::Mutex;
 
 /// Declares `Defect` and `DEFECTS`, the list of every variant, from one list.
@@ -529,9 +530,14 @@ async fn start(defect: Defect) -> ServerUnderTest {
     let mut settings = settings("text");
     match defect {
         Defect::WrongTtl => settings.token_ttl_seconds *= 2,
-        Defect::WrongIssuer => settings.api_key = "APIsomeoneelse".to_owned(),
+        Defect::WrongIssuer => {
+            let secret = settings.credentials.signing_secret().clone();
+            settings.credentials = Credentials::single("APIsomeoneelse", secret);
+        }
         Defect::WrongSecret => {
-            settings.api_secret = ApiSecret::new("another-secret-0123456789abcdefghij");
+            let key = settings.credentials.signing_key().to_owned();
+            let secret = ApiSecret::new("another-secret-0123456789abcdefghij");
+            settings.credentials = Credentials::single(key, secret);
         }
         // The policy lets clients dispatch agents while the operator asked for none.
         Defect::AgentsDropped | Defect::RoomConfigPolicyIgnored => {

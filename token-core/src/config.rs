@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::keys::{Credentials, KeySources};
 use crate::token_source::{ClientField, FieldPolicy};
 
 /// The API key LiveKit's development server (`livekit-server --dev`) accepts.
@@ -42,20 +43,14 @@ pub struct Settings {
     #[arg(long, env = "SERVER_HOST", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
     pub host: IpAddr,
 
-    /// LiveKit API key, the `iss` of every token.
-    #[arg(long, env = "LIVEKIT_API_KEY", default_value = DEV_API_KEY, value_parser = parse_api_key)]
-    pub api_key: String,
+    /// The API keys as given; [`Settings::credentials`] is what they resolve to.
+    #[command(flatten)]
+    pub keys: KeySources,
 
-    /// LiveKit API secret that signs every token [default: the LiveKit dev server's secret].
-    #[arg(
-        long,
-        env = "LIVEKIT_API_SECRET",
-        default_value = DEV_API_SECRET,
-        hide_default_value = true,
-        hide_env_values = true,
-        value_parser = parse_api_secret
-    )]
-    pub api_secret: ApiSecret,
+    /// The API keys resolved from [`Settings::keys`] when the settings are loaded: the one
+    /// that signs tokens, and every one webhooks may be signed with.
+    #[arg(skip)]
+    pub credentials: Credentials,
 
     /// Lifetime of each token in seconds (exp - nbf).
     #[arg(
@@ -182,7 +177,18 @@ impl Settings {
             .bin_name(name)
             .try_get_matches_from(args)
             .map_err(ConfigError::from_clap)?;
-        Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)
+        let mut settings = Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)?;
+        settings.credentials = settings.keys.resolve().map_err(ConfigError::Invalid)?;
+        Ok(settings)
+    }
+
+    /// The environment variable of every setting.
+    pub fn environment_variables() -> Vec<String> {
+        Self::command()
+            .get_arguments()
+            .filter_map(|argument| argument.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect()
     }
 
     /// Which fields clients may set on the standard endpoint.
@@ -199,17 +205,29 @@ impl Settings {
     /// Warnings worth logging at start-up: settings that work but should not reach production.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if self.api_key == DEV_API_KEY || self.api_secret.expose() == DEV_API_SECRET {
+        let credentials = &self.credentials;
+        if credentials.signing_key() == DEV_API_KEY
+            || credentials.signing_secret().expose() == DEV_API_SECRET
+        {
             warnings.push(
                 "using LiveKit's development credentials (devkey/secret): \
                  set LIVEKIT_API_KEY and LIVEKIT_API_SECRET for production"
                     .to_owned(),
             );
         }
-        if self.api_secret.expose().len() < RECOMMENDED_SECRET_BYTES {
+        for (key, secret) in credentials.iter() {
+            if secret.expose().len() < RECOMMENDED_SECRET_BYTES {
+                warnings.push(format!(
+                    "the secret of API key {key} is shorter than {RECOMMENDED_SECRET_BYTES} \
+                     bytes, which LiveKit's own server flags as insecure"
+                ));
+            }
+        }
+        if let Some(path) = self.keys.world_readable_key_file() {
             warnings.push(format!(
-                "LIVEKIT_API_SECRET is shorter than {RECOMMENDED_SECRET_BYTES} bytes, \
-                 which LiveKit's own server flags as insecure"
+                "LIVEKIT_KEY_FILE {} can be read by any user (LiveKit's own server refuses \
+                 such a file): chmod o-rwx it",
+                path.display()
             ));
         }
         if self.token_ttl_seconds <= CLIENT_CACHE_MARGIN_SECONDS {
@@ -233,7 +251,7 @@ pub const CLIENT_CACHE_MARGIN_SECONDS: u32 = 60;
 pub struct ApiSecret(String);
 
 impl ApiSecret {
-    /// Wraps a secret; empty secrets are refused at parse time, see [`Settings`].
+    /// Wraps a secret; empty secrets are refused when settings are parsed.
     pub fn new(secret: impl Into<String>) -> Self {
         Self(secret.into())
     }
@@ -259,20 +277,6 @@ fn parse_livekit_url(value: &str) -> Result<String, String> {
         return Err("must name a host".to_owned());
     }
     Ok(value.to_owned())
-}
-
-fn parse_api_key(value: &str) -> Result<String, String> {
-    if value.trim().is_empty() {
-        return Err("the API key must not be empty".to_owned());
-    }
-    Ok(value.to_owned())
-}
-
-fn parse_api_secret(value: &str) -> Result<ApiSecret, String> {
-    if value.is_empty() {
-        return Err("the API secret must not be empty".to_owned());
-    }
-    Ok(ApiSecret::new(value))
 }
 
 /// Why the settings could not be loaded.
@@ -342,8 +346,9 @@ mod tests {
     fn defaults_match_the_tutorials() {
         let settings = parse(&[]).expect("defaults are valid");
         assert_eq!(settings.port, 6080);
-        assert_eq!(settings.api_key, "devkey");
-        assert_eq!(settings.api_secret.expose(), "secret");
+        assert_eq!(settings.credentials, Credentials::default());
+        assert_eq!(settings.credentials.signing_key(), "devkey");
+        assert_eq!(settings.credentials.signing_secret().expose(), "secret");
         assert_eq!(settings.token_ttl(), Duration::from_secs(21_600));
         assert_eq!(settings.warnings().len(), 2);
     }
@@ -361,6 +366,8 @@ mod tests {
             &["--host", "localhost:80"],
             &["--response-format", "xml"],
             &["--log-format", "yaml"],
+            &["--keys", "APIa"],
+            &["--keys", "APIa: one\nAPIa: two"],
         ] {
             match parse(args) {
                 Err(ConfigError::Invalid(line)) => {

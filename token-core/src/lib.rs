@@ -16,6 +16,8 @@
 //!   request, field policy and LiveKit's limits.
 //! - [`body`]: reading a request body under the size limit, from any framework's stream.
 //! - [`request`]: parsing and validating the `POST /token` body.
+//! - [`keys`]: the API keys: the one that signs tokens, every one webhooks may be signed
+//!   with, from the environment, LiveKit's key-file format and secret files.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
 //! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
 //! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
@@ -28,6 +30,7 @@ pub mod config;
 pub mod contract;
 pub mod cors;
 pub mod head;
+pub mod keys;
 pub mod log_names;
 pub mod reply;
 pub mod request;

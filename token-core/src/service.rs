@@ -48,19 +48,20 @@ struct Inner {
 impl TokenService {
     /// Builds the service from validated settings; all per-process work happens here.
     pub fn new(settings: &Settings) -> Self {
+        let credentials = &settings.credentials;
         Self {
             inner: Arc::new(Inner {
                 minter: TokenMinter::new(
-                    &settings.api_key,
-                    &settings.api_secret,
+                    credentials.signing_key(),
+                    credentials.signing_secret(),
                     settings.token_ttl(),
                 )
                 .granting_own_metadata_updates(settings.can_update_own_metadata),
-                webhooks: WebhookVerifier::new(&settings.api_key, &settings.api_secret),
+                webhooks: WebhookVerifier::new(credentials),
                 format: settings.response_format,
                 livekit_url: settings.livekit_url.clone(),
                 field_policy: settings.field_policy(),
-                log_names: LogNames::new(settings.log_names, &settings.api_secret),
+                log_names: LogNames::new(settings.log_names, credentials.signing_secret()),
                 max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
             }),
         }

@@ -4,8 +4,12 @@
 //! `Bearer`): `iss` is the API key, the token lives five minutes, and its `sha256` claim is
 //! the standard, padded base64 of the SHA-256 of the exact body bytes. So the body is hashed
 //! as received, before any JSON parsing, and compared in constant time.
+//!
+//! With several API keys ([`Credentials`]), the event is verified with the secret of the key
+//! its `iss` names, as LiveKit's own receivers do with a key provider.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use jsonwebtoken::errors::ErrorKind;
@@ -17,13 +21,20 @@ use subtle::ConstantTimeEq;
 
 use crate::config::ApiSecret;
 use crate::contract::ContractError;
+use crate::keys::Credentials;
 use crate::log_names::LogNames;
 
 /// Clock skew LiveKit's verifiers allow on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: u64 = 60;
 
-/// Checks webhook signatures for one API key and secret; built once per process.
+/// Checks webhook signatures for every API key; built once per process.
 pub struct WebhookVerifier {
+    signing: KeyVerifier,
+    others: BTreeMap<String, KeyVerifier>,
+}
+
+/// What verifies the events one API key signs.
+struct KeyVerifier {
     key: DecodingKey,
     validation: Validation,
 }
@@ -31,6 +42,12 @@ pub struct WebhookVerifier {
 #[derive(Deserialize)]
 struct WebhookClaims {
     sha256: Option<String>,
+}
+
+/// The one claim read before the signature is checked: which key's secret checks it.
+#[derive(Deserialize)]
+struct Issuer {
+    iss: Option<String>,
 }
 
 /// The fields of LiveKit's `WebhookEvent` this server uses; the rest is ignored.
@@ -47,18 +64,29 @@ pub struct WebhookEvent {
 }
 
 impl WebhookVerifier {
-    /// A verifier for webhooks signed with this key and secret.
-    pub fn new(api_key: &str, api_secret: &ApiSecret) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[api_key]);
-        validation.set_required_spec_claims(&["exp", "iss"]);
-        validation.validate_nbf = true;
-        validation.validate_aud = false;
-        validation.leeway = LEEWAY_SECONDS;
+    /// A verifier for webhooks signed with any of these keys.
+    pub fn new(credentials: &Credentials) -> Self {
+        let signing_key = credentials.signing_key();
         Self {
-            key: DecodingKey::from_secret(api_secret.expose().as_bytes()),
-            validation,
+            signing: KeyVerifier::new(signing_key, credentials.signing_secret()),
+            others: credentials
+                .iter()
+                .filter(|(api_key, _)| *api_key != signing_key)
+                .map(|(api_key, secret)| (api_key.to_owned(), KeyVerifier::new(api_key, secret)))
+                .collect(),
         }
+    }
+
+    /// The verifier of the key `token` names as its issuer; for an unknown or missing
+    /// issuer the signing key's, whose checks then give the reason (a bad signature, or
+    /// another issuer), as with a single key.
+    fn for_token(&self, token: &str) -> &KeyVerifier {
+        let issuer = jsonwebtoken::dangerous::insecure_decode::<Issuer>(token)
+            .ok()
+            .and_then(|data| data.claims.iss);
+        issuer
+            .and_then(|iss| self.others.get(&iss))
+            .unwrap_or(&self.signing)
     }
 
     /// Verifies the `Authorization` header against the raw body, then reads the event.
@@ -72,9 +100,11 @@ impl WebhookVerifier {
             .ok_or(ContractError::MissingAuthorization)?;
         let token = std::str::from_utf8(token)
             .map_err(|_| ContractError::InvalidAuthorization("not a JWT"))?;
-        let claims = jsonwebtoken::decode::<WebhookClaims>(token, &self.key, &self.validation)
-            .map_err(|err| ContractError::InvalidAuthorization(reason(err.kind())))?
-            .claims;
+        let verifier = self.for_token(token);
+        let claims =
+            jsonwebtoken::decode::<WebhookClaims>(token, &verifier.key, &verifier.validation)
+                .map_err(|err| ContractError::InvalidAuthorization(reason(err.kind())))?
+                .claims;
         let claimed = claims
             .sha256
             .filter(|hash| !hash.is_empty())
@@ -84,6 +114,21 @@ impl WebhookVerifier {
             return Err(ContractError::BodyHashMismatch);
         }
         WebhookEvent::parse(body).ok_or(ContractError::InvalidWebhookEvent)
+    }
+}
+
+impl KeyVerifier {
+    fn new(api_key: &str, api_secret: &ApiSecret) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[api_key]);
+        validation.set_required_spec_claims(&["exp", "iss"]);
+        validation.validate_nbf = true;
+        validation.validate_aud = false;
+        validation.leeway = LEEWAY_SECONDS;
+        Self {
+            key: DecodingKey::from_secret(api_secret.expose().as_bytes()),
+            validation,
+        }
     }
 }
 
@@ -136,7 +181,9 @@ impl WebhookEvent {
 
 impl std::fmt::Debug for WebhookVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookVerifier").finish_non_exhaustive()
+        f.debug_struct("WebhookVerifier")
+            .field("other_keys", &self.others.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
     }
 }
 
@@ -152,7 +199,7 @@ mod tests {
     const BODY: &str = r#"{"event":"participant_joined","room":{"sid":"RM_1","name":"room1"},"participant":{"sid":"PA_1","identity":"alice","joinedAt":"1700000001"},"id":"EV_1","createdAt":"1700000001"}"#;
 
     fn verifier() -> WebhookVerifier {
-        WebhookVerifier::new(KEY, &ApiSecret::new(SECRET))
+        verifier_for(KEY, SECRET)
     }
 
     fn hash(body: &[u8]) -> String {
@@ -269,5 +316,54 @@ mod tests {
                 Err(ContractError::InvalidWebhookEvent)
             );
         }
+    }
+
+    #[test]
+    fn each_key_verifies_what_it_signed() {
+        const OTHER: &str = "APIegress";
+        const OTHER_SECRET: &str = "egress-secret-of-at-least-32-bytes!!";
+        let keys = format!("{KEY}: {SECRET}\n{OTHER}: {OTHER_SECRET}");
+        let settings =
+            crate::Settings::from_args("test", ["test", "--keys", keys.as_str(), "--api-key", KEY])
+                .expect("valid");
+        let verifier = WebhookVerifier::new(&settings.credentials);
+        let body = BODY.as_bytes();
+        let signed = |key: &str, secret: &str| {
+            AccessToken::with_api_key(key, secret)
+                .with_ttl(Duration::from_secs(300))
+                .with_sha256(&hash(body))
+                .to_jwt()
+                .expect("sign")
+        };
+        for (key, secret) in [(KEY, SECRET), (OTHER, OTHER_SECRET)] {
+            let token = signed(key, secret);
+            assert!(
+                verifier.receive(Some(token.as_bytes()), body).is_ok(),
+                "{key}"
+            );
+        }
+        // A key's name with another key's secret, and a key nobody configured.
+        for (key, secret, reason) in [
+            (OTHER, SECRET, "bad signature"),
+            (KEY, OTHER_SECRET, "bad signature"),
+            ("APIunknown", SECRET, "issued for another API key"),
+        ] {
+            let token = signed(key, secret);
+            assert_eq!(
+                verifier.receive(Some(token.as_bytes()), body),
+                Err(ContractError::InvalidAuthorization(reason)),
+                "{key}"
+            );
+        }
+        // The single-key verifier refuses the other key's events.
+        let token = signed(OTHER, OTHER_SECRET);
+        assert_eq!(
+            verifier_for(KEY, SECRET).receive(Some(token.as_bytes()), body),
+            Err(ContractError::InvalidAuthorization("bad signature"))
+        );
+    }
+
+    fn verifier_for(key: &str, secret: &str) -> WebhookVerifier {
+        WebhookVerifier::new(&Credentials::single(key, ApiSecret::new(secret)))
     }
 }

@@ -3,6 +3,7 @@
 //! tests, `testkit::binary_tests!(env!("CARGO_BIN_EXE_server-axum"));`, and each check panics
 //! with an explanation when the binary falls short.
 
+pub mod keys;
 pub mod lifecycle;
 pub mod logs;
 pub mod resilience;
@@ -13,8 +14,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use conformance::Selection;
+use conformance::case::{Flaw, Signer};
 use conformance::wire::ResponseReader;
+use conformance::{Selection, ServerUnderTest};
 use tokio::net::TcpStream;
 
 use crate::server_process::ServerProcess;
@@ -24,20 +26,6 @@ pub const TEST_API_KEY: &str = "APIconformance";
 /// The secret paired with [`TEST_API_KEY`].
 pub const TEST_API_SECRET: &str = "conformance-secret-0123456789abcdef";
 
-/// Settings the checks set themselves; inherited values would make results depend on the shell.
-const OWN_VARIABLES: &[&str] = &[
-    "SERVER_PORT",
-    "SERVER_HOST",
-    "LIVEKIT_API_KEY",
-    "LIVEKIT_API_SECRET",
-    "TOKEN_TTL_SECONDS",
-    "TOKEN_RESPONSE_FORMAT",
-    "LOG_FORMAT",
-    "LOG_NAMES",
-    "RUST_LOG",
-    "SERVER_MAX_CONNECTIONS",
-];
-
 /// How long a raw exchange waits for each read: longer than the contract's 10 s timeouts, so
 /// a server's own timeout answer is what the check sees.
 const READ_PATIENCE: Duration = Duration::from_secs(20);
@@ -45,7 +33,8 @@ const READ_PATIENCE: Duration = Duration::from_secs(20);
 /// Clears every setting a token server reads from the environment and puts it on a free
 /// loopback port, logging at info (so its "listening" line shows).
 pub fn isolate(command: &mut Command) -> &mut Command {
-    for name in OWN_VARIABLES {
+    // Every setting's variable, so results never depend on the shell running the tests.
+    for name in token_core::Settings::environment_variables() {
         command.env_remove(name);
     }
     command
@@ -95,6 +84,24 @@ async fn answer_status(stream: &mut TcpStream, head_request: bool) -> Option<u16
         .map(|response| response.status)
 }
 
+/// Sends `event` as a webhook validly signed with `under_test`'s credentials: the status of
+/// the answer, and the `Authorization` value sent.
+async fn send_signed_webhook(under_test: &ServerUnderTest, event: &[u8]) -> (u16, String) {
+    let client = conformance::runner::client().expect("an HTTP client");
+    let authorization =
+        conformance::signing::sign(under_test, Signer::Suite, Flaw::None, event).expect("sign");
+    let status = client
+        .post(under_test.url("/livekit/webhook"))
+        .header("content-type", "application/webhook+json")
+        .header("authorization", &authorization)
+        .body(event.to_vec())
+        .send()
+        .await
+        .expect("webhook request")
+        .status();
+    (status.as_u16(), authorization)
+}
+
 fn token_request_head(body_len: usize) -> String {
     format!(
         "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
@@ -119,6 +126,7 @@ macro_rules! binary_tests {
             async logs::logs_keep_secrets,
             async logs::malformed_requests_log_nothing_at_warn,
             async logs::logs_hash_names_unless_asked,
+            async keys::serves_several_keys_and_secret_files,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
             async resilience::panics_become_500s,

@@ -64,6 +64,9 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("TOKEN_ENDPOINT_ALLOW_ROOM_CONFIG", "perhaps"),
         ("SERVER_MAX_CONNECTIONS", "0"),
         ("SERVER_MAX_CONNECTIONS", "many"),
+        ("LIVEKIT_KEYS", "APIa"),
+        ("LIVEKIT_KEY_FILE", "/nonexistent/keys.yaml"),
+        ("LIVEKIT_API_SECRET_FILE", "/nonexistent/secret"),
     ] {
         let mut invalid = command(exe, dir.path());
         invalid.env(name, value);
