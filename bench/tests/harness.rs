@@ -8,7 +8,9 @@ use token_core::{Settings, TokenService};
 
 /// Serves server-axum in this process, on the dev credentials, and returns its URL.
 fn start_axum() -> String {
-    let settings = Settings::from_args("test", ["test"]).expect("default settings");
+    // As the bench starts the backends: without rate limits (see `server::start_process`).
+    let settings =
+        Settings::from_args("test", ["test", "--rate-limits", "off"]).expect("valid settings");
     let listener = token_core::startup::bind(([127, 0, 0, 1], 0).into()).expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(server_axum::serve(

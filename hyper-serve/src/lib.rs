@@ -13,6 +13,7 @@
 //! - on shutdown: stop accepting, close idle connections at once, let in-flight requests
 //!   finish for at most [`SHUTDOWN_GRACE`].
 //!
+//! Each request carries its connection's peer address as a [`translate::Peer`] extension.
 //! [`translate`] turns `http` requests into `token-core`'s heads and replies into responses,
 //! for every backend built on `http` 1.x.
 
@@ -87,11 +88,11 @@ where
             permit = limit.admit() => permit,
             () = &mut shutdown => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     backoff.reset();
-                    stream
+                    (stream, translate::Peer(peer))
                 }
                 Err(err) => {
                     // Out of file descriptors, or a connection reset before accept: keep
@@ -106,10 +107,13 @@ where
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {err}");
         }
-        let connection = http.serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(service.clone()),
-        );
+        // Every request carries its connection's peer, for per-client limits.
+        let inner = TowerToHyperService::new(service.clone());
+        let with_peer = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(peer);
+            hyper::service::Service::call(&inner, request)
+        });
+        let connection = http.serve_connection(TokioIo::new(stream), with_peer);
         let connection = connections.watch(connection);
         tokio::spawn(async move {
             if let Err(err) = connection.await {

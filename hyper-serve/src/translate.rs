@@ -3,9 +3,12 @@
 //! `token-core`'s.
 
 use std::borrow::Cow;
+use std::net::{IpAddr, SocketAddr};
 
 use http::header::{CONNECTION, CONTENT_LENGTH};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri, Version};
+use http::{
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri, Version,
+};
 use token_core::{HttpVersion, Reply, RequestHead};
 
 /// The contract's view of a request head: every header line, the raw path and query.
@@ -28,6 +31,16 @@ pub fn request_head<'a>(
             .iter()
             .map(|(name, value)| (name.as_str(), value.as_bytes())),
     )
+}
+
+/// The remote address of the connection a request came on, which [`crate::serve`] puts in
+/// every request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub SocketAddr);
+
+/// The peer's IP address from a request's extensions, if [`crate::serve`] put it there.
+pub fn peer(extensions: &Extensions) -> Option<IpAddr> {
+    extensions.get::<Peer>().map(|Peer(address)| address.ip())
 }
 
 /// The request target's path and query as sent (origin form, also for an absolute-form

@@ -88,7 +88,8 @@ async fn handle(
     let target = uri
         .path_and_query()
         .map_or(uri.path(), |target| target.as_str());
-    let head = RequestHead::new(request.method().as_str(), target, version, headers);
+    let head = RequestHead::new(request.method().as_str(), target, version, headers)
+        .from_peer(request.peer_addr().map(|peer| peer.ip()));
     to_response(service.respond(&head, body).await)
 }
 

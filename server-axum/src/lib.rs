@@ -40,7 +40,8 @@ async fn handle(State(service): State<TokenService>, request: Request) -> Respon
         translate::target(&parts.uri),
         parts.version,
         &parts.headers,
-    );
+    )
+    .from_peer(translate::peer(&parts.extensions));
     let reply = service.respond(&head, body.into_data_stream()).await;
     translate::response::<Body>(reply, &head)
 }

@@ -35,7 +35,8 @@ pub fn app(
                 translate::target(&parts.uri),
                 parts.version,
                 &parts.headers,
-            );
+            )
+            .from_peer(translate::peer(&parts.extensions));
             let reply = service.respond(&head, body.into_data_stream()).await;
             Ok(translate::response(reply, &head))
         }

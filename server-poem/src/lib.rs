@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use hyper::body::Incoming;
 use hyper_serve::translate;
+use poem::Addr;
 use poem::http::uri::Scheme;
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Body, Endpoint, Request, Response, ResponseParts};
@@ -27,7 +28,8 @@ pub fn app(service: TokenService) -> impl Endpoint<Output = Response> {
                 translate::target(request.uri()),
                 request.version(),
                 request.headers(),
-            );
+            )
+            .from_peer(request.remote_addr().as_socket_addr().map(|peer| peer.ip()));
             let reply = service.respond(&head, body).await;
             let (parts, body_text) = translate::response::<String>(reply, &head).into_parts();
             let parts = ResponseParts {
@@ -58,8 +60,14 @@ where
     let http = tower::service_fn(move |request: http::Request<Incoming>| {
         let endpoint = Arc::clone(&endpoint);
         async move {
-            let addresses = (LocalAddr::default(), RemoteAddr::default(), Scheme::HTTP);
-            let request = Request::from((request, addresses.0, addresses.1, addresses.2));
+            // The connection's peer, which hyper-serve put in the extensions.
+            let remote = request
+                .extensions()
+                .get::<translate::Peer>()
+                .map_or_else(RemoteAddr::default, |&translate::Peer(peer)| {
+                    RemoteAddr(Addr::SocketAddr(peer))
+                });
+            let request = Request::from((request, LocalAddr::default(), remote, Scheme::HTTP));
             let response = endpoint.get_response(request).await;
             Ok::<_, Infallible>(hyper::Response::from(response))
         }

@@ -42,6 +42,13 @@ impl Handler for Contract {
             translate::target(request.uri()),
             request.version(),
             request.headers(),
+        )
+        .from_peer(
+            request
+                .remote_addr()
+                .clone()
+                .into_std()
+                .map(|peer| peer.ip()),
         );
         let reply = self.0.respond(&head, body).await;
         let (parts, body) = translate::response::<String>(reply, &head).into_parts();

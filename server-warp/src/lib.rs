@@ -16,22 +16,29 @@ use warp::{Filter, Rejection};
 /// The whole application: one filter taking every request to `token-core`, which routes.
 /// warp's path filters cannot match byte for byte (`path::end` accepts a trailing slash) and
 /// `warp::cors` cannot give the contract's CORS answers (it never sends `*`). It reads the
-/// request line from the [`RequestLine`] that [`serve`] puts in every request's extensions.
+/// request line from the [`RequestLine`] that [`serve`] puts in every request's extensions,
+/// and the peer from `hyper-serve`'s.
 pub fn app(
     service: TokenService,
 ) -> impl Filter<Extract = (Response,), Error = Rejection> + Clone + Send + Sync + 'static {
     warp::method()
         .and(warp::ext::optional::<RequestLine>())
+        .and(warp::ext::optional::<translate::Peer>())
         .and(warp::header::headers_cloned())
         // Rejects only a body taken twice, which this one filter never does.
         .and(warp::body::stream())
         .then(
-            move |method: Method, line: Option<RequestLine>, headers, body| {
+            move |method: Method,
+                  line: Option<RequestLine>,
+                  peer: Option<translate::Peer>,
+                  headers,
+                  body| {
                 let service = service.clone();
                 async move {
                     let line = line.unwrap_or_default();
                     let head =
-                        translate::request_head(&method, &line.target, line.version, &headers);
+                        translate::request_head(&method, &line.target, line.version, &headers)
+                            .from_peer(peer.map(|translate::Peer(peer)| peer.ip()));
                     translate::response(service.respond(&head, body).await, &head)
                 }
             },

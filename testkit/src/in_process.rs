@@ -53,6 +53,17 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
 }
 
+impl Running {
+    /// The loopback address it listens on.
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.under_test
+            .base_url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("an in-process server listens on a socket address")
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {

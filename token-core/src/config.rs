@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::client_address::TrustedProxies;
 use crate::keys::{Credentials, KeySources};
+use crate::limits::{RateQuota, Switch};
 use crate::token_source::{ClientField, FieldPolicy};
 
 /// The API key LiveKit's development server (`livekit-server --dev`) accepts.
@@ -24,6 +26,12 @@ pub const MAX_TOKEN_TTL_SECONDS: u32 = 30 * 24 * 60 * 60;
 pub const DEFAULT_LIVEKIT_URL: &str = "ws://localhost:7880";
 /// The default `SERVER_MAX_CONNECTIONS`: actix-web's default per worker.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 25_000;
+/// The default `TOKEN_RATE_LIMIT`: a tutorial page asks for a few tokens, a busy office
+/// behind one address a few a second.
+pub const DEFAULT_TOKEN_RATE_LIMIT: &str = "600/min";
+/// The default `AUTH_FAILURE_RATE_LIMIT`: LiveKit signs every webhook right, so failures are
+/// rare unless someone guesses.
+pub const DEFAULT_AUTH_FAILURE_RATE_LIMIT: &str = "60/min";
 /// LiveKit's own server logs an error for secrets shorter than this (HS256 wants 256 bits).
 pub const RECOMMENDED_SECRET_BYTES: usize = 32;
 
@@ -110,6 +118,26 @@ pub struct Settings {
         value_parser = clap::value_parser!(u32).range(1..=1_000_000)
     )]
     pub max_connections: u32,
+
+    /// Requests to the token endpoints each client address may make, as COUNT/s, COUNT/min
+    /// or COUNT/h; past it 429 with Retry-After.
+    #[arg(long, env = "TOKEN_RATE_LIMIT", default_value = DEFAULT_TOKEN_RATE_LIMIT)]
+    pub token_rate_limit: RateQuota,
+
+    /// Failed authentications (a webhook with a bad signature) each client address may make
+    /// before its failures get 429 instead of 401.
+    #[arg(long, env = "AUTH_FAILURE_RATE_LIMIT", default_value = DEFAULT_AUTH_FAILURE_RATE_LIMIT)]
+    pub auth_failure_rate_limit: RateQuota,
+
+    /// `off` turns every rate limit off.
+    #[arg(long, env = "RATE_LIMITS", value_enum, default_value_t = Switch::On)]
+    pub rate_limits: Switch,
+
+    /// Proxies whose `Forwarded` or `X-Forwarded-For` headers name the client, as
+    /// comma-separated addresses and networks (`10.0.0.0/8,192.168.1.7`); by default none, and
+    /// the client is the socket's peer.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: TrustedProxies,
 
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

@@ -6,6 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::limits::RateLimited;
+
 /// The largest `POST /token` body accepted, counted in bytes as they arrive (chunked too).
 pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;
 /// The largest webhook body accepted; LiveKit's events are a few KiB.
@@ -127,6 +129,8 @@ pub enum ContractError {
     BodyHashMismatch,
     /// A verified webhook body that is not a JSON object with a string `event`.
     InvalidWebhookEvent,
+    /// The client is over a rate limit; carries which, and for how long.
+    TooManyRequests(RateLimited),
     /// The server failed; nothing the client can fix.
     Internal,
 }
@@ -154,6 +158,7 @@ impl ContractError {
             | Self::WrongType(..)
             | Self::TooLong(..)
             | Self::InvalidWebhookEvent => 400,
+            Self::TooManyRequests(_) => 429,
             Self::Internal => 500,
         }
     }
@@ -207,6 +212,11 @@ impl fmt::Display for ContractError {
             Self::InvalidWebhookEvent => {
                 f.write_str("webhook body must be a JSON object with a string \"event\"")
             }
+            Self::TooManyRequests(limited) => write!(
+                f,
+                "too many requests: try again in {} s",
+                limited.retry_after_seconds
+            ),
             Self::Internal => f.write_str("internal server error"),
         }
     }

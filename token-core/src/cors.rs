@@ -13,3 +13,6 @@ pub const ALLOW_METHODS: &str = "POST";
 /// How long a browser may cache a preflight (`Access-Control-Max-Age`), in seconds.
 /// Chromium caps it at two hours; one hour is kept everywhere.
 pub const MAX_AGE_SECONDS: &str = "3600";
+/// `Access-Control-Expose-Headers` on a 429: the fields that say when to retry, which a
+/// page could not read otherwise.
+pub const EXPOSE_RATE_LIMIT_HEADERS: &str = "Retry-After, RateLimit, RateLimit-Policy";

@@ -5,6 +5,10 @@
 //! that repeated headers are seen; which headers matter, and what a repeated or missing one
 //! means, is decided here.
 
+use std::net::IpAddr;
+
+use crate::client_address::TrustedProxies;
+
 /// The HTTP version of a request. HTTP/2 and later are not served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HttpVersion {
@@ -27,10 +31,12 @@ enum Field {
     RequestedHeaders,
     Connection,
     Upgrade,
+    Forwarded,
+    XForwardedFor,
 }
 
 /// Their names, matched without regard to case (and without allocating, per header line).
-const FIELDS: [(&str, Field); 9] = [
+const FIELDS: [(&str, Field); 11] = [
     ("host", Field::Host),
     ("content-length", Field::ContentLength),
     ("transfer-encoding", Field::TransferEncoding),
@@ -40,6 +46,8 @@ const FIELDS: [(&str, Field); 9] = [
     ("access-control-request-headers", Field::RequestedHeaders),
     ("connection", Field::Connection),
     ("upgrade", Field::Upgrade),
+    ("forwarded", Field::Forwarded),
+    ("x-forwarded-for", Field::XForwardedFor),
 ];
 
 /// The head of one request, as the contract reads it.
@@ -61,6 +69,10 @@ pub struct RequestHead<'a> {
     preflight_method: HeaderLines<'a>,
     // Browsers send one line; any number is allowed, so every line is kept.
     requested_headers: Vec<&'a [u8]>,
+    // Every line of each, read only when the peer is a trusted proxy.
+    forwarded: Vec<&'a [u8]>,
+    x_forwarded_for: Vec<&'a [u8]>,
+    peer: Option<IpAddr>,
 }
 
 /// The first value of a header and how many lines it had.
@@ -118,6 +130,14 @@ impl<'a> RequestHead<'a> {
                     head.requested_headers.push(value);
                     continue;
                 }
+                Field::Forwarded => {
+                    head.forwarded.push(value);
+                    continue;
+                }
+                Field::XForwardedFor => {
+                    head.x_forwarded_for.push(value);
+                    continue;
+                }
                 Field::Connection => {
                     for option in value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
                         head.connection_close |= option.eq_ignore_ascii_case(b"close");
@@ -134,6 +154,21 @@ impl<'a> RequestHead<'a> {
             lines.push(value);
         }
         head
+    }
+
+    /// The head of a request that came over a connection from `peer`, the socket's remote
+    /// address. Every adapter sets it: per-client limits key on it.
+    #[must_use]
+    pub fn from_peer(mut self, peer: Option<IpAddr>) -> Self {
+        self.peer = peer;
+        self
+    }
+
+    /// The client's address: the peer's, or what trusted proxies say; `None` when the
+    /// adapter did not know the peer.
+    pub fn client_address(&self, trusted: &TrustedProxies) -> Option<IpAddr> {
+        let peer = self.peer?;
+        Some(trusted.client(peer, &self.forwarded, &self.x_forwarded_for))
     }
 
     /// The method, case-sensitive as RFC 9110 says (`post` is not `POST`).

@@ -21,16 +21,20 @@
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
 //! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
 //! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
+//! - [`limits`]: rate limits per client address (`governor`), and the 429's fields;
+//!   [`client_address`] says who the client is, behind trusted proxies.
 //! - [`cors`]: the values of the CORS policy every backend applies.
 //! - [`startup`]: what every binary does before and after serving: configuration, logging,
 //!   binding, and the shutdown signal.
 
 pub mod body;
+pub mod client_address;
 pub mod config;
 pub mod contract;
 pub mod cors;
 pub mod head;
 pub mod keys;
+pub mod limits;
 pub mod log_names;
 pub mod reply;
 pub mod request;

@@ -97,8 +97,24 @@ impl Reply {
             ),
         };
         let mut reply = Self::new(err.status(), Some(content_type), body);
-        if let ContractError::MethodNotAllowed(allow) = err {
-            reply.headers.push(("allow", Cow::Borrowed(allow)));
+        match err {
+            ContractError::MethodNotAllowed(allow) => {
+                reply.headers.push(("allow", Cow::Borrowed(allow)));
+            }
+            ContractError::TooManyRequests(limited) => reply.headers.extend([
+                (
+                    "retry-after",
+                    Cow::Owned(limited.retry_after_seconds.to_string()),
+                ),
+                ("ratelimit-policy", Cow::Owned(limited.policy_field())),
+                ("ratelimit", Cow::Owned(limited.limit_field())),
+                // So that a page can read when to retry.
+                (
+                    "access-control-expose-headers",
+                    Cow::Borrowed(cors::EXPOSE_RATE_LIMIT_HEADERS),
+                ),
+            ]),
+            _ => {}
         }
         reply.close_connection = err.closes_connection();
         reply

@@ -13,6 +13,7 @@ use crate::body::read_body;
 use crate::config::{ResponseFormat, Settings};
 use crate::contract::{ContractError, Endpoint, MAX_TOKEN_BODY_BYTES};
 use crate::head::RequestHead;
+use crate::limits::{Limit, RateLimits};
 use crate::log_names::LogNames;
 use crate::reply::{Reply, SuccessBody};
 use crate::request::TokenRequest;
@@ -42,6 +43,7 @@ struct Inner {
     livekit_url: String,
     field_policy: FieldPolicy,
     log_names: LogNames,
+    limits: RateLimits,
     max_connections: usize,
 }
 
@@ -62,6 +64,7 @@ impl TokenService {
                 livekit_url: settings.livekit_url.clone(),
                 field_policy: settings.field_policy(),
                 log_names: LogNames::new(settings.log_names, credentials.signing_secret()),
+                limits: RateLimits::new(settings),
                 max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
             }),
         }
@@ -143,13 +146,20 @@ impl TokenService {
         discarding(body, reply).await
     }
 
-    /// Answers a request for `endpoint` in its own method: reads the body under the
-    /// endpoint's limit, then replies as [`TokenService::reply`] does.
+    /// Answers a request for `endpoint` in its own method: counts a token request against
+    /// its client's limit, reads the body under the endpoint's limit, then replies as
+    /// [`TokenService::reply`] does.
     async fn handle<S, B, E>(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: S) -> Reply
     where
         S: Stream<Item = Result<B, E>>,
         B: Buf,
     {
+        if matches!(endpoint, Endpoint::Token | Endpoint::TokenSource)
+            && let Err(limited) = self.inner.limits.check(Limit::Tokens, head)
+        {
+            let refusal = self.endpoint_error(endpoint, ContractError::TooManyRequests(limited));
+            return discarding(body, refusal).await;
+        }
         let Some(limit) = endpoint.body_limit() else {
             return discarding(body, self.reply(endpoint, head, &[])).await;
         };
@@ -180,6 +190,7 @@ impl TokenService {
                 .map(|(request, jwt)| Reply::created(&self.inner.livekit_url, &jwt, &request)),
             Endpoint::Webhook => self
                 .receive_webhook(head, body)
+                .map_err(|err| self.count_failure(head, err))
                 .map(|()| Reply::success(format, SuccessBody::Status("ok"))),
             // Probes read the status; plain `ok` in every format keeps them trivial.
             Endpoint::Health => Ok(Reply::success(
@@ -229,6 +240,18 @@ impl TokenService {
         let event = self.inner.webhooks.receive(head.authorization(), body)?;
         event.log(&self.inner.log_names);
         Ok(())
+    }
+
+    /// Counts a failed authentication against its client's limit: past it, the failure is
+    /// answered 429 instead. Valid requests are never refused for earlier failures.
+    fn count_failure(&self, head: &RequestHead<'_>, err: ContractError) -> ContractError {
+        if err.status() != 401 {
+            return err;
+        }
+        match self.inner.limits.check(Limit::AuthFailures, head) {
+            Ok(()) => err,
+            Err(limited) => ContractError::TooManyRequests(limited),
+        }
     }
 
     /// The reply for an error, in the configured format.
@@ -297,6 +320,10 @@ mod tests {
     use super::*;
     use crate::contract::{APPLICATION_JSON, NAMES_REQUIRED, TEXT_PLAIN};
     use crate::head::HttpVersion;
+    use crate::limits::{RateLimited, RateQuota};
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    use std::num::NonZeroU32;
 
     fn service(format: &str) -> TokenService {
         let settings = Settings::from_args("test", ["test", "--response-format", format])
@@ -304,7 +331,13 @@ mod tests {
         TokenService::new(&settings)
     }
 
-    const ERRORS: [ContractError; 20] = [
+    const LIMITED: RateLimited = RateLimited {
+        limit: Limit::Tokens,
+        quota: RateQuota::new(NonZeroU32::MIN, 60),
+        retry_after_seconds: 60,
+    };
+
+    const ERRORS: [ContractError; 21] = [
         ContractError::BodyTimeout,
         ContractError::NotFound,
         ContractError::MethodNotAllowed("POST, OPTIONS"),
@@ -324,6 +357,7 @@ mod tests {
         ContractError::MissingBodyHash,
         ContractError::BodyHashMismatch,
         ContractError::InvalidWebhookEvent,
+        ContractError::TooManyRequests(LIMITED),
         ContractError::Internal,
     ];
 
@@ -517,5 +551,157 @@ mod tests {
         assert_eq!((long.status, long.close_connection), (404, true));
         let long = respond(&service, &head("GET", "/healthz", &[]), &LONG).await;
         assert_eq!((long.status, long.close_connection), (200, true));
+    }
+
+    fn limited_service(args: &[&str]) -> TokenService {
+        let args = ["test", "--api-key", "APIlimits"].iter().chain(args);
+        let settings = Settings::from_args("test", args.copied()).expect("valid settings");
+        TokenService::new(&settings)
+    }
+
+    fn from<'a>(head: RequestHead<'a>, peer: &str) -> RequestHead<'a> {
+        head.from_peer(Some(peer.parse().expect("an address")))
+    }
+
+    fn webhook(authorization: &str) -> RequestHead<'_> {
+        from(
+            head(
+                "POST",
+                "/livekit/webhook",
+                &[("authorization", authorization)],
+            ),
+            "203.0.113.9",
+        )
+    }
+
+    #[tokio::test]
+    async fn token_requests_past_the_limit_get_429_with_when_to_retry() {
+        let service = limited_service(&["--token-rate-limit", "2/min"]);
+        let body = br#"{"roomName":"r","participantName":"p"}"#;
+        let token = || from(head("POST", "/token", &[JSON]), "203.0.113.9");
+        for _ in 0..2 {
+            assert_eq!(respond(&service, &token(), body).await.status, 200);
+        }
+        let refused = respond(&service, &token(), body).await;
+        assert_eq!(refused.status, 429);
+        assert!(!refused.close_connection, "the body was read");
+        assert_eq!(refused.header("access-control-allow-origin"), Some("*"));
+        let retry: u64 = refused
+            .header("retry-after")
+            .and_then(|value| value.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!((29..=30).contains(&retry), "{retry}");
+        assert_eq!(
+            refused.header("ratelimit-policy"),
+            Some("\"tokens\";q=2;w=60")
+        );
+        assert_eq!(
+            refused.header("ratelimit"),
+            Some(format!("\"tokens\";r=0;t={retry}").as_str())
+        );
+        assert_eq!(
+            refused.header("access-control-expose-headers"),
+            Some("Retry-After, RateLimit, RateLimit-Policy")
+        );
+        assert_eq!(
+            refused.body,
+            format!("too many requests: try again in {retry} s")
+        );
+        // The standard endpoint shares the quota and answers in JSON.
+        let source = from(head("POST", "/livekit/token", &[JSON]), "203.0.113.9");
+        let refused = respond(&service, &source, b"{}").await;
+        assert_eq!(refused.status, 429);
+        assert_eq!(refused.header("content-type"), Some(APPLICATION_JSON));
+        // Other clients, other paths and preflights are not counted.
+        let other = from(head("POST", "/token", &[JSON]), "203.0.113.10");
+        assert_eq!(respond(&service, &other, body).await.status, 200);
+        let health = from(head("GET", "/healthz", &[]), "203.0.113.9");
+        assert_eq!(respond(&service, &health, b"").await.status, 200);
+        let preflight = from(
+            head(
+                "OPTIONS",
+                "/token",
+                &[("access-control-request-method", "POST")],
+            ),
+            "203.0.113.9",
+        );
+        assert_eq!(respond(&service, &preflight, b"").await.status, 200);
+    }
+
+    #[tokio::test]
+    async fn limits_follow_trusted_proxies_and_can_be_turned_off() {
+        let body = br#"{"roomName":"r","participantName":"p"}"#;
+        let behind = |client: &'static str| {
+            from(
+                head("POST", "/token", &[JSON, ("x-forwarded-for", client)]),
+                "10.0.0.2",
+            )
+        };
+        let proxied = limited_service(&[
+            "--token-rate-limit",
+            "1/h",
+            "--trusted-proxies",
+            "10.0.0.0/8",
+        ]);
+        assert_eq!(
+            respond(&proxied, &behind("198.51.100.1"), body)
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            respond(&proxied, &behind("198.51.100.2"), body)
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            respond(&proxied, &behind("198.51.100.1"), body)
+                .await
+                .status,
+            429
+        );
+        // Untrusted, the proxy is the client: one quota for everyone behind it.
+        let direct = limited_service(&["--token-rate-limit", "1/h"]);
+        assert_eq!(
+            respond(&direct, &behind("198.51.100.1"), body).await.status,
+            200
+        );
+        assert_eq!(
+            respond(&direct, &behind("198.51.100.2"), body).await.status,
+            429
+        );
+        let off = limited_service(&["--token-rate-limit", "1/h", "--rate-limits", "off"]);
+        for _ in 0..3 {
+            assert_eq!(
+                respond(&off, &behind("198.51.100.1"), body).await.status,
+                200
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn failed_authentications_past_the_limit_get_429_but_valid_ones_pass() {
+        let service = limited_service(&["--auth-failure-rate-limit", "2/h"]);
+        let statuses = futures_util::future::join_all(
+            (0..3).map(|_| async { respond(&service, &webhook("forged"), b"{}").await.status }),
+        )
+        .await;
+        assert_eq!(statuses, [401, 401, 429]);
+        // A validly signed event from the same client is still accepted.
+        let event = br#"{"event":"room_started"}"#;
+        let hash = Sha256::digest(event);
+        let signed = livekit_api::access_token::AccessToken::with_api_key("APIlimits", "secret")
+            .with_sha256(&base64::engine::general_purpose::STANDARD.encode(hash))
+            .to_jwt()
+            .expect("sign");
+        assert_eq!(
+            respond(&service, &webhook(&signed), event).await.status,
+            200
+        );
+        // Failures are not token requests.
+        let token = from(head("POST", "/token", &[JSON]), "203.0.113.9");
+        let body = br#"{"roomName":"r","participantName":"p"}"#;
+        assert_eq!(respond(&service, &token, body).await.status, 200);
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod keys;
 pub mod lifecycle;
+pub mod limits;
 pub mod logs;
 pub mod resilience;
 pub mod settings;
@@ -127,6 +128,7 @@ macro_rules! binary_tests {
             async logs::malformed_requests_log_nothing_at_warn,
             async logs::logs_hash_names_unless_asked,
             async keys::serves_several_keys_and_secret_files,
+            async limits::limits_bursts_per_client,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
             async resilience::panics_become_500s,

@@ -67,6 +67,10 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("LIVEKIT_KEYS", "APIa"),
         ("LIVEKIT_KEY_FILE", "/nonexistent/keys.yaml"),
         ("LIVEKIT_API_SECRET_FILE", "/nonexistent/secret"),
+        ("TOKEN_RATE_LIMIT", "600"),
+        ("AUTH_FAILURE_RATE_LIMIT", "0/min"),
+        ("RATE_LIMITS", "sometimes"),
+        ("TRUSTED_PROXIES", "proxy.local"),
     ] {
         let mut invalid = command(exe, dir.path());
         invalid.env(name, value);

@@ -1,0 +1,383 @@
+//! Rate limits per client address: token requests, and failed authentications.
+//!
+//! Each limit is a GCRA quota from `governor` (`600/min`: a burst of 600, then one more
+//! every 100 ms), kept per client address (see [`crate::client_address`]), IPv6 by /64
+//! since one host holds a whole /64. A refused request gets 429 with `Retry-After` and the
+//! IETF draft's `RateLimit` and `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers-09).
+//!
+//! Memory stays bounded whatever addresses arrive: addresses whose state no longer differs
+//! from a fresh one are dropped regularly, and while [`MAX_TRACKED_CLIENTS`] are tracked
+//! every client shares one quota, until the flood passes: a flood that large is throttled as
+//! a whole rather than allowed to exhaust memory.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+
+use crate::client_address::TrustedProxies;
+use crate::config::Settings;
+use crate::head::RequestHead;
+
+/// The most client addresses one limit tracks; at it every client shares one quota.
+pub const MAX_TRACKED_CLIENTS: usize = 100_000;
+/// Checks between two sweeps of stale addresses.
+const SWEEP_EVERY: u32 = 4_096;
+
+/// A quota: `count` requests per `window`, written `600/min`, `10/s` or `1000/h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateQuota {
+    count: NonZeroU32,
+    window_seconds: u32,
+}
+
+impl RateQuota {
+    /// `count` requests per `window_seconds`.
+    pub const fn new(count: NonZeroU32, window_seconds: u32) -> Self {
+        Self {
+            count,
+            window_seconds,
+        }
+    }
+
+    fn governor(self) -> governor::Quota {
+        let window = Duration::from_secs(u64::from(self.window_seconds));
+        // A burst of `count`, one more every window/count.
+        governor::Quota::with_period(window / self.count.get())
+            .unwrap_or_else(|| governor::Quota::per_second(self.count))
+            .allow_burst(self.count)
+    }
+}
+
+impl FromStr for RateQuota {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let usage = || format!("{text:?} is not a quota such as 600/min, 10/s or 1000/h");
+        let (count, window) = text.split_once('/').ok_or_else(usage)?;
+        let count = count.trim().parse::<NonZeroU32>().map_err(|_| usage())?;
+        let window_seconds = match window.trim() {
+            "s" => 1,
+            "min" => 60,
+            "h" => 3600,
+            _ => return Err(usage()),
+        };
+        // Below one request a microsecond, GCRA's period would round to nothing.
+        if u64::from(count.get()) > u64::from(window_seconds) * 1_000_000 {
+            return Err(format!("{text:?} is more than one request per microsecond"));
+        }
+        Ok(Self::new(count, window_seconds))
+    }
+}
+
+impl fmt::Display for RateQuota {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let window = match self.window_seconds {
+            1 => "s",
+            60 => "min",
+            _ => "h",
+        };
+        write!(f, "{}/{window}", self.count)
+    }
+}
+
+/// What a limit counts; its name is the policy's name in the `RateLimit` fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// Requests to the token endpoints (`TOKEN_RATE_LIMIT`).
+    Tokens,
+    /// Failed authentications, e.g. a webhook with a bad signature (`AUTH_FAILURE_RATE_LIMIT`).
+    AuthFailures,
+}
+
+impl Limit {
+    /// The policy's name in the `RateLimit` fields.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tokens => "tokens",
+            Self::AuthFailures => "auth-failures",
+        }
+    }
+}
+
+/// A request over a limit: what the 429 says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimited {
+    /// The limit that refused it.
+    pub limit: Limit,
+    /// Its quota.
+    pub quota: RateQuota,
+    /// Whole seconds until the next request would be allowed (at least 1).
+    pub retry_after_seconds: u64,
+}
+
+impl RateLimited {
+    /// `RateLimit-Policy`: the policy's name, quota and window.
+    pub fn policy_field(&self) -> String {
+        format!(
+            "\"{}\";q={};w={}",
+            self.limit.name(),
+            self.quota.count,
+            self.quota.window_seconds
+        )
+    }
+
+    /// `RateLimit`: nothing remains, and when that changes.
+    pub fn limit_field(&self) -> String {
+        format!(
+            "\"{}\";r=0;t={}",
+            self.limit.name(),
+            self.retry_after_seconds
+        )
+    }
+}
+
+/// The key a client is counted under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ClientKey {
+    V4(u32),
+    /// The /64 prefix.
+    V6(u64),
+    /// Every client while [`MAX_TRACKED_CLIENTS`] are tracked.
+    Overflow,
+}
+
+impl ClientKey {
+    fn of(address: IpAddr) -> Self {
+        match address.to_canonical() {
+            IpAddr::V4(v4) => Self::V4(u32::from(v4)),
+            IpAddr::V6(v6) => Self::V6((u128::from(v6) >> 64) as u64),
+        }
+    }
+}
+
+/// Every limit of a server, and the proxies trusted to name clients.
+#[derive(Debug, Default)]
+pub struct RateLimits {
+    tokens: Option<KeyedLimit>,
+    auth_failures: Option<KeyedLimit>,
+    trusted: TrustedProxies,
+}
+
+impl RateLimits {
+    /// The limits the settings ask for (none with `RATE_LIMITS=off`).
+    pub fn new(settings: &Settings) -> Self {
+        let on = settings.rate_limits == Switch::On;
+        Self {
+            tokens: on.then(|| KeyedLimit::new(Limit::Tokens, settings.token_rate_limit)),
+            auth_failures: on
+                .then(|| KeyedLimit::new(Limit::AuthFailures, settings.auth_failure_rate_limit)),
+            trusted: settings.trusted_proxies.clone(),
+        }
+    }
+
+    /// Counts one request of `head`'s client against `limit`. A request whose client is
+    /// unknown (an adapter that knows no peer) is not limited.
+    pub fn check(&self, limit: Limit, head: &RequestHead<'_>) -> Result<(), RateLimited> {
+        let keyed = match limit {
+            Limit::Tokens => &self.tokens,
+            Limit::AuthFailures => &self.auth_failures,
+        };
+        match (keyed, head.client_address(&self.trusted)) {
+            (Some(keyed), Some(client)) => keyed.check(client),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// On or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Switch {
+    /// On.
+    #[default]
+    On,
+    /// Off.
+    Off,
+}
+
+type Limiter = governor::RateLimiter<ClientKey, DefaultKeyedStateStore<ClientKey>, DefaultClock>;
+
+/// One limit's quota, per client address.
+pub struct KeyedLimit {
+    limit: Limit,
+    quota: RateQuota,
+    limiter: Limiter,
+    checks: AtomicU32,
+    full: AtomicBool,
+}
+
+impl KeyedLimit {
+    /// `limit` with `quota` for each client.
+    pub fn new(limit: Limit, quota: RateQuota) -> Self {
+        Self {
+            limit,
+            quota,
+            limiter: governor::RateLimiter::keyed(quota.governor()),
+            checks: AtomicU32::new(0),
+            full: AtomicBool::new(false),
+        }
+    }
+
+    /// Counts one request from `client`; `Err` when it is over the quota.
+    pub fn check(&self, client: IpAddr) -> Result<(), RateLimited> {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
+            self.sweep();
+        }
+        let key = if self.full.load(Ordering::Relaxed) {
+            ClientKey::Overflow
+        } else {
+            ClientKey::of(client)
+        };
+        self.limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            RateLimited {
+                limit: self.limit,
+                quota: self.quota,
+                retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            }
+            .at_least_one_second()
+        })
+    }
+
+    /// Drops addresses whose state is that of a fresh one, and notes whether the table is
+    /// full.
+    fn sweep(&self) {
+        self.limiter.retain_recent();
+        let full = self.limiter.len() >= MAX_TRACKED_CLIENTS;
+        if !full {
+            self.limiter.shrink_to_fit();
+        }
+        if self.full.swap(full, Ordering::Relaxed) != full {
+            if full {
+                tracing::warn!(
+                    limit = self.limit.name(),
+                    "{MAX_TRACKED_CLIENTS} client addresses are being limited: every client \
+                     now shares one quota"
+                );
+            } else {
+                tracing::info!(
+                    limit = self.limit.name(),
+                    "client addresses limited apart again"
+                );
+            }
+        }
+    }
+
+    /// How many client keys are tracked.
+    pub fn tracked(&self) -> usize {
+        self.limiter.len()
+    }
+}
+
+impl RateLimited {
+    // A wait under a second still needs `Retry-After: 1`: 0 would invite an immediate retry.
+    fn at_least_one_second(mut self) -> Self {
+        self.retry_after_seconds = self.retry_after_seconds.max(1);
+        self
+    }
+}
+
+impl fmt::Debug for KeyedLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyedLimit")
+            .field("limit", &self.limit)
+            .field("quota", &self.quota)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quota(text: &str) -> RateQuota {
+        text.parse().expect("a quota")
+    }
+
+    #[test]
+    fn quotas_read_and_print_alike() {
+        for text in ["600/min", "10/s", "1000/h", "1/s"] {
+            assert_eq!(quota(text).to_string(), text);
+        }
+        for bad in ["", "600", "0/min", "-1/s", "10/day", "ten/s", "2000000/s"] {
+            assert!(bad.parse::<RateQuota>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_burst_is_allowed_then_refused_with_the_time_to_wait() {
+        let limit = KeyedLimit::new(Limit::Tokens, quota("3/min"));
+        let client = "203.0.113.9".parse().expect("address");
+        for _ in 0..3 {
+            assert_eq!(limit.check(client), Ok(()));
+        }
+        let refused = limit.check(client).expect_err("over the quota");
+        assert_eq!(refused.limit, Limit::Tokens);
+        // One request comes back every 20 s.
+        assert!(
+            (19..=20).contains(&refused.retry_after_seconds),
+            "{refused:?}"
+        );
+        assert_eq!(refused.policy_field(), "\"tokens\";q=3;w=60");
+        assert_eq!(
+            refused.limit_field(),
+            format!("\"tokens\";r=0;t={}", refused.retry_after_seconds)
+        );
+        // Another client is counted apart.
+        assert_eq!(
+            limit.check("203.0.113.10".parse().expect("address")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn one_ipv6_host_is_its_slash_64() {
+        let limit = KeyedLimit::new(Limit::AuthFailures, quota("2/h"));
+        for address in ["2001:db8:1:2::1", "2001:db8:1:2:ffff::9"] {
+            assert_eq!(limit.check(address.parse().expect("address")), Ok(()));
+        }
+        assert!(
+            limit
+                .check("2001:db8:1:2::77".parse().expect("address"))
+                .is_err()
+        );
+        assert_eq!(
+            limit.check("2001:db8:1:3::1".parse().expect("address")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_a_flood_of_addresses() {
+        // Slow enough that no address of the flood is stale before the end.
+        let limit = KeyedLimit::new(Limit::Tokens, quota("600/h"));
+        let flood = 3 * MAX_TRACKED_CLIENTS as u32;
+        for n in 0..flood {
+            let _ = limit.check(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n)));
+        }
+        // Between two sweeps at most SWEEP_EVERY new addresses are added.
+        let tracked = limit.tracked();
+        assert!(
+            tracked <= MAX_TRACKED_CLIENTS + SWEEP_EVERY as usize,
+            "{tracked} addresses tracked"
+        );
+        // The flood now shares one quota: it runs out, so the server is still protected.
+        let refused = (0..1_000)
+            .filter(|n| {
+                limit
+                    .check(IpAddr::V4(std::net::Ipv4Addr::from(0x0b00_0000 + n)))
+                    .is_err()
+            })
+            .count();
+        assert!(refused > 0, "the overflow quota never ran out");
+    }
+}
