@@ -50,6 +50,8 @@ pub fn settings_with(format: &str, extra: &[&str]) -> Settings {
 #[derive(Debug)]
 pub struct Running {
     pub under_test: ServerUnderTest,
+    /// Where its metrics are served, with `--metrics-port`.
+    pub metrics_address: Option<std::net::SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -77,12 +79,21 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     let listener = token_core::startup::bind(std::net::SocketAddr::new(settings.host, 0))
         .expect("bind a loopback port");
     let address = listener.local_addr().expect("bound address");
+    let metrics = settings.metrics_port.map(|_| {
+        token_core::startup::bind(std::net::SocketAddr::new(settings.host, 0))
+            .expect("bind a loopback port for metrics")
+    });
+    let metrics_address = metrics
+        .as_ref()
+        .map(|listener| listener.local_addr().expect("bound address"));
     let (stop, stopped) = oneshot::channel::<()>();
     let shutdown: ShutdownSignal = Box::pin(async {
         let _ = stopped.await;
     });
-    tokio::spawn((backend.serve)(
+    tokio::spawn(token_core::startup::serve_all(
+        backend.serve,
         listener,
+        metrics,
         TokenService::new(settings),
         shutdown,
     ));
@@ -99,6 +110,7 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     };
     Running {
         under_test,
+        metrics_address,
         stop: Some(stop),
     }
 }

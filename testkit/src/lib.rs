@@ -12,10 +12,12 @@
 //! - [`server_process`]: a backend binary as a child process, its address from its log.
 //! - [`binary_checks`]: the checks every binary passes; [`binary_tests!`] makes them tests.
 //! - [`exchange`]: one raw HTTP/1.1 exchange and what the connection did after it.
+//! - [`exposition`]: a scraped Prometheus exposition read back into numbers.
 
 pub mod backends;
 pub mod binary_checks;
 pub mod exchange;
+pub mod exposition;
 pub mod in_process;
 pub mod official;
 pub mod seed;

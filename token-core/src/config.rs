@@ -139,6 +139,11 @@ pub struct Settings {
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: TrustedProxies,
 
+    /// Serve Prometheus metrics (OpenMetrics text at GET /metrics) on this port, apart from
+    /// the token endpoints, as LiveKit serves its own; 0 picks any free port. Off by default.
+    #[arg(long, env = "METRICS_PORT")]
+    pub metrics_port: Option<u16>,
+
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -20,6 +20,7 @@
 //!   with, from the environment, LiveKit's key-file format and secret files.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
 //! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
+//! - [`metrics`]: Prometheus metrics (`prometheus-client`), served on `METRICS_PORT`.
 //! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
 //! - [`limits`]: rate limits per client address (`governor`), and the 429's fields;
 //!   [`client_address`] says who the client is, behind trusted proxies.
@@ -36,6 +37,7 @@ pub mod head;
 pub mod keys;
 pub mod limits;
 pub mod log_names;
+pub mod metrics;
 pub mod reply;
 pub mod request;
 pub mod service;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::config::ResponseFormat;
 use crate::contract::{APPLICATION_JSON, ContractError, TEXT_PLAIN};
 use crate::cors;
+use crate::metrics::OPENMETRICS_TEXT;
 use crate::token_source::SourceRequest;
 
 /// A response header: lower-case name and value.
@@ -154,6 +155,31 @@ impl Reply {
                 .push(("access-control-allow-headers", Cow::Owned(requested)));
         }
         reply
+    }
+
+    /// The metrics port's exposition. Without CORS headers: no page has any business
+    /// reading it.
+    pub(crate) fn metrics(exposition: String) -> Self {
+        Self {
+            status: 200,
+            headers: vec![("content-type", Cow::Borrowed(OPENMETRICS_TEXT))],
+            close_connection: false,
+            body: exposition,
+        }
+    }
+
+    /// The metrics port's 404 or 405 (with `Allow`), in text, without CORS headers.
+    pub(crate) fn metrics_refusal(status: u16, message: &'static str) -> Self {
+        let mut headers = vec![("content-type", Cow::Borrowed(TEXT_PLAIN))];
+        if status == 405 {
+            headers.push(("allow", Cow::Borrowed("GET, HEAD")));
+        }
+        Self {
+            status,
+            headers,
+            close_connection: false,
+            body: message.to_owned(),
+        }
     }
 
     /// The answer to an `OPTIONS` that is not a preflight: the methods of the path.

@@ -15,6 +15,7 @@ use crate::contract::{ContractError, Endpoint, MAX_TOKEN_BODY_BYTES};
 use crate::head::RequestHead;
 use crate::limits::{Limit, RateLimits};
 use crate::log_names::LogNames;
+use crate::metrics::{METRICS_PATH, Metrics};
 use crate::reply::{Reply, SuccessBody};
 use crate::request::TokenRequest;
 use crate::token::TokenMinter;
@@ -34,6 +35,14 @@ pub const MAX_DISCARDED_BODY_BYTES: usize = MAX_TOKEN_BODY_BYTES;
 #[derive(Clone)]
 pub struct TokenService {
     inner: Arc<Inner>,
+    role: Role,
+}
+
+/// Which port a service answers: the token endpoints, or the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Tokens,
+    Metrics,
 }
 
 struct Inner {
@@ -44,6 +53,7 @@ struct Inner {
     field_policy: FieldPolicy,
     log_names: LogNames,
     limits: RateLimits,
+    metrics: Option<Metrics>,
     max_connections: usize,
 }
 
@@ -65,9 +75,21 @@ impl TokenService {
                 field_policy: settings.field_policy(),
                 log_names: LogNames::new(settings.log_names, credentials.signing_secret()),
                 limits: RateLimits::new(settings),
+                metrics: settings.metrics_port.map(|_| Metrics::new()),
                 max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
             }),
+            role: Role::Tokens,
         }
+    }
+
+    /// The same service answering the metrics port (`GET /metrics`, see
+    /// [`crate::metrics`]), when `METRICS_PORT` is set. Backends serve it like the token
+    /// service, on its own listener.
+    pub fn metrics_service(&self) -> Option<Self> {
+        self.inner.metrics.as_ref().map(|_| Self {
+            inner: Arc::clone(&self.inner),
+            role: Role::Metrics,
+        })
     }
 
     /// The most connections a server serves at once (`SERVER_MAX_CONNECTIONS`); every
@@ -90,7 +112,10 @@ impl TokenService {
         B: Buf,
     {
         let started = Instant::now();
-        let mut reply = self.decide(head, body).await;
+        let mut reply = match self.role {
+            Role::Tokens => self.decide(head, body).await,
+            Role::Metrics => self.expose_metrics(head, body).await,
+        };
         if matches!(head.method(), "GET" | "HEAD") && head.has_body() {
             // RFC 9110 §9.3.1-2: content in a GET or HEAD has no meaning and invites request
             // smuggling, so the connection is closed after it (actix-http even writes the
@@ -102,8 +127,36 @@ impl TokenService {
             // it has read a pipelined request behind this one.
             reply.close_connection = true;
         }
-        log_request(head.method(), head.path(), reply.status, started.elapsed());
+        // Scrapes are not requests of the contract: neither logged nor counted.
+        if self.role == Role::Tokens {
+            let took = started.elapsed();
+            log_request(head.method(), head.path(), reply.status, took);
+            if let Some(metrics) = &self.inner.metrics {
+                let endpoint = Endpoint::from_path(head.path());
+                metrics.request(head.method(), endpoint, reply.status, took);
+            }
+        }
         reply
+    }
+
+    /// The metrics port's answer: the exposition at `GET /metrics`, 404 or 405 otherwise.
+    async fn expose_metrics<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: Buf,
+    {
+        if head.framing_error().is_some() {
+            return Reply::bad_framing();
+        }
+        let reply = match (head.path() == METRICS_PATH, head.method()) {
+            (true, "GET" | "HEAD") => {
+                let text = self.inner.metrics.as_ref().map(Metrics::encode);
+                Reply::metrics(text.unwrap_or_default())
+            }
+            (true, _) => Reply::metrics_refusal(405, "method not allowed: use GET, HEAD"),
+            (false, _) => Reply::metrics_refusal(404, "not found: metrics are at GET /metrics"),
+        };
+        discarding(body, reply).await
     }
 
     async fn decide<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
@@ -157,6 +210,7 @@ impl TokenService {
         if matches!(endpoint, Endpoint::Token | Endpoint::TokenSource)
             && let Err(limited) = self.inner.limits.check(Limit::Tokens, head)
         {
+            self.count(|metrics| metrics.rate_limited(Limit::Tokens));
             let refusal = self.endpoint_error(endpoint, ContractError::TooManyRequests(limited));
             return discarding(body, refusal).await;
         }
@@ -181,17 +235,23 @@ impl TokenService {
 
     fn reply_or_panic(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
         let format = self.inner.format;
+        let issued = || self.count(|metrics| metrics.token_issued(endpoint));
         let result = match endpoint {
             Endpoint::Token => self
                 .mint(head.content_type(), body)
+                .inspect(|_| issued())
                 .map(|jwt| Reply::success(format, SuccessBody::Token(&jwt))),
             Endpoint::TokenSource => self
                 .mint_source(head.content_type(), body)
+                .inspect(|_| issued())
                 .map(|(request, jwt)| Reply::created(&self.inner.livekit_url, &jwt, &request)),
-            Endpoint::Webhook => self
-                .receive_webhook(head, body)
-                .map_err(|err| self.count_failure(head, err))
-                .map(|()| Reply::success(format, SuccessBody::Status("ok"))),
+            Endpoint::Webhook => {
+                let received = self
+                    .receive_webhook(head, body)
+                    .map_err(|err| self.count_failure(head, err));
+                self.count(|metrics| metrics.webhook(received.as_ref().copied()));
+                received.map(|()| Reply::success(format, SuccessBody::Status("ok")))
+            }
             // Probes read the status; plain `ok` in every format keeps them trivial.
             Endpoint::Health => Ok(Reply::success(
                 ResponseFormat::Text,
@@ -248,9 +308,20 @@ impl TokenService {
         if err.status() != 401 {
             return err;
         }
+        self.count(|metrics| metrics.auth_failure(&err));
         match self.inner.limits.check(Limit::AuthFailures, head) {
             Ok(()) => err,
-            Err(limited) => ContractError::TooManyRequests(limited),
+            Err(limited) => {
+                self.count(|metrics| metrics.rate_limited(Limit::AuthFailures));
+                ContractError::TooManyRequests(limited)
+            }
+        }
+    }
+
+    /// Records in the metrics, when they are on.
+    fn count(&self, record: impl FnOnce(&Metrics)) {
+        if let Some(metrics) = &self.inner.metrics {
+            record(metrics);
         }
     }
 
@@ -297,6 +368,7 @@ impl fmt::Debug for TokenService {
         f.debug_struct("TokenService")
             .field("minter", &self.inner.minter)
             .field("format", &self.inner.format)
+            .field("role", &self.role)
             .finish_non_exhaustive()
     }
 }

@@ -23,10 +23,11 @@ pub const EXIT_CONFIG: u8 = 2;
 /// Runs a backend binary to completion and returns its exit status.
 ///
 /// `serve` gets a bound, non-blocking listener, the token service and the shutdown signal;
-/// it returns once every in-flight request has been answered.
+/// it returns once every in-flight request has been answered. With `METRICS_PORT` it is
+/// called a second time, for the metrics port (see [`serve_all`]).
 pub fn run<S, F>(binary: &'static str, serve: S) -> ExitCode
 where
-    S: FnOnce(TcpListener, TokenService, ShutdownSignal) -> F,
+    S: Fn(TcpListener, TokenService, ShutdownSignal) -> F,
     F: Future<Output = io::Result<()>>,
 {
     let settings = match Settings::load(binary) {
@@ -58,7 +59,7 @@ where
 
 fn serve_until_signal<S, F>(binary: &'static str, settings: &Settings, serve: S) -> io::Result<()>
 where
-    S: FnOnce(TcpListener, TokenService, ShutdownSignal) -> F,
+    S: Fn(TcpListener, TokenService, ShutdownSignal) -> F,
     F: Future<Output = io::Result<()>>,
 {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -69,11 +70,33 @@ where
         io::Error::new(err.kind(), format!("cannot listen on {requested}: {err}"))
     })?;
     let address = listener.local_addr()?;
+    let metrics = match settings.metrics_port {
+        Some(port) => {
+            let requested = SocketAddr::new(settings.host, port);
+            let listener = bind(requested).map_err(|err| {
+                io::Error::new(
+                    err.kind(),
+                    format!("cannot listen for metrics on {requested}: {err}"),
+                )
+            })?;
+            Some(listener)
+        }
+        None => None,
+    };
     // Signal handlers are installed before the server is announced, so a SIGTERM sent as soon
     // as the address is known is never missed.
     let shutdown = runtime.block_on(async { shutdown_signal() })?;
     for warning in settings.warnings() {
         tracing::warn!(backend = binary, "{warning}");
+    }
+    // Before the "listening" line, so whoever waits for that line finds this one too.
+    if let Some(metrics) = &metrics {
+        tracing::info!(
+            backend = binary,
+            metrics_address = %metrics.local_addr()?,
+            path = crate::metrics::METRICS_PATH,
+            "serving metrics"
+        );
     }
     tracing::info!(
         backend = binary,
@@ -82,7 +105,49 @@ where
         "listening"
     );
     let service = TokenService::new(settings);
-    runtime.block_on(serve(listener, service, shutdown))
+    runtime.block_on(serve_all(serve, listener, metrics, service, shutdown))
+}
+
+/// Serves `service` on `listener` and, when `metrics` is given and metrics are on, its
+/// metrics on that listener, both with the backend's own `serve`, until `shutdown`. Should
+/// either stop on its own, the other is stopped too.
+pub async fn serve_all<S, F>(
+    serve: S,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    service: TokenService,
+    shutdown: ShutdownSignal,
+) -> io::Result<()>
+where
+    S: Fn(TcpListener, TokenService, ShutdownSignal) -> F,
+    F: Future<Output = io::Result<()>>,
+{
+    let (Some(metrics_listener), Some(metrics_service)) = (metrics, service.metrics_service())
+    else {
+        return serve(listener, service, shutdown).await;
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let signal = |mut stopped: tokio::sync::watch::Receiver<bool>| -> ShutdownSignal {
+        Box::pin(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+    };
+    let stopping = |result: io::Result<()>| {
+        stop.send_replace(true);
+        result
+    };
+    let tokens = async { stopping(serve(listener, service, signal(stopped.clone())).await) };
+    let metrics =
+        async { stopping(serve(metrics_listener, metrics_service, signal(stopped.clone())).await) };
+    let relay = async {
+        let mut stopped = stopped.clone();
+        tokio::select! {
+            () = shutdown => { stop.send_replace(true); }
+            _ = stopped.wait_for(|stop| *stop) => {}
+        }
+    };
+    let (tokens, metrics, ()) = tokio::join!(tokens, metrics, relay);
+    tokens.and(metrics)
 }
 
 /// Binds a listener ready for any async runtime (non-blocking).

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod limits;
 pub mod logs;
+pub mod metrics;
 pub mod resilience;
 pub mod settings;
 pub mod suite;
@@ -129,6 +130,7 @@ macro_rules! binary_tests {
             async logs::logs_hash_names_unless_asked,
             async keys::serves_several_keys_and_secret_files,
             async limits::limits_bursts_per_client,
+            async metrics::serves_metrics_on_their_own_port,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
             async resilience::panics_become_500s,

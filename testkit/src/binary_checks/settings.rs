@@ -71,6 +71,7 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("AUTH_FAILURE_RATE_LIMIT", "0/min"),
         ("RATE_LIMITS", "sometimes"),
         ("TRUSTED_PROXIES", "proxy.local"),
+        ("METRICS_PORT", "metrics"),
     ] {
         let mut invalid = command(exe, dir.path());
         invalid.env(name, value);
