@@ -10,7 +10,8 @@
 #   docker build --build-arg BACKEND=server-hyper -t livekit-token-server .
 #   docker build --target conformance -t token-conformance .                # the suite
 # Needs BuildKit (the default builder of current Docker) for the cache mounts.
-# Written without a container engine at hand: checked by reading only, never built.
+# Written without a container engine at hand, never built: CI checks it with hadolint
+# (.ci/check-deploy).
 
 # ---- build stage -------------------------------------------------------------
 # Bookworm, like the runtime image below, so the glibc the binary links against matches.
@@ -54,6 +55,9 @@ USER 65532:65532
 ENV SERVER_HOST=0.0.0.0 \
     SERVER_PORT=6080
 EXPOSE 6080
+# Prometheus metrics get a port of their own when METRICS_PORT is set (9090 in
+# deploy/kubernetes/); key files and secret files are mounted, see LIVEKIT_KEY_FILE and
+# LIVEKIT_API_SECRET_FILE in README.md.
 # No shell or curl in distroless: the binary checks itself. `--health-check` sends
 # GET /healthz to 127.0.0.1:$SERVER_PORT and exits 0 on 200, 1 otherwise.
 # (Kubernetes ignores HEALTHCHECK and uses the probes in deploy/kubernetes/ instead.)

@@ -1,0 +1,69 @@
+//! The deployment files name only settings the server reads: a misspelt variable in a
+//! manifest would be ignored silently at run time.
+//! Run: `cargo test -p testkit --test deploy`.
+
+use token_core::Settings;
+
+/// Variables read by something other than `Settings`.
+const OTHER_VARIABLES: [&str; 1] = ["RUST_LOG"];
+
+fn read(path: &str) -> String {
+    let path = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+fn assert_known(file: &str, names: &[String]) {
+    let known = Settings::environment_variables();
+    assert!(
+        !names.is_empty(),
+        "{file} sets no variable: is the parsing stale?"
+    );
+    for name in names {
+        assert!(
+            known.contains(name) || OTHER_VARIABLES.contains(&name.as_str()),
+            "{file} sets {name}, which no setting reads"
+        );
+    }
+}
+
+#[test]
+fn the_manifest_sets_only_known_variables() {
+    let file = "deploy/kubernetes/deployment.yaml";
+    let names: Vec<String> = read(file)
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("- name: "))
+        .filter(|name| name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .map(str::to_owned)
+        .collect();
+    assert_known(file, &names);
+    for expected in ["LIVEKIT_KEY_FILE", "METRICS_PORT"] {
+        assert!(
+            names.iter().any(|name| name == expected),
+            "{file} has no {expected}"
+        );
+    }
+}
+
+#[test]
+fn the_dockerfile_sets_only_known_variables() {
+    let file = "Dockerfile";
+    let text = read(file);
+    let mut names = Vec::new();
+    let mut in_env = false;
+    for line in text.lines() {
+        let line = line.trim();
+        let rest = match line.strip_prefix("ENV ") {
+            Some(rest) => rest,
+            None if in_env => line,
+            None => continue,
+        };
+        in_env = rest.ends_with('\\');
+        names.extend(
+            rest.trim_end_matches('\\')
+                .split_whitespace()
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(name, _)| name.to_owned()),
+        );
+    }
+    assert_known(file, &names);
+}
