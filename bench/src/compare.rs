@@ -168,7 +168,7 @@ async fn measure_contender(
 
 /// Closed-loop load on `connections` keep-alive connections, each repetition after its own
 /// warm-up; the server's CPU time is read around the measured part (when `pid` is ours).
-async fn closed_loop(
+pub(crate) async fn closed_loop(
     config: &Config,
     name: &str,
     address: SocketAddr,

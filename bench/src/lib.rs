@@ -16,6 +16,7 @@
 pub mod baseline;
 pub mod build_cost;
 mod compare;
+pub mod cost;
 pub mod load;
 mod machine;
 mod open_loop;

@@ -21,6 +21,10 @@ struct Cli {
     /// Instead of comparing, soak each backend with a million mixed requests.
     #[arg(long)]
     soak: bool,
+    /// Instead of comparing, measure what rate limits and metrics cost each backend: CPU per
+    /// request and req/s with each off and on, on 64 connections.
+    #[arg(long)]
+    cost: bool,
     /// Requests per backend in the soak.
     #[arg(long, default_value_t = 1_000_000)]
     soak_requests: u64,
@@ -90,7 +94,7 @@ fn main() -> ExitCode {
     }
     // Before pinning: a build uses every CPU.
     let mut build_costs = std::collections::BTreeMap::new();
-    if !cli.quick && !cli.no_build_cost && !cli.soak {
+    if !cli.quick && !cli.no_build_cost && !cli.soak && !cli.cost {
         let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let scratch = std::env::temp_dir().join("bench-build-cost");
         for binary in &selected {
@@ -145,6 +149,45 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         } else {
             ExitCode::SUCCESS
+        };
+    }
+    if cli.cost {
+        let config = bench::Config {
+            warmup: Duration::from_secs_f64(cli.warmup),
+            measure: Duration::from_secs_f64(cli.duration),
+            repetitions: cli.repetitions.max(1),
+            pinned,
+            ..bench::Config::default()
+        };
+        let rows = runtime.block_on(bench::cost::cost(&config, &selected, &progress));
+        eprintln!();
+        let machine = format!(
+            "{}, {} CPUs, Linux {} (host {}), {}",
+            machine.cpu, machine.cpus, machine.kernel, machine.host, machine.date
+        );
+        let table = format!(
+            "{}\nMachine: {machine}.\n\nMethod: {} connections, {} s warm-up and {} s measured, \
+             median of {} runs; {}.\n",
+            bench::cost::cost_markdown(&rows),
+            config.fixed_connections,
+            config.warmup.as_secs_f64(),
+            config.measure.as_secs_f64(),
+            config.repetitions,
+            if pinned {
+                "server and load generator pinned to one CPU each"
+            } else {
+                "nothing pinned"
+            },
+        );
+        println!("{table}");
+        let json = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        let _ = std::fs::write(out.join("cost.md"), &table);
+        let _ = std::fs::write(out.join("cost.json"), json);
+        let complete = rows.len() == selected.len() * bench::cost::CONFIGURATIONS.len();
+        return if complete && rows.iter().all(|row| row.unexpected == 0) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
         };
     }
     let mut config = bench::Config {
