@@ -9,6 +9,8 @@ use std::time::{Duration, SystemTime};
 use criterion::{Criterion, criterion_group, criterion_main};
 use livekit_api::access_token::{AccessToken, VideoGrants};
 use token_core::config::ApiSecret;
+use token_core::limits::{Limit, RateLimits};
+use token_core::metrics::Metrics;
 use token_core::request::TokenRequest;
 use token_core::token::TokenMinter;
 use token_core::{Endpoint, HttpVersion, RequestHead, Settings, TokenService};
@@ -60,6 +62,30 @@ fn benches(c: &mut Criterion) {
     c.bench_function("request to reply", |b| {
         b.iter(|| service.reply(Endpoint::Token, &head, black_box(BODY)));
     });
+
+    // What rate limits and metrics add to each request (`bench --cost` measures whole
+    // servers, where it is lost in the noise).
+    let mut operations = c.benchmark_group("operations");
+    let limited = Settings::from_args("bench", ["bench", "--token-rate-limit", "1000000000/s"])
+        .expect("valid settings");
+    let limits = RateLimits::new(&limited);
+    let from_peer = head.clone().from_peer(Some([203, 0, 113, 9].into()));
+    operations.bench_function("rate limit check", |b| {
+        b.iter(|| limits.check(Limit::Tokens, black_box(&from_peer)));
+    });
+    let metrics = Metrics::new();
+    operations.bench_function("metrics of a token request", |b| {
+        b.iter(|| {
+            metrics.request(
+                "POST",
+                Some(Endpoint::Token),
+                200,
+                Duration::from_micros(12),
+            );
+            metrics.token_issued(Endpoint::Token);
+        });
+    });
+    operations.finish();
 }
 
 criterion_group!(token, benches);

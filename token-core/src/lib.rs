@@ -24,11 +24,14 @@
 //! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
 //! - [`limits`]: rate limits per client address (`governor`), and the 429's fields;
 //!   [`client_address`] says who the client is, behind trusted proxies.
+//! - [`caller_auth`]: verifying a caller's bearer token against a JWKS (the first part of
+//!   production mode; not yet reachable from the settings).
 //! - [`cors`]: the values of the CORS policy every backend applies.
 //! - [`startup`]: what every binary does before and after serving: configuration, logging,
 //!   binding, and the shutdown signal.
 
 pub mod body;
+pub mod caller_auth;
 pub mod client_address;
 pub mod config;
 pub mod contract;

@@ -67,9 +67,9 @@ impl FromStr for RateQuota {
             "h" => 3600,
             _ => return Err(usage()),
         };
-        // Below one request a microsecond, GCRA's period would round to nothing.
-        if u64::from(count.get()) > u64::from(window_seconds) * 1_000_000 {
-            return Err(format!("{text:?} is more than one request per microsecond"));
+        // Past one request a nanosecond, GCRA's period would round to nothing.
+        if u64::from(count.get()) > u64::from(window_seconds) * 1_000_000_000 {
+            return Err(format!("{text:?} is more than one request per nanosecond"));
         }
         Ok(Self::new(count, window_seconds))
     }
@@ -238,7 +238,8 @@ impl KeyedLimit {
             ClientKey::of(client)
         };
         self.limiter.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            // The limiter's own clock: a new one would calibrate itself (about 18 µs here).
+            let wait = not_until.wait_time_from(self.limiter.clock().now());
             RateLimited {
                 limit: self.limit,
                 quota: self.quota,
@@ -308,7 +309,15 @@ mod tests {
         for text in ["600/min", "10/s", "1000/h", "1/s"] {
             assert_eq!(quota(text).to_string(), text);
         }
-        for bad in ["", "600", "0/min", "-1/s", "10/day", "ten/s", "2000000/s"] {
+        for bad in [
+            "",
+            "600",
+            "0/min",
+            "-1/s",
+            "10/day",
+            "ten/s",
+            "2000000000/s",
+        ] {
             assert!(bad.parse::<RateQuota>().is_err(), "{bad}");
         }
     }

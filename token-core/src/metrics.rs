@@ -152,7 +152,8 @@ impl Metrics {
         self.tokens_issued.get_or_create(&labels).inc();
     }
 
-    /// A webhook answered with `outcome`.
+    /// A webhook answered with `outcome`: accepted, or why not (`malformed` when its body
+    /// could not be read, so it was never verified).
     pub fn webhook(&self, outcome: Result<(), &ContractError>) {
         let result = match outcome {
             Ok(()) => "accepted",
@@ -220,6 +221,7 @@ mod tests {
         metrics.request("BREW", None, 404, Duration::from_millis(2));
         metrics.token_issued(Endpoint::TokenSource);
         metrics.webhook(Err(&ContractError::InvalidAuthorization("expired")));
+        metrics.webhook(Err(&ContractError::PayloadTooLarge(1)));
         metrics.auth_failure(&ContractError::InvalidAuthorization("expired"));
         metrics.auth_failure(&ContractError::NotFound);
         metrics.rate_limited(Limit::Tokens);
@@ -230,6 +232,7 @@ mod tests {
             "http_server_request_duration_seconds_count{method=\"_OTHER\",route=\"unmatched\",status=\"404\"} 1",
             "token_server_tokens_issued_total{endpoint=\"/livekit/token\"} 1",
             "token_server_webhooks_total{result=\"unauthorized\"} 1",
+            "token_server_webhooks_total{result=\"malformed\"} 1",
             "token_server_auth_failures_total{reason=\"expired\"} 1",
             "token_server_rate_limited_total{limit=\"tokens\"} 1",
         ] {

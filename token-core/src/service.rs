@@ -219,7 +219,13 @@ impl TokenService {
         };
         match read_body(body, limit).await {
             Ok(body) => self.reply(endpoint, head, &body),
-            Err(err) => self.endpoint_error(endpoint, err),
+            Err(err) => {
+                if endpoint == Endpoint::Webhook {
+                    // Too large, too slow or broken: never verified.
+                    self.count(|metrics| metrics.webhook(Err(&err)));
+                }
+                self.endpoint_error(endpoint, err)
+            }
         }
     }
 

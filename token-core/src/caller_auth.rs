@@ -1,0 +1,607 @@
+//! Verifying a caller's bearer token against the identity provider's JWKS: the first part of
+//! production mode (issue 20), not yet reachable from the settings.
+//!
+//! `jsonwebtoken` does the cryptography; this module closes its traps, as RFC 8725 asks:
+//! - `iss`, `aud`, `sub` and `exp` are required (jsonwebtoken checks a claim only when it is
+//!   present unless told to require it), and `nbf` is checked when present (off by default);
+//! - the algorithm comes from an allow-list that never holds `HS*` or `none`, and must match
+//!   the key's type and curve and its `alg` when the JWK names one (`DecodingKey::from_jwk`
+//!   ignores both);
+//! - `oct` keys and keys for encryption are never used (`from_jwk` accepts them);
+//! - the `jku`, `x5u` and `jwk` headers are ignored: keys come only from the operator's JWKS.
+
+use std::fmt;
+
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse,
+};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde_json::{Map, Value};
+
+/// The algorithms allowed by default: the asymmetric ones identity providers sign with.
+pub const DEFAULT_ALGORITHMS: [Algorithm; 3] =
+    [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
+/// The clock skew allowed on `exp` and `nbf` by default, in seconds.
+pub const DEFAULT_LEEWAY_SECONDS: u64 = 60;
+/// The most clock skew an operator may allow.
+pub const MAX_LEEWAY_SECONDS: u64 = 300;
+/// The longest bearer token read; identity providers' tokens are a few KiB.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// What a caller's token must say, and how it is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerPolicy {
+    /// The exact `iss`.
+    pub issuer: String,
+    /// An `aud` the token must carry.
+    pub audience: String,
+    /// The algorithms accepted: a subset of [`DEFAULT_ALGORITHMS`] and `PS256`, `ES384`.
+    pub algorithms: Vec<Algorithm>,
+    /// Clock skew allowed on `exp` and `nbf`, at most [`MAX_LEEWAY_SECONDS`].
+    pub leeway_seconds: u64,
+    /// The claim that names the caller (`sub` by default).
+    pub identity_claim: String,
+}
+
+impl CallerPolicy {
+    /// A policy for `issuer` and `audience` with the defaults.
+    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            algorithms: DEFAULT_ALGORITHMS.to_vec(),
+            leeway_seconds: DEFAULT_LEEWAY_SECONDS,
+            identity_claim: "sub".to_owned(),
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if let Some(symmetric) = self.algorithms.iter().find(|alg| !is_asymmetric(**alg)) {
+            return Err(format!("{symmetric:?} is not allowed for callers' tokens"));
+        }
+        if self.algorithms.is_empty() {
+            return Err("no algorithm is allowed".to_owned());
+        }
+        if self.leeway_seconds > MAX_LEEWAY_SECONDS {
+            return Err(format!(
+                "a leeway of {} s is over the {MAX_LEEWAY_SECONDS} s allowed",
+                self.leeway_seconds
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Why a caller was not authenticated. The reason goes to the log and the metrics, never to
+/// the caller, and never with the token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header, or not the `Bearer` scheme.
+    Missing,
+    /// Not a JWT, too long, or a header that cannot be read.
+    Malformed,
+    /// An algorithm outside the allow-list (`none`, `HS256`, ...).
+    AlgorithmNotAllowed,
+    /// No usable key with the token's `kid` (or, without one, no single candidate).
+    UnknownKey,
+    /// The key's type, curve or `alg` does not fit the token's algorithm.
+    KeyMismatch,
+    /// The signature does not verify.
+    BadSignature,
+    /// `exp` is past, beyond the leeway.
+    Expired,
+    /// `nbf` is ahead, beyond the leeway.
+    NotYetValid,
+    /// Another issuer.
+    WrongIssuer,
+    /// Not for this audience.
+    WrongAudience,
+    /// `exp`, `iss`, `aud` or `sub` is missing or not of its type.
+    MissingClaim,
+    /// The identity claim is missing or not a non-empty string.
+    NoIdentity,
+}
+
+impl AuthFailure {
+    /// A short label for logs and metrics.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Malformed => "malformed",
+            Self::AlgorithmNotAllowed => "algorithm not allowed",
+            Self::UnknownKey => "unknown key",
+            Self::KeyMismatch => "key does not fit the algorithm",
+            Self::BadSignature => "bad signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not valid yet",
+            Self::WrongIssuer => "wrong issuer",
+            Self::WrongAudience => "wrong audience",
+            Self::MissingClaim => "missing or invalid claim",
+            Self::NoIdentity => "no identity",
+        }
+    }
+}
+
+impl fmt::Display for AuthFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    /// The value of the identity claim.
+    pub identity: String,
+    /// Every claim, for policy rules.
+    pub claims: Map<String, Value>,
+}
+
+/// One usable key of the JWKS.
+struct VerificationKey {
+    kid: Option<String>,
+    /// The `alg` the JWK names, if any.
+    alg: Option<Algorithm>,
+    /// The algorithms its type and curve can verify.
+    fits: &'static [Algorithm],
+    key: DecodingKey,
+}
+
+/// Verifies callers' tokens with the keys of one JWKS under one policy.
+pub struct CallerVerifier {
+    policy: CallerPolicy,
+    keys: Vec<VerificationKey>,
+}
+
+impl CallerVerifier {
+    /// A verifier from a JWKS document. Keys that cannot verify signatures under the policy
+    /// (`oct`, `use: enc`, unknown types or curves) are left out, each with why in the second
+    /// value; a JWKS with no usable key at all is an error.
+    pub fn from_jwks(jwks: &str, policy: CallerPolicy) -> Result<(Self, Vec<String>), String> {
+        policy.check()?;
+        let document: Value =
+            serde_json::from_str(jwks).map_err(|err| format!("the JWKS is not JSON: {err}"))?;
+        let entries = document
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or("the JWKS has no \"keys\" array")?;
+        let mut keys = Vec::new();
+        let mut skipped = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            match usable_key(entry) {
+                Ok(key) => keys.push(key),
+                Err(why) => skipped.push(format!("key {index}: {why}")),
+            }
+        }
+        if keys.is_empty() {
+            return Err(format!(
+                "the JWKS has no usable key ({})",
+                skipped.join("; ")
+            ));
+        }
+        Ok((Self { policy, keys }, skipped))
+    }
+
+    /// Verifies an `Authorization` header's bearer token.
+    pub fn verify(&self, authorization: Option<&[u8]>) -> Result<Caller, AuthFailure> {
+        let token = bearer_token(authorization)?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthFailure::Malformed)?;
+        if !self.policy.algorithms.contains(&header.alg) {
+            return Err(AuthFailure::AlgorithmNotAllowed);
+        }
+        let key = self.key_for(header.kid.as_deref(), header.alg)?;
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = vec![header.alg];
+        validation.set_issuer(&[&self.policy.issuer]);
+        validation.set_audience(&[&self.policy.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = self.policy.leeway_seconds;
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|err| failure(err.kind()))?;
+        let identity = data
+            .claims
+            .get(&self.policy.identity_claim)
+            .and_then(Value::as_str)
+            .filter(|identity| !identity.is_empty())
+            .ok_or(AuthFailure::NoIdentity)?
+            .to_owned();
+        Ok(Caller {
+            identity,
+            claims: data.claims,
+        })
+    }
+
+    /// The key for a token's `kid` and algorithm: by `kid` when it has one, else the only
+    /// key that fits the algorithm.
+    fn key_for(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerificationKey, AuthFailure> {
+        let key = match kid {
+            Some(kid) => self
+                .keys
+                .iter()
+                .find(|key| key.kid.as_deref() == Some(kid))
+                .ok_or(AuthFailure::UnknownKey)?,
+            None => {
+                let mut fitting = self.keys.iter().filter(|key| key.fits.contains(&alg));
+                match (fitting.next(), fitting.next()) {
+                    (Some(key), None) => key,
+                    _ => return Err(AuthFailure::UnknownKey),
+                }
+            }
+        };
+        let alg_agrees = key.alg.is_none_or(|named| named == alg);
+        if !alg_agrees || !key.fits.contains(&alg) {
+            return Err(AuthFailure::KeyMismatch);
+        }
+        Ok(key)
+    }
+}
+
+impl fmt::Debug for CallerVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallerVerifier")
+            .field("policy", &self.policy)
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+fn is_asymmetric(alg: Algorithm) -> bool {
+    !matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512)
+}
+
+/// The token of `Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive).
+fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, AuthFailure> {
+    let value = authorization.ok_or(AuthFailure::Missing)?;
+    let value = std::str::from_utf8(value).map_err(|_| AuthFailure::Malformed)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AuthFailure::Missing)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AuthFailure::Missing);
+    }
+    let token = token.trim_start_matches(' ');
+    let well_formed = !token.is_empty()
+        && token.len() <= MAX_TOKEN_BYTES
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if well_formed {
+        Ok(token)
+    } else {
+        Err(AuthFailure::Malformed)
+    }
+}
+
+/// A JWK as a verification key, or why it is not one.
+fn usable_key(entry: &Value) -> Result<VerificationKey, String> {
+    let jwk: Jwk = serde_json::from_value(entry.clone())
+        .map_err(|err| format!("not a JWK jsonwebtoken reads ({err})"))?;
+    match &jwk.common.public_key_use {
+        None | Some(PublicKeyUse::Signature) => {}
+        Some(_) => return Err("not for signatures (use)".to_owned()),
+    }
+    if let Some(operations) = &jwk.common.key_operations
+        && !operations.contains(&KeyOperations::Verify)
+    {
+        return Err("not for verifying (key_ops)".to_owned());
+    }
+    let fits: &'static [Algorithm] = match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => &[Algorithm::RS256, Algorithm::PS256],
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+            &[Algorithm::ES256]
+        }
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P384 => {
+            &[Algorithm::ES384]
+        }
+        AlgorithmParameters::OctetKeyPair(okp) if okp.curve == EllipticCurve::Ed25519 => {
+            &[Algorithm::EdDSA]
+        }
+        AlgorithmParameters::OctetKey(_) => {
+            return Err("a shared secret (oct) is never a caller's key".to_owned());
+        }
+        _ => return Err("an unsupported key type or curve".to_owned()),
+    };
+    let alg = match jwk.common.key_algorithm {
+        None => None,
+        Some(named) => Some(
+            signing_algorithm(named)
+                .filter(|alg| fits.contains(alg))
+                .ok_or("its alg does not fit its key type")?,
+        ),
+    };
+    let key = DecodingKey::from_jwk(&jwk).map_err(|err| format!("unreadable ({err})"))?;
+    Ok(VerificationKey {
+        kid: jwk.common.key_id,
+        alg,
+        fits,
+        key,
+    })
+}
+
+/// The signing algorithm a JWK's `alg` names, if it names one this module verifies.
+fn signing_algorithm(named: KeyAlgorithm) -> Option<Algorithm> {
+    Some(match named {
+        KeyAlgorithm::RS256 => Algorithm::RS256,
+        KeyAlgorithm::PS256 => Algorithm::PS256,
+        KeyAlgorithm::ES256 => Algorithm::ES256,
+        KeyAlgorithm::ES384 => Algorithm::ES384,
+        KeyAlgorithm::EdDSA => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+fn failure(kind: &jsonwebtoken::errors::ErrorKind) -> AuthFailure {
+    use jsonwebtoken::errors::ErrorKind;
+    match kind {
+        ErrorKind::InvalidSignature => AuthFailure::BadSignature,
+        ErrorKind::ExpiredSignature => AuthFailure::Expired,
+        ErrorKind::ImmatureSignature => AuthFailure::NotYetValid,
+        ErrorKind::InvalidIssuer => AuthFailure::WrongIssuer,
+        ErrorKind::InvalidAudience => AuthFailure::WrongAudience,
+        ErrorKind::InvalidAlgorithm => AuthFailure::AlgorithmNotAllowed,
+        ErrorKind::MissingRequiredClaim(_) | ErrorKind::InvalidClaimFormat(_) => {
+            AuthFailure::MissingClaim
+        }
+        _ => AuthFailure::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use base64::Engine as _;
+    use jsonwebtoken::{EncodingKey, Header};
+    use serde_json::json;
+
+    use super::*;
+
+    const JWKS: &str = include_str!("../testdata/caller-jwks.json");
+    const RSA: &[u8] = include_bytes!("../testdata/caller-rsa.pkcs1.der");
+    const P256: &[u8] = include_bytes!("../testdata/caller-p256.pkcs8.der");
+    const ED25519: &[u8] = include_bytes!("../testdata/caller-ed25519.pkcs8.der");
+    const ISSUER: &str = "https://id.example";
+    const AUDIENCE: &str = "token-server";
+
+    fn now() -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs() as i64)
+    }
+
+    fn verifier() -> CallerVerifier {
+        CallerVerifier::from_jwks(JWKS, CallerPolicy::new(ISSUER, AUDIENCE))
+            .expect("a usable JWKS")
+            .0
+    }
+
+    fn claims() -> Value {
+        json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": now() + 600})
+    }
+
+    /// Signed with one of the test keys, as an identity provider would.
+    fn signed(alg: Algorithm, kid: Option<&str>, claims: &Value) -> String {
+        let key = match alg {
+            Algorithm::RS256 | Algorithm::PS256 => EncodingKey::from_rsa_der(RSA),
+            Algorithm::ES256 => EncodingKey::from_ec_der(P256),
+            Algorithm::EdDSA => EncodingKey::from_ed_der(ED25519),
+            _ => unreachable!("no test key for {alg:?}"),
+        };
+        let mut header = Header::new(alg);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, claims, &key).expect("sign")
+    }
+
+    fn bearer(token: &str) -> Vec<u8> {
+        format!("Bearer {token}").into_bytes()
+    }
+
+    fn verify(token: &str) -> Result<Caller, AuthFailure> {
+        verifier().verify(Some(&bearer(token)))
+    }
+
+    fn segment(value: &Value) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+    }
+
+    #[test]
+    fn accepts_each_allowed_algorithm_with_its_key() {
+        for (alg, kid) in [
+            (Algorithm::RS256, "rsa-1"),
+            (Algorithm::ES256, "p256-1"),
+            (Algorithm::EdDSA, "ed25519-1"),
+        ] {
+            let caller = verify(&signed(alg, Some(kid), &claims())).expect("valid");
+            assert_eq!(caller.identity, "alice", "{alg:?}");
+            // Without a kid, the only key of the algorithm's type is used.
+            let caller = verify(&signed(alg, None, &claims())).expect("valid without kid");
+            assert_eq!(caller.claims["sub"], "alice");
+        }
+        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        policy.identity_claim = "email".to_owned();
+        let (by_email, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
+        let mut with_email = claims();
+        with_email["email"] = json!("alice@example.com");
+        let token = signed(Algorithm::ES256, Some("p256-1"), &with_email);
+        let caller = by_email.verify(Some(&bearer(&token))).expect("valid");
+        assert_eq!(caller.identity, "alice@example.com");
+        let token = signed(Algorithm::ES256, Some("p256-1"), &claims());
+        assert_eq!(
+            by_email.verify(Some(&bearer(&token))),
+            Err(AuthFailure::NoIdentity)
+        );
+    }
+
+    #[test]
+    fn refuses_the_algorithm_attacks_of_rfc_8725() {
+        let payload = segment(&claims());
+        // `alg: none`, with and without an empty signature.
+        let none = segment(&json!({"alg": "none", "typ": "JWT"}));
+        for token in [format!("{none}.{payload}."), format!("{none}.{payload}")] {
+            assert!(verify(&token).is_err(), "{token}");
+        }
+        // HS256 keyed with the public RSA key's bytes, under the RSA key's kid.
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("rsa-1".to_owned());
+        let confused = jsonwebtoken::encode(
+            &header,
+            &claims(),
+            &EncodingKey::from_secret(JWKS.as_bytes()),
+        )
+        .expect("sign");
+        assert_eq!(verify(&confused), Err(AuthFailure::AlgorithmNotAllowed));
+        // An algorithm the operator did not allow.
+        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        policy.algorithms = vec![Algorithm::ES256];
+        let (es256_only, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
+        let rs256 = signed(Algorithm::RS256, Some("rsa-1"), &claims());
+        assert_eq!(
+            es256_only.verify(Some(&bearer(&rs256))),
+            Err(AuthFailure::AlgorithmNotAllowed)
+        );
+        // An allowed algorithm under a key of another type, or another named alg.
+        let on_wrong_key = signed(Algorithm::ES256, Some("rsa-1"), &claims());
+        assert_eq!(verify(&on_wrong_key), Err(AuthFailure::KeyMismatch));
+        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        policy.algorithms.push(Algorithm::PS256);
+        let (with_ps256, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
+        let ps256 = signed(Algorithm::PS256, Some("rsa-1"), &claims());
+        assert_eq!(
+            with_ps256.verify(Some(&bearer(&ps256))),
+            Err(AuthFailure::KeyMismatch),
+            "the JWK says RS256"
+        );
+        // HS* and an unbounded leeway are refused up front.
+        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        policy.algorithms.push(Algorithm::HS256);
+        assert!(CallerVerifier::from_jwks(JWKS, policy).is_err());
+        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        policy.leeway_seconds = MAX_LEEWAY_SECONDS + 1;
+        assert!(CallerVerifier::from_jwks(JWKS, policy).is_err());
+    }
+
+    #[test]
+    fn never_uses_shared_secrets_or_encryption_keys() {
+        let mut jwks: Value = serde_json::from_str(JWKS).expect("JSON");
+        let keys = jwks["keys"].as_array_mut().expect("keys");
+        keys.push(json!({"kty": "oct", "kid": "shared", "k": "c2VjcmV0"}));
+        let mut encryption = keys[1].clone();
+        encryption["use"] = json!("enc");
+        encryption["kid"] = json!("p256-enc");
+        keys.push(encryption);
+        keys.push(json!({"kty": "EC", "kid": "p521", "crv": "P-521", "x": "AA", "y": "AA"}));
+        let (verifier, skipped) =
+            CallerVerifier::from_jwks(&jwks.to_string(), CallerPolicy::new(ISSUER, AUDIENCE))
+                .expect("usable keys remain");
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        let token = signed(Algorithm::ES256, Some("p256-enc"), &claims());
+        assert_eq!(
+            verifier.verify(Some(&bearer(&token))),
+            Err(AuthFailure::UnknownKey)
+        );
+        let only_unusable = json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]});
+        let err = CallerVerifier::from_jwks(
+            &only_unusable.to_string(),
+            CallerPolicy::new(ISSUER, AUDIENCE),
+        )
+        .expect_err("nothing usable");
+        assert!(err.contains("oct"), "{err}");
+    }
+
+    #[test]
+    fn checks_every_claim_with_the_leeway() {
+        let leeway = DEFAULT_LEEWAY_SECONDS as i64;
+        let with = |change: &dyn Fn(&mut Value)| {
+            let mut claims = claims();
+            change(&mut claims);
+            verify(&signed(Algorithm::EdDSA, Some("ed25519-1"), &claims))
+        };
+        assert!(with(&|c| c["exp"] = json!(now() - leeway + 5)).is_ok());
+        assert_eq!(
+            with(&|c| c["exp"] = json!(now() - leeway - 5)),
+            Err(AuthFailure::Expired)
+        );
+        assert!(with(&|c| c["nbf"] = json!(now() + leeway - 5)).is_ok());
+        assert_eq!(
+            with(&|c| c["nbf"] = json!(now() + leeway + 5)),
+            Err(AuthFailure::NotYetValid)
+        );
+        for (claim, failure) in [
+            ("exp", AuthFailure::MissingClaim),
+            ("iss", AuthFailure::MissingClaim),
+            ("aud", AuthFailure::MissingClaim),
+            ("sub", AuthFailure::MissingClaim),
+        ] {
+            assert_eq!(
+                with(&|c| {
+                    c.as_object_mut().map(|c| c.remove(claim));
+                }),
+                Err(failure),
+                "without {claim}"
+            );
+        }
+        assert!(with(&|c| c["exp"] = json!((now() + 600).to_string())).is_err());
+        assert!(with(&|c| c["nbf"] = json!(now().to_string())).is_err());
+        assert_eq!(
+            with(&|c| c["iss"] = json!("https://id.example/")),
+            Err(AuthFailure::WrongIssuer)
+        );
+        assert_eq!(
+            with(&|c| c["aud"] = json!("another-service")),
+            Err(AuthFailure::WrongAudience)
+        );
+        assert!(with(&|c| c["aud"] = json!(["another-service", AUDIENCE])).is_ok());
+    }
+
+    #[test]
+    fn keys_come_only_from_the_jwks() {
+        // A token naming its own key in `jwk`, `jku` or `x5u` still needs one of ours.
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some("attacker".to_owned());
+        header.jku = Some("https://attacker.example/jwks.json".to_owned());
+        header.x5u = Some("https://attacker.example/cert.pem".to_owned());
+        let key = EncodingKey::from_ec_der(P256);
+        let token = jsonwebtoken::encode(&header, &claims(), &key).expect("sign");
+        assert_eq!(verify(&token), Err(AuthFailure::UnknownKey));
+        for kid in ["../../etc/passwd", "rsa-1' OR '1'='1", "", "p256-1\0"] {
+            let token = signed(Algorithm::ES256, Some(kid), &claims());
+            assert_eq!(verify(&token), Err(AuthFailure::UnknownKey), "{kid:?}");
+        }
+        // A payload changed after signing.
+        let token = signed(Algorithm::ES256, Some("p256-1"), &claims());
+        let mut parts: Vec<&str> = token.split('.').collect();
+        let mut forged = claims();
+        forged["sub"] = json!("mallory");
+        let forged = segment(&forged);
+        parts[1] = &forged;
+        assert_eq!(verify(&parts.join(".")), Err(AuthFailure::BadSignature));
+    }
+
+    #[test]
+    fn reads_only_bearer_tokens_of_sane_shape() {
+        let token = signed(Algorithm::ES256, Some("p256-1"), &claims());
+        let verifier = verifier();
+        for (authorization, expected) in [
+            (None, Err(AuthFailure::Missing)),
+            (Some(format!("Basic {token}")), Err(AuthFailure::Missing)),
+            (Some(token.clone()), Err(AuthFailure::Missing)),
+            (Some("Bearer ".to_owned()), Err(AuthFailure::Malformed)),
+            (
+                Some("Bearer not a jwt".to_owned()),
+                Err(AuthFailure::Malformed),
+            ),
+            (
+                Some(format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1))),
+                Err(AuthFailure::Malformed),
+            ),
+            (Some("Bearer a.b.c".to_owned()), Err(AuthFailure::Malformed)),
+            (Some(format!("bearer  {token}")), Ok("alice")),
+        ] {
+            let got = verifier.verify(authorization.as_deref().map(str::as_bytes));
+            let got = got
+                .as_ref()
+                .map(|caller| caller.identity.as_str())
+                .map_err(|e| *e);
+            assert_eq!(got, expected, "{authorization:?}");
+        }
+    }
+}
