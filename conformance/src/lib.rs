@@ -19,6 +19,8 @@
 //!   checks need the `browser` feature).
 //! - [`spawn`]: `--spawn`, starting any server under test and stopping it afterwards, on
 //!   the one child-process [`supervisor`].
+//! - [`identity_provider`]: the identity provider the suite plays for production mode: a
+//!   JWKS on loopback, and callers' tokens valid or forged.
 //! - [`error`]: what stops a run, typed.
 //!
 //! The runner only speaks HTTP: it never links a backend, so it judges servers written in
@@ -30,6 +32,7 @@ pub mod case;
 pub mod cases;
 pub mod error;
 pub mod harm;
+pub mod identity_provider;
 pub mod judge;
 pub mod listing;
 pub mod profile;

@@ -5,6 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use conformance::wire::{RawResponse, ResponseReader};
+use serde_json::Value;
+
+use crate::in_process::comparable_body;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -38,6 +41,29 @@ pub struct RawAnswer {
     pub after_close: Option<Vec<u8>>,
     /// Whether the server closed the connection after answering: observed, never assumed.
     pub closed: bool,
+}
+
+impl RawAnswer {
+    /// The answer without what differs by design between backends answering one sequence
+    /// of requests: `Date`, and tokens minted at other instants (see [`comparable_body`]).
+    pub fn comparable(&self) -> (Result<Value, String>, Option<Value>, bool) {
+        let response = |response: &RawResponse| {
+            let mut headers = response.headers.clone();
+            headers.remove("date");
+            serde_json::json!({
+                "version": response.version,
+                "status": response.status,
+                "reason": response.reason,
+                "headers": headers,
+                "body": comparable_body(&response.body),
+            })
+        };
+        (
+            self.response.as_ref().map(response).map_err(Clone::clone),
+            self.next.as_ref().map(response),
+            self.closed,
+        )
+    }
 }
 
 /// Sends `pieces` (one request, in as many writes, [`PAUSE_BETWEEN_PIECES`] apart) on a new

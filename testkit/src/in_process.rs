@@ -101,7 +101,7 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
         settings.credentials.signing_key(),
         settings.credentials.signing_secret().expose(),
     );
-    under_test.ttl_seconds = settings.token_ttl_seconds;
+    under_test.ttl_seconds = u32::try_from(settings.token_ttl().as_secs()).unwrap_or(u32::MAX);
     under_test.livekit_url.clone_from(&settings.livekit_url);
     under_test.room_config_allowed = settings.allow_room_config;
     under_test.format = match settings.response_format {

@@ -4,11 +4,9 @@
 //! goes to each backend and every answer is compared.
 //! Run: `cargo test -p testkit --test limits`.
 
-use conformance::wire::RawResponse;
-use serde_json::Value;
 use testkit::backends::BACKENDS;
-use testkit::exchange::{RawAnswer, exchange};
-use testkit::in_process::{comparable_body, settings_with, start};
+use testkit::exchange::exchange;
+use testkit::in_process::{settings_with, start};
 
 /// The requests, in order, and the status each must get.
 fn sequence() -> Vec<(&'static str, Vec<u8>, u16)> {
@@ -36,26 +34,6 @@ fn sequence() -> Vec<(&'static str, Vec<u8>, u16)> {
         ("first forgery", forged.as_bytes().to_vec(), 401),
         ("second forgery", forged.as_bytes().to_vec(), 429),
     ]
-}
-
-/// An answer without what differs by design: `Date`, and tokens minted at other instants.
-fn comparable(answer: &RawAnswer) -> (Result<Value, String>, Option<Value>, bool) {
-    let response = |response: &RawResponse| {
-        let mut headers = response.headers.clone();
-        headers.remove("date");
-        serde_json::json!({
-            "version": response.version,
-            "status": response.status,
-            "reason": response.reason,
-            "headers": headers,
-            "body": comparable_body(&response.body),
-        })
-    };
-    (
-        answer.response.as_ref().map(response).map_err(Clone::clone),
-        answer.next.as_ref().map(response),
-        answer.closed,
-    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,7 +68,7 @@ async fn limited_answers_are_the_same_bytes_on_every_backend() {
                     };
                     assert_eq!(response.header("retry-after"), [expected], "{what}");
                 }
-                answers.push((what, comparable(&answer)));
+                answers.push((what, answer.comparable()));
             }
             match &first {
                 None => first = Some((backend.name(), answers)),

@@ -55,10 +55,13 @@ const EXPECTED: [(&str, f64); 12] = [
     ),
     ("token_server_webhooks_total{result=\"unauthorized\"}", 2.0),
     (
-        "token_server_auth_failures_total{reason=\"not a JWT\"}",
+        "token_server_auth_failures_total{credential=\"webhook\",reason=\"not a JWT\"}",
         1.0,
     ),
-    ("token_server_auth_failures_total{reason=\"missing\"}", 1.0),
+    (
+        "token_server_auth_failures_total{credential=\"webhook\",reason=\"missing\"}",
+        1.0,
+    ),
     ("token_server_rate_limited_total{limit=\"tokens\"}", 1.0),
     (
         "http_server_request_duration_seconds_count{method=\"POST\",route=\"/token\",status=\"200\"}",

@@ -529,7 +529,10 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
 async fn start(defect: Defect) -> ServerUnderTest {
     let mut settings = settings("text");
     match defect {
-        Defect::WrongTtl => settings.token_ttl_seconds *= 2,
+        Defect::WrongTtl => {
+            let doubled = settings.token_ttl().as_secs() * 2;
+            settings.token_ttl_seconds = u32::try_from(doubled).ok();
+        }
         Defect::WrongIssuer => {
             let secret = settings.credentials.signing_secret().clone();
             settings.credentials = Credentials::single("APIsomeoneelse", secret);

@@ -1,5 +1,5 @@
-//! Verifying a caller's bearer token against the identity provider's JWKS: the first part of
-//! production mode (issue 20), not yet reachable from the settings.
+//! Verifying a caller's bearer token against the identity provider's JWKS, in production
+//! mode ([`crate::caller_keys`] keeps the JWKS fresh).
 //!
 //! `jsonwebtoken` does the cryptography; this module closes its traps, as RFC 8725 asks:
 //! - `iss`, `aud`, `sub` and `exp` are required (jsonwebtoken checks a claim only when it is
@@ -55,7 +55,8 @@ impl CallerPolicy {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Whether the policy is one callers may be verified under.
+    pub(crate) fn check(&self) -> Result<(), String> {
         if let Some(symmetric) = self.algorithms.iter().find(|alg| !is_asymmetric(**alg)) {
             return Err(format!("{symmetric:?} is not allowed for callers' tokens"));
         }
@@ -251,7 +252,7 @@ fn is_asymmetric(alg: Algorithm) -> bool {
 }
 
 /// The token of `Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive).
-fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, AuthFailure> {
+pub(crate) fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, AuthFailure> {
     let value = authorization.ok_or(AuthFailure::Missing)?;
     let value = std::str::from_utf8(value).map_err(|_| AuthFailure::Malformed)?;
     let (scheme, token) = value.split_once(' ').ok_or(AuthFailure::Missing)?;
@@ -355,10 +356,10 @@ mod tests {
 
     use super::*;
 
-    const JWKS: &str = include_str!("../testdata/caller-jwks.json");
-    const RSA: &[u8] = include_bytes!("../testdata/caller-rsa.pkcs1.der");
-    const P256: &[u8] = include_bytes!("../testdata/caller-p256.pkcs8.der");
-    const ED25519: &[u8] = include_bytes!("../testdata/caller-ed25519.pkcs8.der");
+    const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
+    const RSA: &[u8] = include_bytes!("../../conformance/keys/caller-rsa.pkcs1.der");
+    const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
+    const ED25519: &[u8] = include_bytes!("../../conformance/keys/caller-ed25519.pkcs8.der");
     const ISSUER: &str = "https://id.example";
     const AUDIENCE: &str = "token-server";
 

@@ -10,6 +10,7 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 use crate::client_address::TrustedProxies;
 use crate::keys::{Credentials, KeySources};
 use crate::limits::{RateQuota, Switch};
+use crate::production::{DEFAULT_PRODUCTION_TTL_SECONDS, Mode, Production, ProductionArgs};
 use crate::token_source::{ClientField, FieldPolicy};
 
 /// The API key LiveKit's development server (`livekit-server --dev`) accepts.
@@ -60,14 +61,28 @@ pub struct Settings {
     #[arg(skip)]
     pub credentials: Credentials,
 
-    /// Lifetime of each token in seconds (exp - nbf).
+    /// `tutorial` (the OpenVidu tutorials' open contract) or `production` (authenticated
+    /// callers only, under a policy: see the CALLER_* settings).
+    #[arg(long, env = "TOKEN_SERVER_MODE", value_enum, default_value_t = Mode::Tutorial)]
+    pub mode: Mode,
+
+    /// Production mode's settings as given; [`Settings::production`] is what they resolve to.
+    #[command(flatten)]
+    pub production_args: ProductionArgs,
+
+    /// Production mode resolved from [`Settings::production_args`] when the settings are
+    /// loaded in production mode; `None` in tutorial mode.
+    #[arg(skip)]
+    pub production: Option<Production>,
+
+    /// Lifetime of each token in seconds (exp - nbf) [default: 21600 (six hours) in tutorial
+    /// mode, 600 in production].
     #[arg(
         long,
         env = "TOKEN_TTL_SECONDS",
-        default_value_t = DEFAULT_TOKEN_TTL_SECONDS,
         value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TOKEN_TTL_SECONDS))
     )]
-    pub token_ttl_seconds: u32,
+    pub token_ttl_seconds: Option<u32>,
 
     /// Shape of token and error bodies: `text` (the JWT or message as plain text) or `json`
     /// (`{"token": ...}` / `{"errorMessage": ...}`, as OpenVidu 3's tutorial clients expect).
@@ -212,6 +227,13 @@ impl Settings {
             .map_err(ConfigError::from_clap)?;
         let mut settings = Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)?;
         settings.credentials = settings.keys.resolve().map_err(ConfigError::Invalid)?;
+        if settings.mode == Mode::Production {
+            let production = settings
+                .production_args
+                .resolve()
+                .map_err(ConfigError::Invalid)?;
+            settings.production = Some(production);
+        }
         Ok(settings)
     }
 
@@ -224,15 +246,24 @@ impl Settings {
             .collect()
     }
 
-    /// Which fields clients may set on the standard endpoint.
+    /// Which fields clients may set on the standard endpoint. In production `room_config`
+    /// is allowed when the policy names agents it may dispatch.
     pub fn field_policy(&self) -> FieldPolicy {
-        let room_config = self.allow_room_config.then_some(ClientField::RoomConfig);
+        let allowed = match &self.production {
+            Some(production) => production.rules.allows_room_config(),
+            None => self.allow_room_config,
+        };
+        let room_config = allowed.then_some(ClientField::RoomConfig);
         FieldPolicy::new(self.endpoint_fields.iter().copied().chain(room_config))
     }
 
-    /// The token lifetime as a [`Duration`].
+    /// The token lifetime: as set, else the mode's default.
     pub fn token_ttl(&self) -> Duration {
-        Duration::from_secs(u64::from(self.token_ttl_seconds))
+        let seconds = self.token_ttl_seconds.unwrap_or(match self.mode {
+            Mode::Tutorial => DEFAULT_TOKEN_TTL_SECONDS,
+            Mode::Production => DEFAULT_PRODUCTION_TTL_SECONDS,
+        });
+        Duration::from_secs(u64::from(seconds))
     }
 
     /// Warnings worth logging at start-up: settings that work but should not reach production.
@@ -263,12 +294,20 @@ impl Settings {
                 path.display()
             ));
         }
-        if self.token_ttl_seconds <= CLIENT_CACHE_MARGIN_SECONDS {
+        let ttl = self.token_ttl().as_secs();
+        if ttl <= u64::from(CLIENT_CACHE_MARGIN_SECONDS) {
             warnings.push(format!(
-                "TOKEN_TTL_SECONDS is {} s: LiveKit's client SDKs reuse a token only while it \
+                "TOKEN_TTL_SECONDS is {ttl} s: LiveKit's client SDKs reuse a token only while it \
                  has more than {CLIENT_CACHE_MARGIN_SECONDS} s left, so they will fetch a new one \
-                 on every connection",
-                self.token_ttl_seconds
+                 on every connection"
+            ));
+        }
+        let ignored = self.production_args.set_variables();
+        if self.mode == Mode::Tutorial && !ignored.is_empty() {
+            warnings.push(format!(
+                "{} set, but TOKEN_SERVER_MODE is tutorial: anyone may get any token; \
+                 set TOKEN_SERVER_MODE=production to authenticate callers",
+                ignored.join(", ")
             ));
         }
         warnings

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::caller_auth::AuthFailure;
 use crate::limits::RateLimited;
 
 /// The largest `POST /token` body accepted, counted in bytes as they arrive (chunked too).
@@ -131,6 +132,22 @@ pub enum ContractError {
     InvalidWebhookEvent,
     /// The client is over a rate limit; carries which, and for how long.
     TooManyRequests(RateLimited),
+    /// Production mode: no valid caller token; carries why, for the log only.
+    Unauthenticated(AuthFailure),
+    /// Production mode: no usable key to verify callers with; carries when to retry, in s.
+    KeysUnavailable(u64),
+    /// Production mode: `participant_identity` is not the caller's identity.
+    IdentityMismatch,
+    /// Production mode: no rule lets the caller join the room; carries the room's field.
+    RoomNotAllowed(&'static str),
+    /// Production mode: a field the policy caps is longer; carries its name and the cap.
+    OverPolicyCap(&'static str, usize),
+    /// Production mode: `room_config` sets more than the dispatch of allowed agents.
+    AgentNotAllowed,
+    /// Production mode: a field the request must carry is missing; carries its name.
+    Required(&'static str),
+    /// Production mode: a preflight from an origin not allowed to call.
+    OriginNotAllowed,
     /// The server failed; nothing the client can fix.
     Internal,
 }
@@ -144,7 +161,14 @@ impl ContractError {
             Self::BodyTimeout => 408,
             Self::PayloadTooLarge(_) => 413,
             Self::UnsupportedMediaType => 415,
-            Self::FieldNotAllowed(_) => 403,
+            Self::FieldNotAllowed(_)
+            | Self::IdentityMismatch
+            | Self::RoomNotAllowed(_)
+            | Self::OverPolicyCap(..)
+            | Self::AgentNotAllowed
+            | Self::OriginNotAllowed => 403,
+            Self::Unauthenticated(_) => 401,
+            Self::KeysUnavailable(_) => 503,
             Self::MissingAuthorization
             | Self::InvalidAuthorization(_)
             | Self::MissingBodyHash
@@ -157,6 +181,7 @@ impl ContractError {
             | Self::NamesRequired
             | Self::WrongType(..)
             | Self::TooLong(..)
+            | Self::Required(_)
             | Self::InvalidWebhookEvent => 400,
             Self::TooManyRequests(_) => 429,
             Self::Internal => 500,
@@ -217,6 +242,30 @@ impl fmt::Display for ContractError {
                 "too many requests: try again in {} s",
                 limited.retry_after_seconds
             ),
+            // One coarse message whatever the reason: the reason is logged, not told.
+            Self::Unauthenticated(_) => {
+                f.write_str("a valid bearer token is required in the Authorization header")
+            }
+            Self::KeysUnavailable(retry) => {
+                write!(f, "callers cannot be verified now: try again in {retry} s")
+            }
+            Self::IdentityMismatch => {
+                f.write_str("participant_identity must be the caller's own identity")
+            }
+            Self::RoomNotAllowed(field) => {
+                write!(f, "{field} names a room this caller may not join")
+            }
+            Self::OverPolicyCap(field, cap) => {
+                write!(
+                    f,
+                    "{field} is longer than the {cap} bytes this server allows"
+                )
+            }
+            Self::AgentNotAllowed => {
+                f.write_str("room_config may only dispatch the agents this server allows")
+            }
+            Self::Required(field) => write!(f, "{field} is required"),
+            Self::OriginNotAllowed => f.write_str("this origin may not call this server"),
             Self::Internal => f.write_str("internal server error"),
         }
     }

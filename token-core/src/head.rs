@@ -33,10 +33,11 @@ enum Field {
     Upgrade,
     Forwarded,
     XForwardedFor,
+    Origin,
 }
 
 /// Their names, matched without regard to case (and without allocating, per header line).
-const FIELDS: [(&str, Field); 11] = [
+const FIELDS: [(&str, Field); 12] = [
     ("host", Field::Host),
     ("content-length", Field::ContentLength),
     ("transfer-encoding", Field::TransferEncoding),
@@ -48,6 +49,7 @@ const FIELDS: [(&str, Field); 11] = [
     ("upgrade", Field::Upgrade),
     ("forwarded", Field::Forwarded),
     ("x-forwarded-for", Field::XForwardedFor),
+    ("origin", Field::Origin),
 ];
 
 /// The head of one request, as the contract reads it.
@@ -66,6 +68,7 @@ pub struct RequestHead<'a> {
     transfer_encoding: HeaderLines<'a>,
     content_type: HeaderLines<'a>,
     authorization: HeaderLines<'a>,
+    origin: HeaderLines<'a>,
     preflight_method: HeaderLines<'a>,
     // Browsers send one line; any number is allowed, so every line is kept.
     requested_headers: Vec<&'a [u8]>,
@@ -125,6 +128,7 @@ impl<'a> RequestHead<'a> {
                 Field::TransferEncoding => &mut head.transfer_encoding,
                 Field::ContentType => &mut head.content_type,
                 Field::Authorization => &mut head.authorization,
+                Field::Origin => &mut head.origin,
                 Field::PreflightMethod => &mut head.preflight_method,
                 Field::RequestedHeaders => {
                     head.requested_headers.push(value);
@@ -199,6 +203,11 @@ impl<'a> RequestHead<'a> {
     /// `Authorization`, when sent once; several lines make it invalid.
     pub fn authorization(&self) -> Option<&'a [u8]> {
         self.authorization.single()
+    }
+
+    /// `Origin`, when sent once (browsers send one).
+    pub fn origin(&self) -> Option<&'a [u8]> {
+        self.origin.single()
     }
 
     /// Whether `Authorization` was sent at all (a repeated one is present but invalid).

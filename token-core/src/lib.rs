@@ -24,14 +24,16 @@
 //! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
 //! - [`limits`]: rate limits per client address (`governor`), and the 429's fields;
 //!   [`client_address`] says who the client is, behind trusted proxies.
-//! - [`caller_auth`]: verifying a caller's bearer token against a JWKS (the first part of
-//!   production mode; not yet reachable from the settings).
+//! - [`production`]: production mode's settings, resolved at start-up; [`caller_auth`]
+//!   verifies a caller's bearer token against a JWKS that [`caller_keys`] keeps fresh, and
+//!   [`policy`] decides which rooms and grants a caller gets.
 //! - [`cors`]: the values of the CORS policy every backend applies.
 //! - [`startup`]: what every binary does before and after serving: configuration, logging,
 //!   binding, and the shutdown signal.
 
 pub mod body;
 pub mod caller_auth;
+pub mod caller_keys;
 pub mod client_address;
 pub mod config;
 pub mod contract;
@@ -41,6 +43,8 @@ pub mod keys;
 pub mod limits;
 pub mod log_names;
 pub mod metrics;
+pub mod policy;
+pub mod production;
 pub mod reply;
 pub mod request;
 pub mod service;

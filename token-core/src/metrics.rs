@@ -55,6 +55,8 @@ struct ResultLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabels {
+    /// `webhook` (a LiveKit signature) or `caller` (a caller's bearer token, production).
+    credential: &'static str,
     reason: &'static str,
 }
 
@@ -108,7 +110,7 @@ impl Metrics {
         let auth_failures = Family::default();
         registry.register(
             "token_server_auth_failures",
-            "Failed authentications, by reason",
+            "Failed authentications, by credential (webhook, caller) and reason",
             Clone::clone(&auth_failures),
         );
         let rate_limited = Family::default();
@@ -169,16 +171,17 @@ impl Metrics {
 
     /// A failed authentication, when `err` is one (a 401).
     pub fn auth_failure(&self, err: &ContractError) {
-        let reason = match err {
-            ContractError::MissingAuthorization => "missing",
+        let (credential, reason) = match err {
+            ContractError::MissingAuthorization => ("webhook", "missing"),
             // A short phrase from a fixed set ("bad signature", "expired", ...).
-            ContractError::InvalidAuthorization(why) => why,
-            ContractError::MissingBodyHash => "no body hash",
-            ContractError::BodyHashMismatch => "body hash mismatch",
+            ContractError::InvalidAuthorization(why) => ("webhook", *why),
+            ContractError::MissingBodyHash => ("webhook", "no body hash"),
+            ContractError::BodyHashMismatch => ("webhook", "body hash mismatch"),
+            ContractError::Unauthenticated(failure) => ("caller", failure.reason()),
             _ => return,
         };
         self.auth_failures
-            .get_or_create(&ReasonLabels { reason })
+            .get_or_create(&ReasonLabels { credential, reason })
             .inc();
     }
 
@@ -233,7 +236,7 @@ mod tests {
             "token_server_tokens_issued_total{endpoint=\"/livekit/token\"} 1",
             "token_server_webhooks_total{result=\"unauthorized\"} 1",
             "token_server_webhooks_total{result=\"malformed\"} 1",
-            "token_server_auth_failures_total{reason=\"expired\"} 1",
+            "token_server_auth_failures_total{credential=\"webhook\",reason=\"expired\"} 1",
             "token_server_rate_limited_total{limit=\"tokens\"} 1",
         ] {
             assert!(

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use crate::caller_auth::AuthFailure;
 use crate::config::ResponseFormat;
 use crate::contract::{APPLICATION_JSON, ContractError, TEXT_PLAIN};
 use crate::cors;
@@ -115,10 +116,53 @@ impl Reply {
                     Cow::Borrowed(cors::EXPOSE_RATE_LIMIT_HEADERS),
                 ),
             ]),
+            ContractError::Unauthenticated(failure) => reply.headers.extend([
+                // RFC 6750 §3: an error code only when a token was sent.
+                (
+                    "www-authenticate",
+                    Cow::Borrowed(if *failure == AuthFailure::Missing {
+                        "Bearer"
+                    } else {
+                        "Bearer error=\"invalid_token\""
+                    }),
+                ),
+                (
+                    "access-control-expose-headers",
+                    Cow::Borrowed("WWW-Authenticate"),
+                ),
+            ]),
+            ContractError::KeysUnavailable(retry_after_seconds) => reply.headers.extend([
+                ("retry-after", Cow::Owned(retry_after_seconds.to_string())),
+                (
+                    "access-control-expose-headers",
+                    Cow::Borrowed("Retry-After"),
+                ),
+            ]),
             _ => {}
         }
         reply.close_connection = err.closes_connection();
         reply
+    }
+
+    /// Production mode's CORS: the wildcard becomes the request's origin when it is allowed,
+    /// and goes otherwise; `Vary: Origin` either way, since the answer depends on it. A reply
+    /// without CORS headers (the refusal of broken framing) stays as it is.
+    pub(crate) fn restrict_origin(&mut self, allowed: Option<&str>) {
+        let Some(at) = self
+            .headers
+            .iter()
+            .position(|(name, _)| *name == "access-control-allow-origin")
+        else {
+            return;
+        };
+        let vary = ("vary", Cow::Borrowed("Origin"));
+        match allowed {
+            Some(origin) => {
+                self.headers[at].1 = Cow::Owned(origin.to_owned());
+                self.headers.insert(at + 1, vary);
+            }
+            None => self.headers[at] = vary,
+        }
     }
 
     /// The refusal of a request whose framing breaks RFC 9112: exactly the bare 400 that

@@ -10,16 +10,19 @@ use bytes::Buf;
 use futures_util::Stream;
 
 use crate::body::read_body;
+use crate::caller_auth::{AuthFailure, Caller};
 use crate::config::{ResponseFormat, Settings};
 use crate::contract::{ContractError, Endpoint, MAX_TOKEN_BODY_BYTES};
 use crate::head::RequestHead;
 use crate::limits::{Limit, RateLimits};
 use crate::log_names::LogNames;
 use crate::metrics::{METRICS_PATH, Metrics};
+use crate::policy::{Asked, GrantPreset};
+use crate::production::{Admission, Production};
 use crate::reply::{Reply, SuccessBody};
 use crate::request::TokenRequest;
 use crate::token::TokenMinter;
-use crate::token_source::{FieldPolicy, SourceRequest};
+use crate::token_source::{FieldPolicy, SourceFields, SourceRequest};
 use crate::webhook::WebhookVerifier;
 
 /// With the `fault-injection` feature (tests only), a token request for this participant
@@ -55,6 +58,7 @@ struct Inner {
     limits: RateLimits,
     metrics: Option<Metrics>,
     max_connections: usize,
+    production: Option<Admission>,
 }
 
 impl TokenService {
@@ -77,6 +81,7 @@ impl TokenService {
                 limits: RateLimits::new(settings),
                 metrics: settings.metrics_port.map(|_| Metrics::new()),
                 max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
+                production: settings.production.as_ref().map(Production::admission),
             }),
             role: Role::Tokens,
         }
@@ -129,6 +134,9 @@ impl TokenService {
         }
         // Scrapes are not requests of the contract: neither logged nor counted.
         if self.role == Role::Tokens {
+            if let Some(production) = &self.inner.production {
+                reply.restrict_origin(production.origins.allowed(head.origin()));
+            }
             let took = started.elapsed();
             log_request(head.method(), head.path(), reply.status, took);
             if let Some(metrics) = &self.inner.metrics {
@@ -190,7 +198,12 @@ impl TokenService {
             if method == endpoint.method() || (method == "HEAD" && endpoint.method() == "GET") {
                 return self.handle(endpoint, head, body).await;
             } else if head.is_preflight() {
-                Reply::preflight(head.requested_headers())
+                match &self.inner.production {
+                    Some(production) if production.origins.allowed(head.origin()).is_none() => {
+                        self.endpoint_error(endpoint, ContractError::OriginNotAllowed)
+                    }
+                    _ => Reply::preflight(head.requested_headers()),
+                }
             } else if method == "OPTIONS" {
                 Reply::options(endpoint.allow())
             } else {
@@ -218,7 +231,10 @@ impl TokenService {
             return discarding(body, self.reply(endpoint, head, &[])).await;
         };
         match read_body(body, limit).await {
-            Ok(body) => self.reply(endpoint, head, &body),
+            Ok(body) => match self.authenticate(endpoint, head).await {
+                Ok(caller) => self.reply_to(endpoint, head, &body, caller.as_ref()),
+                Err(err) => self.endpoint_error(endpoint, err),
+            },
             Err(err) => {
                 if endpoint == Endpoint::Webhook {
                     // Too large, too slow or broken: never verified.
@@ -229,26 +245,75 @@ impl TokenService {
         }
     }
 
+    /// In production mode, the caller of a token endpoint, authenticated by its bearer
+    /// token: 401 (or 429 past the failure limit) without a valid one, 503 without keys to
+    /// verify it with. `None` in tutorial mode and for the other endpoints.
+    async fn authenticate(
+        &self,
+        endpoint: Endpoint,
+        head: &RequestHead<'_>,
+    ) -> Result<Option<Caller>, ContractError> {
+        let Some(production) = &self.inner.production else {
+            return Ok(None);
+        };
+        if !matches!(endpoint, Endpoint::Token | Endpoint::TokenSource) {
+            return Ok(None);
+        }
+        let authenticated = if head.has_authorization() && head.authorization().is_none() {
+            // Several `Authorization` lines: which one is meant cannot be known.
+            Err(ContractError::Unauthenticated(AuthFailure::Malformed))
+        } else {
+            production.keys.authenticate(head.authorization()).await
+        };
+        match authenticated {
+            Ok(caller) => Ok(Some(caller)),
+            Err(err) => {
+                if let ContractError::Unauthenticated(failure) = &err {
+                    tracing::info!(reason = %failure, "caller not authenticated");
+                }
+                Err(self.count_failure(head, err))
+            }
+        }
+    }
+
     /// Answers a request for `endpoint` in its own method whose whole body has been read.
     ///
     /// A panic below this point becomes a 500 with the usual error body, so no framework's
     /// handling of panics (a dropped connection, a dead worker) is ever reached.
     pub fn reply(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
-        let answer = std::panic::AssertUnwindSafe(|| self.reply_or_panic(endpoint, head, body));
+        self.reply_to(endpoint, head, body, None)
+    }
+
+    /// [`TokenService::reply`] to `caller`, authenticated in production mode.
+    fn reply_to(
+        &self,
+        endpoint: Endpoint,
+        head: &RequestHead<'_>,
+        body: &[u8],
+        caller: Option<&Caller>,
+    ) -> Reply {
+        let answer =
+            std::panic::AssertUnwindSafe(|| self.reply_or_panic(endpoint, head, body, caller));
         std::panic::catch_unwind(answer)
             .unwrap_or_else(|_| self.endpoint_error(endpoint, ContractError::Internal))
     }
 
-    fn reply_or_panic(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
+    fn reply_or_panic(
+        &self,
+        endpoint: Endpoint,
+        head: &RequestHead<'_>,
+        body: &[u8],
+        caller: Option<&Caller>,
+    ) -> Reply {
         let format = self.inner.format;
         let issued = || self.count(|metrics| metrics.token_issued(endpoint));
         let result = match endpoint {
             Endpoint::Token => self
-                .mint(head.content_type(), body)
+                .mint_to(head.content_type(), body, caller)
                 .inspect(|_| issued())
                 .map(|jwt| Reply::success(format, SuccessBody::Token(&jwt))),
             Endpoint::TokenSource => self
-                .mint_source(head.content_type(), body)
+                .mint_source_to(head.content_type(), body, caller)
                 .inspect(|_| issued())
                 .map(|(request, jwt)| Reply::created(&self.inner.livekit_url, &jwt, &request)),
             Endpoint::Webhook => {
@@ -267,32 +332,85 @@ impl TokenService {
         result.unwrap_or_else(|err| self.endpoint_error(endpoint, err))
     }
 
-    /// Validates a token request and mints its token: the whole contract of `POST /token`.
+    /// Validates a token request and mints its token: the whole contract of `POST /token`
+    /// in tutorial mode.
     pub fn mint(&self, content_type: Option<&[u8]>, body: &[u8]) -> Result<String, ContractError> {
+        self.mint_to(content_type, body, None)
+    }
+
+    /// [`TokenService::mint`] for `caller`, authenticated in production mode: the identity is
+    /// the caller's, `participantName` the display name, the room and grants the policy's.
+    fn mint_to(
+        &self,
+        content_type: Option<&[u8]>,
+        body: &[u8],
+        caller: Option<&Caller>,
+    ) -> Result<String, ContractError> {
         let request = TokenRequest::parse(content_type, body)?;
         #[cfg(feature = "fault-injection")]
         if request.participant_name == PANIC_PARTICIPANT {
             panic!("fault injection: a handler panics");
         }
-        self.inner
-            .minter
-            .mint(&request, SystemTime::now())
-            .map_err(|_| ContractError::Internal)
+        let minter = &self.inner.minter;
+        let now = SystemTime::now();
+        let jwt = match (caller, &self.inner.production) {
+            (Some(caller), Some(production)) => {
+                let asked = Asked {
+                    room: Some(&request.room_name),
+                    room_field: "roomName",
+                    ..Asked::default()
+                };
+                let grants = production.rules.judge(caller, &asked)?;
+                minter.mint_for_caller(&caller.identity, &request, grants, now)
+            }
+            _ => minter.mint(&request, now),
+        };
+        jwt.map_err(|_| ContractError::Internal)
     }
 
-    /// Validates a standard endpoint request and mints its token; the request comes back
-    /// with the names it was given or generated.
+    /// Validates a standard endpoint request and mints its token in tutorial mode; the
+    /// request comes back with the names it was given or generated.
     pub fn mint_source(
         &self,
         content_type: Option<&[u8]>,
         body: &[u8],
     ) -> Result<(SourceRequest, String), ContractError> {
-        let request =
-            SourceRequest::parse(content_type, body, &self.inner.field_policy, random_u64)?;
+        self.mint_source_to(content_type, body, None)
+    }
+
+    /// [`TokenService::mint_source`] for `caller`, authenticated in production mode: the
+    /// identity is the caller's, the room must be named (unless the policy generates names)
+    /// and allowed, and what the client sets must pass the policy.
+    fn mint_source_to(
+        &self,
+        content_type: Option<&[u8]>,
+        body: &[u8],
+        caller: Option<&Caller>,
+    ) -> Result<(SourceRequest, String), ContractError> {
+        let fields = SourceFields::parse(content_type, body, &self.inner.field_policy)?;
+        let (request, grants) = match (caller, &self.inner.production) {
+            (Some(caller), Some(production)) => {
+                let asked = Asked {
+                    room: fields.room_name.as_deref(),
+                    room_field: "room_name",
+                    identity: fields.participant_identity.as_deref(),
+                    metadata: fields.participant_metadata.as_deref(),
+                    attributes_bytes: fields.attributes_bytes(),
+                    room_config: fields.room_config.as_ref(),
+                };
+                let grants = production.rules.judge(caller, &asked)?;
+                let own = SourceFields {
+                    participant_identity: Some(caller.identity.clone()),
+                    ..fields
+                };
+                (own.completed(random_u64), grants)
+            }
+            _ => (fields.completed(random_u64), GrantPreset::Publisher),
+        };
         let jwt = self
             .inner
             .minter
-            .mint_source(&request, SystemTime::now())
+            .mint_source(&request, grants, SystemTime::now())
             .map_err(|_| ContractError::Internal)?;
         Ok((request, jwt))
     }

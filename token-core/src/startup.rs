@@ -98,10 +98,17 @@ where
             "serving metrics"
         );
     }
+    if let Some(production) = &settings.production {
+        tracing::info!(
+            jwks = %production.jwks,
+            allowed_origins = %production.origins,
+            "production mode: only authenticated callers get tokens"
+        );
+    }
     tracing::info!(
         backend = binary,
         %address,
-        token_ttl_seconds = settings.token_ttl_seconds,
+        token_ttl_seconds = settings.token_ttl().as_secs(),
         "listening"
     );
     let service = TokenService::new(settings);

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::ApiSecret;
+use crate::policy::GrantPreset;
 use crate::request::TokenRequest;
 use crate::token_source::SourceRequest;
 
@@ -67,6 +68,15 @@ pub struct VideoGrant<'a> {
     /// `TOKEN_CAN_UPDATE_OWN_METADATA`; LiveKit's own token server grants it).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub can_update_own_metadata: bool,
+    /// `false` for viewers and hidden participants; unset (LiveKit: `true`) for publishers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_publish: Option<bool>,
+    /// `false` for viewers and hidden participants; unset (LiveKit: `true`) for publishers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_publish_data: Option<bool>,
+    /// `true` for hidden participants: the others do not see them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// Signs join tokens with one API key and secret; built once per process.
@@ -102,18 +112,49 @@ impl TokenMinter {
         request: &TokenRequest,
         now: SystemTime,
     ) -> Result<String, jsonwebtoken::errors::Error> {
-        let claims = self.join_claims(&request.participant_name, &request.room_name, now);
+        let claims = self.join_claims(
+            &request.participant_name,
+            &request.room_name,
+            GrantPreset::Publisher,
+            now,
+        );
         jsonwebtoken::encode(&self.header, &claims, &self.key)
     }
 
-    /// Mints the token for a standard endpoint `request`, valid from `now` for the TTL.
-    pub fn mint_source(
+    /// Mints a production `POST /token` token: the caller's `identity`, the request's
+    /// participant name as the display name, and the policy's `grants`.
+    pub fn mint_for_caller(
         &self,
-        request: &SourceRequest,
+        identity: &str,
+        request: &TokenRequest,
+        grants: GrantPreset,
         now: SystemTime,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = SourceClaims {
-            join: self.join_claims(&request.participant_identity, &request.room_name, now),
+            join: self.join_claims(identity, &request.room_name, grants, now),
+            name: Some(&request.participant_name),
+            metadata: None,
+            attributes: None,
+            room_config: None,
+        };
+        jsonwebtoken::encode(&self.header, &claims, &self.key)
+    }
+
+    /// Mints the token for a standard endpoint `request` with `grants`, valid from `now`
+    /// for the TTL.
+    pub fn mint_source(
+        &self,
+        request: &SourceRequest,
+        grants: GrantPreset,
+        now: SystemTime,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let claims = SourceClaims {
+            join: self.join_claims(
+                &request.participant_identity,
+                &request.room_name,
+                grants,
+                now,
+            ),
             name: request.participant_name.as_deref(),
             metadata: request.participant_metadata.as_deref(),
             attributes: request.participant_attributes.as_ref(),
@@ -126,8 +167,11 @@ impl TokenMinter {
         &'a self,
         identity: &'a str,
         room: &'a str,
+        grants: GrantPreset,
         now: SystemTime,
     ) -> JoinClaims<'a> {
+        // Publishers get LiveKit's defaults (publish, subscribe, data), as tutorial tokens do.
+        let restricted = (grants != GrantPreset::Publisher).then_some(false);
         // A clock before 1970 is a broken host; minting "at the epoch" is the least bad answer.
         let nbf = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         JoinClaims {
@@ -139,6 +183,9 @@ impl TokenMinter {
                 room_join: true,
                 room,
                 can_update_own_metadata: self.can_update_own_metadata,
+                can_publish: restricted,
+                can_publish_data: restricted,
+                hidden: grants == GrantPreset::Hidden,
             },
         }
     }
@@ -263,7 +310,7 @@ mod tests {
                 .expect("valid");
         let ours = decode_part(
             &minter()
-                .mint_source(&request, SystemTime::now())
+                .mint_source(&request, GrantPreset::Publisher, SystemTime::now())
                 .expect("mint"),
             1,
         );
@@ -299,7 +346,7 @@ mod tests {
         let claims = TokenVerifier::with_api_key(KEY, SECRET)
             .verify(
                 &minter()
-                    .mint_source(&request, SystemTime::now())
+                    .mint_source(&request, GrantPreset::Publisher, SystemTime::now())
                     .expect("mint"),
             )
             .expect("verifies");
@@ -324,7 +371,9 @@ mod tests {
             let minter = minter().granting_own_metadata_updates(granted);
             for jwt in [
                 minter.mint(&request("room1", "alice"), now).expect("mint"),
-                minter.mint_source(&source, now).expect("mint"),
+                minter
+                    .mint_source(&source, GrantPreset::Publisher, now)
+                    .expect("mint"),
             ] {
                 let claims = TokenVerifier::with_api_key(KEY, SECRET)
                     .verify(&jwt)

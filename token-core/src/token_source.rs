@@ -143,7 +143,36 @@ impl SourceRequest {
         content_type: Option<&[u8]>,
         body: &[u8],
         policy: &FieldPolicy,
-        mut random: impl FnMut() -> u64,
+        random: impl FnMut() -> u64,
+    ) -> Result<Self, ContractError> {
+        Ok(SourceFields::parse(content_type, body, policy)?.completed(random))
+    }
+}
+
+/// A valid request to the standard endpoint as sent: names not generated yet, empty ones
+/// as absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFields {
+    /// `room_name`, when set and not empty.
+    pub room_name: Option<String>,
+    /// `participant_identity`, when set and not empty.
+    pub participant_identity: Option<String>,
+    /// `participant_name`, when set and not empty.
+    pub participant_name: Option<String>,
+    /// `participant_metadata`, when set and not empty.
+    pub participant_metadata: Option<String>,
+    /// `participant_attributes`, when set.
+    pub participant_attributes: Option<BTreeMap<String, String>>,
+    /// `room_config`, camelCase, when set.
+    pub room_config: Option<Value>,
+}
+
+impl SourceFields {
+    /// Parses and validates a request by the rules of the module.
+    pub fn parse(
+        content_type: Option<&[u8]>,
+        body: &[u8],
+        policy: &FieldPolicy,
     ) -> Result<Self, ContractError> {
         let mut fields = parse_object(content_type, body)?;
         let mut present = Vec::new();
@@ -226,26 +255,48 @@ impl SourceRequest {
             .flatten()
             .map(|(key, value)| key.len() + value.len())
             .sum();
+
         if attributes_bytes > MAX_ATTRIBUTES_BYTES {
             return Err(ContractError::TooLong(
                 ClientField::ParticipantAttributes.key(),
                 MAX_ATTRIBUTES_BYTES,
             ));
         }
-        let or_generated =
-            |value: Option<String>, prefix: &str, random: &mut dyn FnMut() -> u64| {
-                value
-                    .filter(|text| !text.is_empty())
-                    .unwrap_or_else(|| format!("{prefix}-{:016x}", random()))
-            };
+        let set = |value: Option<String>| value.filter(|text| !text.is_empty());
         Ok(Self {
-            room_name: or_generated(room_name, "room", &mut random),
-            participant_identity: or_generated(identity, "participant", &mut random),
-            participant_name: name.filter(|text| !text.is_empty()),
-            participant_metadata: metadata.filter(|text| !text.is_empty()),
+            room_name: set(room_name),
+            participant_identity: set(identity),
+            participant_name: set(name),
+            participant_metadata: set(metadata),
             participant_attributes: attributes,
             room_config,
         })
+    }
+
+    /// The bytes of `participant_attributes`, keys and values together, when set.
+    pub fn attributes_bytes(&self) -> Option<usize> {
+        self.participant_attributes.as_ref().map(|attributes| {
+            attributes
+                .iter()
+                .map(|(key, value)| key.len() + value.len())
+                .sum()
+        })
+    }
+
+    /// The request with missing names generated: `room-` / `participant-` and 16 random
+    /// hexadecimal digits.
+    pub fn completed(self, mut random: impl FnMut() -> u64) -> SourceRequest {
+        let mut or_generated = |value: Option<String>, prefix: &str| {
+            value.unwrap_or_else(|| format!("{prefix}-{:016x}", random()))
+        };
+        SourceRequest {
+            room_name: or_generated(self.room_name, "room"),
+            participant_identity: or_generated(self.participant_identity, "participant"),
+            participant_name: self.participant_name,
+            participant_metadata: self.participant_metadata,
+            participant_attributes: self.participant_attributes,
+            room_config: self.room_config,
+        }
     }
 }
 

@@ -1,0 +1,402 @@
+//! Production mode (`TOKEN_SERVER_MODE=production`): only callers with a valid bearer token
+//! from the operator's identity provider get tokens, under the operator's policy, and only
+//! pages from the allowed origins may call from a browser.
+//!
+//! [`ProductionArgs`] are the settings as given; [`Production`] is what they resolve to at
+//! start-up, where anything missing or invalid stops the server with one line.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+
+use crate::caller_auth::{
+    CallerPolicy, CallerVerifier, DEFAULT_LEEWAY_SECONDS, MAX_LEEWAY_SECONDS,
+};
+use crate::caller_keys::{CallerKeys, JwksSource, MIN_RELOAD_INTERVAL};
+use crate::policy::TokenPolicy;
+
+/// The default `CALLER_JWKS_CACHE_SECONDS`: ten minutes, as common JWKS clients keep keys.
+pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
+/// The default token lifetime in production: ten minutes, enough to join (a participant
+/// stays in the room after its token expires).
+pub const DEFAULT_PRODUCTION_TTL_SECONDS: u32 = 600;
+
+/// Which contract the server serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// The OpenVidu tutorials' contract: anyone may get a token for any room.
+    #[default]
+    Tutorial,
+    /// Authenticated callers only, under a policy.
+    Production,
+}
+
+/// An algorithm callers' tokens may be signed with; symmetric ones are not on the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CallerAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    #[value(name = "RS256")]
+    Rs256,
+    /// RSASSA-PSS with SHA-256.
+    #[value(name = "PS256")]
+    Ps256,
+    /// ECDSA on P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+    /// ECDSA on P-384 with SHA-384.
+    #[value(name = "ES384")]
+    Es384,
+    /// Ed25519.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+impl CallerAlgorithm {
+    fn algorithm(self) -> Algorithm {
+        match self {
+            Self::Rs256 => Algorithm::RS256,
+            Self::Ps256 => Algorithm::PS256,
+            Self::Es256 => Algorithm::ES256,
+            Self::Es384 => Algorithm::ES384,
+            Self::EdDsa => Algorithm::EdDSA,
+        }
+    }
+}
+
+/// Production mode's settings, as given.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ProductionArgs {
+    /// Production: the exact `iss` of callers' tokens (the identity provider).
+    #[arg(long, env = "CALLER_ISSUER")]
+    pub caller_issuer: Option<String>,
+
+    /// Production: an `aud` callers' tokens must carry (this server).
+    #[arg(long, env = "CALLER_AUDIENCE")]
+    pub caller_audience: Option<String>,
+
+    /// Production: the identity provider's JWKS URL (https; http only on loopback).
+    #[arg(long, env = "CALLER_JWKS_URL", conflicts_with = "caller_jwks_file")]
+    pub caller_jwks_url: Option<String>,
+
+    /// Production: a file holding the identity provider's JWKS, instead of a URL.
+    #[arg(long, env = "CALLER_JWKS_FILE")]
+    pub caller_jwks_file: Option<PathBuf>,
+
+    /// Production: algorithms callers' tokens may use, comma-separated.
+    #[arg(
+        long,
+        env = "CALLER_ALGORITHMS",
+        value_enum,
+        value_delimiter = ',',
+        default_value = "RS256,ES256,EdDSA"
+    )]
+    pub caller_algorithms: Vec<CallerAlgorithm>,
+
+    /// Production: clock skew allowed on callers' `exp` and `nbf`, in seconds.
+    #[arg(
+        long,
+        env = "CALLER_LEEWAY_SECONDS",
+        default_value_t = DEFAULT_LEEWAY_SECONDS,
+        value_parser = clap::value_parser!(u64).range(0..=MAX_LEEWAY_SECONDS)
+    )]
+    pub caller_leeway_seconds: u64,
+
+    /// Production: the claim of callers' tokens that is the participant's identity.
+    #[arg(long, env = "CALLER_IDENTITY_CLAIM", default_value = "sub")]
+    pub caller_identity_claim: String,
+
+    /// Production: how long the JWKS is kept before it is loaded again, in seconds.
+    #[arg(
+        long,
+        env = "CALLER_JWKS_CACHE_SECONDS",
+        default_value_t = DEFAULT_JWKS_CACHE_SECONDS,
+        value_parser = clap::value_parser!(u64).range(MIN_RELOAD_INTERVAL.as_secs()..=86_400)
+    )]
+    pub caller_jwks_cache_seconds: u64,
+
+    /// Production: the origins whose pages may call the server, comma-separated
+    /// (`https://app.example.com`); other origins get no CORS headers, their preflights 403.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// Production: a TOML file of rules: who may join which rooms, with which grants, and
+    /// what clients may set. Without it, any caller may join any room as a publisher.
+    #[arg(long, env = "TOKEN_POLICY_FILE")]
+    pub token_policy_file: Option<PathBuf>,
+}
+
+impl ProductionArgs {
+    /// The settings of production mode that are set, by their variables: set in tutorial
+    /// mode they do nothing, which deserves a warning.
+    pub fn set_variables(&self) -> Vec<&'static str> {
+        [
+            ("CALLER_ISSUER", self.caller_issuer.is_some()),
+            ("CALLER_AUDIENCE", self.caller_audience.is_some()),
+            ("CALLER_JWKS_URL", self.caller_jwks_url.is_some()),
+            ("CALLER_JWKS_FILE", self.caller_jwks_file.is_some()),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                !self.cors_allowed_origins.is_empty(),
+            ),
+            ("TOKEN_POLICY_FILE", self.token_policy_file.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect()
+    }
+
+    /// Resolves the settings for production mode: one line naming everything missing, or
+    /// what is wrong.
+    pub fn resolve(&self) -> Result<Production, String> {
+        let mut missing = Vec::new();
+        if non_empty(&self.caller_issuer).is_none() {
+            missing.push("CALLER_ISSUER");
+        }
+        if non_empty(&self.caller_audience).is_none() {
+            missing.push("CALLER_AUDIENCE");
+        }
+        if non_empty(&self.caller_jwks_url).is_none() && self.caller_jwks_file.is_none() {
+            missing.push("CALLER_JWKS_URL or CALLER_JWKS_FILE");
+        }
+        if self
+            .cors_allowed_origins
+            .iter()
+            .all(|origin| origin.trim().is_empty())
+        {
+            missing.push("CORS_ALLOWED_ORIGINS");
+        }
+        if !missing.is_empty() {
+            return Err(format!(
+                "production mode needs {} (see README, production mode)",
+                missing.join(", ")
+            ));
+        }
+        let mut policy = CallerPolicy::new(
+            self.caller_issuer.clone().unwrap_or_default(),
+            self.caller_audience.clone().unwrap_or_default(),
+        );
+        policy.algorithms = self
+            .caller_algorithms
+            .iter()
+            .map(|alg| alg.algorithm())
+            .collect();
+        policy.algorithms.dedup();
+        policy.leeway_seconds = self.caller_leeway_seconds;
+        policy.identity_claim = self.caller_identity_claim.clone();
+        policy.check()?;
+        let (source, initial) = match (&self.caller_jwks_file, non_empty(&self.caller_jwks_url)) {
+            (Some(path), _) => {
+                let text = std::fs::read_to_string(path).map_err(|err| {
+                    format!("cannot read CALLER_JWKS_FILE {}: {err}", path.display())
+                })?;
+                let (verifier, _) = CallerVerifier::from_jwks(&text, policy.clone())
+                    .map_err(|err| format!("CALLER_JWKS_FILE {}: {err}", path.display()))?;
+                (JwksSource::File(path.clone()), Some(verifier))
+            }
+            (None, Some(url)) => (JwksSource::url(url)?, None),
+            (None, None) => {
+                return Err("production mode needs CALLER_JWKS_URL or CALLER_JWKS_FILE".to_owned());
+            }
+        };
+        let origins = AllowedOrigins::parse(&self.cors_allowed_origins)?;
+        let rules = match &self.token_policy_file {
+            Some(path) => TokenPolicy::from_file(path)?,
+            None => TokenPolicy::default(),
+        };
+        Ok(Production {
+            jwks: source,
+            policy,
+            cache_for: Duration::from_secs(self.caller_jwks_cache_seconds),
+            initial: initial.map(Arc::new),
+            origins,
+            rules,
+        })
+    }
+}
+
+/// A setting's value when it is set to something other than blanks.
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|value| !value.trim().is_empty())
+}
+
+/// Production mode, resolved.
+#[derive(Debug, Clone)]
+pub struct Production {
+    /// Where callers' keys come from.
+    pub jwks: JwksSource,
+    /// What callers' tokens must say.
+    pub policy: CallerPolicy,
+    /// How long loaded keys are kept.
+    pub cache_for: Duration,
+    /// The keys read at start-up, from a file.
+    pub initial: Option<Arc<CallerVerifier>>,
+    /// The origins allowed to call from a browser.
+    pub origins: AllowedOrigins,
+    /// The policy.
+    pub rules: TokenPolicy,
+}
+
+impl Production {
+    /// What a running service admits callers with. Each service gets its own key cache, so
+    /// settings cloned for several servers never share one.
+    pub fn admission(&self) -> Admission {
+        Admission {
+            keys: CallerKeys::new(
+                self.jwks.clone(),
+                self.policy.clone(),
+                self.cache_for,
+                self.initial.clone(),
+            ),
+            origins: self.origins.clone(),
+            rules: self.rules.clone(),
+        }
+    }
+}
+
+/// Production mode in a running service: who is admitted, and to what.
+#[derive(Debug)]
+pub struct Admission {
+    /// The callers' keys, kept fresh.
+    pub keys: CallerKeys,
+    /// The origins allowed to call from a browser.
+    pub origins: AllowedOrigins,
+    /// The policy.
+    pub rules: TokenPolicy,
+}
+
+/// The origins whose pages may call the server, each `scheme://host[:port]`, lower-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedOrigins(Vec<String>);
+
+impl AllowedOrigins {
+    /// Parses `CORS_ALLOWED_ORIGINS`: exact origins only, no `*`, no path.
+    pub fn parse(values: &[String]) -> Result<Self, String> {
+        let mut origins = Vec::new();
+        for value in values
+            .iter()
+            .map(|value| value.trim())
+            .filter(|v| !v.is_empty())
+        {
+            let invalid = |why: &str| format!("CORS_ALLOWED_ORIGINS {value:?}: {why}");
+            let rest = value
+                .strip_prefix("https://")
+                .or_else(|| value.strip_prefix("http://"))
+                .ok_or_else(|| invalid("an origin starts with https:// or http://"))?;
+            if rest.is_empty() {
+                return Err(invalid("an origin names a host"));
+            }
+            if rest.contains(['/', '?', '#', '*', '@']) || rest.contains(char::is_whitespace) {
+                return Err(invalid(
+                    "an origin is scheme://host[:port], without a path, wildcard or user",
+                ));
+            }
+            origins.push(value.to_ascii_lowercase());
+        }
+        Ok(Self(origins))
+    }
+
+    /// The allowed origin a request's `Origin` header names, if it names one; browsers
+    /// write origins in lower case, so the match is exact.
+    pub fn allowed<'a>(&self, origin: Option<&'a [u8]>) -> Option<&'a str> {
+        let origin = std::str::from_utf8(origin?).ok()?;
+        self.0
+            .iter()
+            .any(|allowed| allowed == origin)
+            .then_some(origin)
+    }
+}
+
+impl fmt::Display for AllowedOrigins {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join(","))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Args {
+        #[command(flatten)]
+        production: ProductionArgs,
+    }
+
+    fn args(flags: &[&str]) -> ProductionArgs {
+        Args::try_parse_from(std::iter::once("test").chain(flags.iter().copied()))
+            .expect("valid flags")
+            .production
+    }
+
+    #[test]
+    fn origins_are_exact_and_lower_case() {
+        let origins = AllowedOrigins::parse(&[
+            "https://App.example.com".to_owned(),
+            " http://localhost:5080 ".to_owned(),
+        ])
+        .expect("valid origins");
+        assert_eq!(
+            origins.allowed(Some(b"https://app.example.com")),
+            Some("https://app.example.com")
+        );
+        assert_eq!(
+            origins.allowed(Some(b"http://localhost:5080")),
+            Some("http://localhost:5080")
+        );
+        for other in [
+            &b"https://app.example.com."[..],
+            b"https://app.example.com:443",
+            b"http://app.example.com",
+            b"null",
+            b"",
+        ] {
+            assert_eq!(origins.allowed(Some(other)), None);
+        }
+        assert_eq!(origins.allowed(None), None);
+        for invalid in [
+            "*",
+            "https://*.example.com",
+            "https://a.com/",
+            "a.com",
+            "https://",
+            "ftp://a",
+        ] {
+            assert!(
+                AllowedOrigins::parse(&[invalid.to_owned()]).is_err(),
+                "{invalid}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_missing_is_named_on_one_line() {
+        let err = args(&[]).resolve().expect_err("nothing set");
+        assert_eq!(
+            err,
+            "production mode needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
+             CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS (see README, production mode)"
+        );
+        let with_url = |url: &str| {
+            args(&[
+                "--caller-issuer",
+                "https://idp",
+                "--caller-audience",
+                "tokens",
+                "--caller-jwks-url",
+                url,
+                "--cors-allowed-origins",
+                "https://app.example.com",
+            ])
+            .resolve()
+        };
+        let err = with_url("http://idp.example.com/jwks").expect_err("http off loopback");
+        assert!(err.contains("must be https"), "{err}");
+        assert!(with_url("http://127.0.0.1:9/jwks").is_ok());
+        assert!(with_url("http://[::1]:9/jwks").is_ok());
+        assert!(with_url("https://idp.example.com/jwks").is_ok());
+    }
+}

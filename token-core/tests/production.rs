@@ -1,0 +1,439 @@
+//! Production mode through `TokenService::respond`, as every backend calls it: callers
+//! authenticated, the policy applied, CORS restricted to the allowed origins, keys reloaded.
+//! The same answers on the wire, on all six backends, are `testkit`'s to prove.
+
+use std::path::Path;
+use std::time::Duration;
+
+use base64::Engine as _;
+use futures_util::stream;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use token_core::{HttpVersion, Reply, RequestHead, Settings, TokenService};
+
+const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
+const RSA: &[u8] = include_bytes!("../../conformance/keys/caller-rsa.pkcs1.der");
+const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
+const ED25519: &[u8] = include_bytes!("../../conformance/keys/caller-ed25519.pkcs8.der");
+const ISSUER: &str = "https://id.example";
+const AUDIENCE: &str = "token-server";
+const ORIGIN: &str = "https://app.example";
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A caller token as the identity provider signs it.
+fn caller_token(alg: Algorithm, claims: &Value) -> String {
+    let (key, kid) = match alg {
+        Algorithm::RS256 => (EncodingKey::from_rsa_der(RSA), "rsa-1"),
+        Algorithm::ES256 => (EncodingKey::from_ec_der(P256), "p256-1"),
+        Algorithm::EdDSA => (EncodingKey::from_ed_der(ED25519), "ed25519-1"),
+        _ => panic!("no test key for {alg:?}"),
+    };
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(&header, claims, &key).expect("sign")
+}
+
+fn claims(sub: &str) -> Value {
+    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "exp": now() + 300})
+}
+
+fn bearer(sub: &str) -> String {
+    format!("Bearer {}", caller_token(Algorithm::ES256, &claims(sub)))
+}
+
+fn production(jwks: &str, extra: &[&str]) -> TokenService {
+    let args = [
+        "test",
+        "--mode",
+        "production",
+        "--caller-issuer",
+        ISSUER,
+        "--caller-audience",
+        AUDIENCE,
+        "--cors-allowed-origins",
+        ORIGIN,
+        "--response-format",
+        "json",
+    ];
+    let jwks: Vec<&str> = if jwks.starts_with("http") {
+        vec!["--caller-jwks-url", jwks]
+    } else {
+        vec!["--caller-jwks-file", jwks]
+    };
+    let all = args.iter().chain(&jwks).chain(extra).copied();
+    TokenService::new(&Settings::from_args("test", all).expect("valid settings"))
+}
+
+fn jwks_file(dir: &Path, jwks: &str) -> String {
+    let path = dir.join("jwks.json");
+    std::fs::write(&path, jwks).expect("write the JWKS");
+    path.display().to_string()
+}
+
+fn test_jwks_path() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../conformance/keys/caller-jwks.json"
+    )
+    .to_owned()
+}
+
+async fn post(service: &TokenService, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut all = vec![("host", "x"), ("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    let head = RequestHead::new(
+        "POST",
+        path,
+        HttpVersion::Http11,
+        all.iter().map(|(name, value)| (*name, value.as_bytes())),
+    );
+    service
+        .respond(&head, stream::iter([Ok::<_, ()>(body.as_bytes())]))
+        .await
+}
+
+fn payload(jwt: &str) -> Value {
+    let part = jwt.split('.').nth(1).expect("three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON")
+}
+
+fn body(reply: &Reply) -> Value {
+    serde_json::from_str(&reply.body).expect("a JSON body")
+}
+
+const TOKEN_BODY: &str = r#"{"roomName":"r1","participantName":"Alice A."}"#;
+
+#[tokio::test]
+async fn a_valid_caller_gets_a_token_for_its_own_identity() {
+    let service = production(&test_jwks_path(), &[]);
+    for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+        let authorization = format!("Bearer {}", caller_token(alg, &claims("alice")));
+        let reply = post(
+            &service,
+            "/token",
+            &[("authorization", &authorization)],
+            TOKEN_BODY,
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{alg:?}: {}", reply.body);
+        let token = payload(body(&reply)["token"].as_str().expect("a token"));
+        assert_eq!(token["sub"], "alice");
+        assert_eq!(
+            token["name"], "Alice A.",
+            "participantName is the display name"
+        );
+        assert_eq!(token["video"], json!({"roomJoin": true, "room": "r1"}));
+        let ttl = token["exp"].as_u64().unwrap_or(0) - token["nbf"].as_u64().unwrap_or(0);
+        assert_eq!(ttl, 600, "ten minutes by default in production");
+    }
+    let reply = post(
+        &service,
+        "/livekit/token",
+        &[("authorization", &bearer("alice"))],
+        r#"{"room_name":"r2","participant_identity":"alice","participant_name":"A"}"#,
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let token = payload(body(&reply)["participant_token"].as_str().expect("a token"));
+    assert_eq!(
+        (token["sub"].as_str(), token["name"].as_str()),
+        (Some("alice"), Some("A"))
+    );
+}
+
+#[tokio::test]
+async fn callers_without_a_valid_token_get_401_with_a_challenge() {
+    let service = production(&test_jwks_path(), &["--rate-limits", "off"]);
+    let expired = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "a", "exp": now() - 3600});
+    let cases = [
+        (None, "Bearer"),
+        (Some("Basic YWxpY2U6cHc=".to_owned()), "Bearer"),
+        (
+            Some("Bearer not.a.jwt".to_owned()),
+            "Bearer error=\"invalid_token\"",
+        ),
+        (
+            Some(format!(
+                "Bearer {}",
+                caller_token(Algorithm::ES256, &expired)
+            )),
+            "Bearer error=\"invalid_token\"",
+        ),
+    ];
+    for (authorization, challenge) in cases {
+        let headers: Vec<(&str, &str)> = authorization
+            .iter()
+            .map(|value| ("authorization", value.as_str()))
+            .collect();
+        let reply = post(&service, "/token", &headers, TOKEN_BODY).await;
+        assert_eq!(reply.status, 401, "{authorization:?}");
+        assert_eq!(reply.header("www-authenticate"), Some(challenge));
+        assert_eq!(
+            reply.header("access-control-expose-headers"),
+            Some("WWW-Authenticate")
+        );
+        assert_eq!(
+            body(&reply),
+            json!({"errorMessage": "a valid bearer token is required in the Authorization header"}),
+            "the same coarse message whatever the reason"
+        );
+    }
+    // An unauthenticated caller learns nothing about its body.
+    let reply = post(&service, "/livekit/token", &[], "not json").await;
+    assert_eq!(reply.status, 401);
+    // Two Authorization lines: which one is meant cannot be known.
+    let token = bearer("alice");
+    let reply = post(
+        &service,
+        "/token",
+        &[("authorization", &token), ("authorization", &token)],
+        TOKEN_BODY,
+    )
+    .await;
+    assert_eq!(reply.status, 401);
+}
+
+#[tokio::test]
+async fn cors_names_only_allowed_origins_and_always_varies() {
+    let service = production(&test_jwks_path(), &[]);
+    let token = bearer("alice");
+    let allowed = post(
+        &service,
+        "/token",
+        &[("authorization", &token), ("origin", ORIGIN)],
+        TOKEN_BODY,
+    )
+    .await;
+    assert_eq!(allowed.status, 200);
+    assert_eq!(allowed.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(allowed.header("vary"), Some("Origin"));
+    assert_eq!(allowed.header("access-control-allow-credentials"), None);
+    for origin in [Some("https://evil.example"), None] {
+        let headers: Vec<(&str, &str)> = [("authorization", token.as_str())]
+            .into_iter()
+            .chain(origin.map(|origin| ("origin", origin)))
+            .collect();
+        let reply = post(&service, "/token", &headers, TOKEN_BODY).await;
+        assert_eq!(
+            reply.status, 200,
+            "the browser, not the server, withholds it"
+        );
+        assert_eq!(reply.header("access-control-allow-origin"), None);
+        assert_eq!(reply.header("vary"), Some("Origin"));
+    }
+    let preflight = |origin: &'static str| {
+        RequestHead::new(
+            "OPTIONS",
+            "/livekit/token",
+            HttpVersion::Http11,
+            [
+                ("host", &b"x"[..]),
+                ("origin", origin.as_bytes()),
+                ("access-control-request-method", b"POST"),
+                (
+                    "access-control-request-headers",
+                    b"authorization,content-type",
+                ),
+            ],
+        )
+    };
+    let empty = || stream::iter([Ok::<_, ()>(&b""[..])]);
+    let reply = service.respond(&preflight(ORIGIN), empty()).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("access-control-allow-origin"), Some(ORIGIN));
+    assert_eq!(
+        reply.header("access-control-allow-headers"),
+        Some("authorization, content-type")
+    );
+    let refused = service
+        .respond(&preflight("https://evil.example"), empty())
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.header("access-control-allow-origin"), None);
+    assert_eq!(refused.header("access-control-allow-methods"), None);
+}
+
+#[tokio::test]
+async fn the_policy_decides_identities_rooms_grants_and_fields() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let rules = dir.path().join("policy.toml");
+    std::fs::write(
+        &rules,
+        r#"
+        max_metadata_bytes = 8
+        [[rule]]
+        rooms = ["user-{sub}-*"]
+        [[rule]]
+        rooms = ["lobby"]
+        grants = "viewer"
+        "#,
+    )
+    .expect("write the policy");
+    let service = production(
+        &test_jwks_path(),
+        &["--token-policy-file", rules.to_str().expect("UTF-8")],
+    );
+    let token = bearer("alice");
+    let headers = [("authorization", token.as_str())];
+    let ask = |body: &'static str| post(&service, "/livekit/token", &headers, body);
+    let refusal = |reply: &Reply| (reply.status, body(reply)["errorMessage"].clone());
+
+    let own = ask(r#"{"room_name":"user-alice-1"}"#).await;
+    assert_eq!(own.status, 201, "{}", own.body);
+    let lobby = ask(r#"{"room_name":"lobby"}"#).await;
+    let grant = &payload(body(&lobby)["participant_token"].as_str().expect("a token"))["video"];
+    assert_eq!(
+        grant,
+        &json!({"roomJoin": true, "room": "lobby", "canPublish": false, "canPublishData": false})
+    );
+    assert_eq!(
+        refusal(&ask(r#"{"room_name":"user-bob-1"}"#).await),
+        (
+            403,
+            json!("room_name names a room this caller may not join")
+        )
+    );
+    assert_eq!(
+        refusal(&ask(r#"{"room_name":"lobby","participant_identity":"bob"}"#).await),
+        (
+            403,
+            json!("participant_identity must be the caller's own identity")
+        )
+    );
+    assert_eq!(
+        refusal(&ask(r#"{"room_name":"lobby","participant_metadata":"123456789"}"#).await),
+        (
+            403,
+            json!("participant_metadata is longer than the 8 bytes this server allows")
+        )
+    );
+    assert_eq!(
+        refusal(&ask(r#"{"room_config":{"agents":[]}}"#).await),
+        (
+            403,
+            json!("room_config may not be set by clients of this server")
+        )
+    );
+    assert_eq!(
+        refusal(&ask("{}").await),
+        (400, json!("room_name is required"))
+    );
+    let token_endpoint = post(
+        &service,
+        "/token",
+        &[("authorization", &token)],
+        r#"{"roomName":"elsewhere","participantName":"A"}"#,
+    )
+    .await;
+    assert_eq!(
+        refusal(&token_endpoint),
+        (403, json!("roomName names a room this caller may not join"))
+    );
+}
+
+#[tokio::test]
+async fn without_keys_callers_get_503_and_when_to_retry() {
+    // Nothing listens on port 9 of the loopback: the fetch fails at once.
+    let service = production("http://127.0.0.1:9/jwks", &[]);
+    let reply = post(
+        &service,
+        "/token",
+        &[("authorization", &bearer("alice"))],
+        TOKEN_BODY,
+    )
+    .await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    let retry: u64 = reply
+        .header("retry-after")
+        .and_then(|value| value.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=30).contains(&retry), "{retry}");
+    // Without a token the keys do not matter.
+    let reply = post(&service, "/token", &[], TOKEN_BODY).await;
+    assert_eq!(reply.status, 401);
+}
+
+#[tokio::test(start_paused = true)]
+async fn rotated_keys_are_picked_up_and_removed_ones_refused() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let mut document: Value = serde_json::from_str(JWKS).expect("JSON");
+    let all_keys = document["keys"].clone();
+    // Start with the RSA key only.
+    document["keys"] = json!([all_keys[0].clone()]);
+    let path = jwks_file(dir.path(), &document.to_string());
+    let service = &production(&path, &[]);
+    let ask = |alg| {
+        let token = format!("Bearer {}", caller_token(alg, &claims("alice")));
+        async move {
+            post(service, "/token", &[("authorization", &token)], TOKEN_BODY)
+                .await
+                .status
+        }
+    };
+    assert_eq!(ask(Algorithm::RS256).await, 200);
+    // The provider adds the P-256 key; a token naming it is refused until a reload is due.
+    document["keys"] = all_keys.clone();
+    jwks_file(dir.path(), &document.to_string());
+    assert_eq!(
+        ask(Algorithm::ES256).await,
+        401,
+        "no reload within 30 s of the last"
+    );
+    tokio::time::advance(Duration::from_secs(31)).await;
+    assert_eq!(ask(Algorithm::ES256).await, 200, "an unknown kid reloads");
+    // The provider removes the RSA key: refused once the cache time has passed.
+    document["keys"] = json!([all_keys[1].clone()]);
+    jwks_file(dir.path(), &document.to_string());
+    assert_eq!(ask(Algorithm::RS256).await, 200, "cached for ten minutes");
+    tokio::time::advance(Duration::from_secs(601)).await;
+    assert_eq!(ask(Algorithm::RS256).await, 401);
+    // A broken file keeps the last good keys.
+    jwks_file(dir.path(), "{not json");
+    tokio::time::advance(Duration::from_secs(601)).await;
+    assert_eq!(ask(Algorithm::ES256).await, 200);
+}
+
+#[test]
+fn production_without_its_settings_refuses_to_start() {
+    let err =
+        Settings::from_args("test", ["test", "--mode", "production"]).expect_err("nothing set");
+    assert_eq!(
+        err.to_string(),
+        "production mode needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
+         CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS (see README, production mode)"
+    );
+    for (flag, value) in [
+        ("--caller-algorithms", "HS256"),
+        ("--caller-leeway-seconds", "301"),
+        ("--cors-allowed-origins", "*"),
+    ] {
+        let err = Settings::from_args(
+            "test",
+            [
+                "test",
+                "--mode",
+                "production",
+                "--caller-issuer",
+                ISSUER,
+                "--caller-audience",
+                AUDIENCE,
+                "--caller-jwks-url",
+                "https://id.example/jwks",
+                "--cors-allowed-origins",
+                ORIGIN,
+                flag,
+                value,
+            ],
+        )
+        .expect_err(flag);
+        assert!(!err.to_string().contains('\n'), "{err}");
+    }
+}
