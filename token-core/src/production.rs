@@ -170,7 +170,7 @@ impl ProductionArgs {
         }
         if !missing.is_empty() {
             return Err(format!(
-                "production mode needs {} (see README, production mode)",
+                "TOKEN_SERVER_MODE=production needs {} (see README, production mode)",
                 missing.join(", ")
             ));
         }
@@ -198,7 +198,10 @@ impl ProductionArgs {
             }
             (None, Some(url)) => (JwksSource::url(url)?, None),
             (None, None) => {
-                return Err("production mode needs CALLER_JWKS_URL or CALLER_JWKS_FILE".to_owned());
+                return Err(
+                    "TOKEN_SERVER_MODE=production needs CALLER_JWKS_URL or CALLER_JWKS_FILE"
+                        .to_owned(),
+                );
             }
         };
         let origins = AllowedOrigins::parse(&self.cors_allowed_origins)?;
@@ -377,7 +380,7 @@ mod tests {
         let err = args(&[]).resolve().expect_err("nothing set");
         assert_eq!(
             err,
-            "production mode needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
+            "TOKEN_SERVER_MODE=production needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
              CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS (see README, production mode)"
         );
         let with_url = |url: &str| {

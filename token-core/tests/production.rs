@@ -407,7 +407,7 @@ fn production_without_its_settings_refuses_to_start() {
         Settings::from_args("test", ["test", "--mode", "production"]).expect_err("nothing set");
     assert_eq!(
         err.to_string(),
-        "production mode needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
+        "TOKEN_SERVER_MODE=production needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
          CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS (see README, production mode)"
     );
     for (flag, value) in [

@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod logs;
 pub mod metrics;
+pub mod production;
 pub mod resilience;
 pub mod settings;
 pub mod suite;
@@ -131,6 +132,7 @@ macro_rules! binary_tests {
             async keys::serves_several_keys_and_secret_files,
             async limits::limits_bursts_per_client,
             async metrics::serves_metrics_on_their_own_port,
+            async production::admits_only_authenticated_callers,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
             async resilience::panics_become_500s,

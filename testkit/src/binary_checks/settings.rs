@@ -72,6 +72,12 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("RATE_LIMITS", "sometimes"),
         ("TRUSTED_PROXIES", "proxy.local"),
         ("METRICS_PORT", "metrics"),
+        ("TOKEN_SERVER_MODE", "strict"),
+        // Production without its settings: the line names the mode and what is missing.
+        ("TOKEN_SERVER_MODE", "production"),
+        ("CALLER_ALGORITHMS", "RS256,HS256"),
+        ("CALLER_LEEWAY_SECONDS", "301"),
+        ("CALLER_JWKS_CACHE_SECONDS", "5"),
     ] {
         let mut invalid = command(exe, dir.path());
         invalid.env(name, value);
