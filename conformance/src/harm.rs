@@ -61,6 +61,13 @@ pub enum Defect {
     ExcessGrants,
     /// A forged, unsigned, expired or tampered webhook accepted.
     WebhookForgery,
+    /// Production mode: a forged, expired or misdirected caller token admitted, or a URL
+    /// from a token's header fetched.
+    CallerForgery,
+    /// Production mode: CORS for an origin the operator did not allow.
+    OpenOrigin,
+    /// Production mode: unknown `kid`s make the server fetch the JWKS again and again.
+    FloodsKeySource,
     /// A body past the limit accepted.
     NoBodyLimit,
     /// A field the policy refuses (agent dispatch) accepted.
@@ -94,11 +101,13 @@ pub enum Defect {
     HttpDetails,
     /// A body limit above the contract's (but under the megabyte a MUST case sends).
     HigherBodyLimit,
+    /// Production mode: a 401 without the `Bearer` challenge RFC 6750 asks for.
+    NoChallenge,
 }
 
 impl Defect {
     /// Every defect, in report order (the serious first).
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 29] = [
         Self::RefusesClientRequest,
         Self::RefusesWebhook,
         Self::UnreadableAnswer,
@@ -110,6 +119,9 @@ impl Defect {
         Self::TokenForInvalidInput,
         Self::ExcessGrants,
         Self::WebhookForgery,
+        Self::CallerForgery,
+        Self::OpenOrigin,
+        Self::FloodsKeySource,
         Self::NoBodyLimit,
         Self::PolicyBypass,
         Self::ServerError,
@@ -124,6 +136,7 @@ impl Defect {
         Self::CorsExtras,
         Self::HttpDetails,
         Self::HigherBodyLimit,
+        Self::NoChallenge,
     ];
 
     /// How much it matters.
@@ -140,6 +153,9 @@ impl Defect {
             | Self::TokenForInvalidInput
             | Self::ExcessGrants
             | Self::WebhookForgery
+            | Self::CallerForgery
+            | Self::OpenOrigin
+            | Self::FloodsKeySource
             | Self::NoBodyLimit
             | Self::PolicyBypass
             | Self::ServerError
@@ -153,7 +169,8 @@ impl Defect {
             | Self::TokenStyle
             | Self::CorsExtras
             | Self::HttpDetails
-            | Self::HigherBodyLimit => Level::Should,
+            | Self::HigherBodyLimit
+            | Self::NoChallenge => Level::Should,
         }
     }
 
@@ -171,6 +188,9 @@ impl Defect {
             Self::TokenForInvalidInput => "token-for-invalid-input",
             Self::ExcessGrants => "excess-grants",
             Self::WebhookForgery => "webhook-forgery",
+            Self::CallerForgery => "caller-forgery",
+            Self::OpenOrigin => "open-origin",
+            Self::FloodsKeySource => "floods-key-source",
             Self::NoBodyLimit => "no-body-limit",
             Self::PolicyBypass => "policy-bypass",
             Self::ServerError => "server-error",
@@ -185,6 +205,7 @@ impl Defect {
             Self::CorsExtras => "cors-extras",
             Self::HttpDetails => "http-details",
             Self::HigherBodyLimit => "higher-body-limit",
+            Self::NoChallenge => "no-challenge",
         }
     }
 
@@ -202,6 +223,9 @@ impl Defect {
             Self::TokenForInvalidInput => "mints tokens for invalid input",
             Self::ExcessGrants => "grants beyond joining the room",
             Self::WebhookForgery => "accepts forged, unsigned, expired or tampered webhooks",
+            Self::CallerForgery => "admits forged, expired or misdirected caller tokens",
+            Self::OpenOrigin => "CORS for origins the operator did not allow",
+            Self::FloodsKeySource => "fetches the JWKS for every unknown kid",
             Self::NoBodyLimit => "no body limit (a megabyte accepted)",
             Self::PolicyBypass => "accepts fields the policy refuses",
             Self::ServerError => "5xx for a client's request",
@@ -218,6 +242,7 @@ impl Defect {
             Self::CorsExtras => "CORS missing where no official client's page reads",
             Self::HttpDetails => "HTTP details (Allow, Max-Age, keep-alive)",
             Self::HigherBodyLimit => "a body limit above the contract's",
+            Self::NoChallenge => "401 without a Bearer challenge",
         }
     }
 
@@ -235,6 +260,9 @@ impl Defect {
             Self::TokenForInvalidInput => "garbage identities or rooms reach LiveKit",
             Self::ExcessGrants => "any caller gets more than the tutorial needs",
             Self::WebhookForgery => "anyone can fake LiveKit's events",
+            Self::CallerForgery => "anyone can get tokens as anyone",
+            Self::OpenOrigin => "any site's page can use the server with a caller's token",
+            Self::FloodsKeySource => "one client can make the server flood the identity provider",
             Self::NoBodyLimit => "a client can make the server read without bound",
             Self::PolicyBypass => "clients set what the operator refused",
             Self::ServerError => "a client's mistake is the server's fault",
@@ -249,6 +277,7 @@ impl Defect {
             Self::CorsExtras => "no official client reads that answer from a page",
             Self::HttpDetails => "clients work without them, perhaps slower",
             Self::HigherBodyLimit => "the body is still bounded: a megabyte is refused",
+            Self::NoChallenge => "clients branch on the 401, not on the challenge",
         }
     }
 }

@@ -2,8 +2,9 @@
 //! JWKS on loopback and signs callers' tokens with its keys (RSA, P-256, Ed25519), valid or
 //! with one deliberate flaw, so any server configured to trust that JWKS can be checked.
 //!
-//! The JWKS also holds two keys no server may use: a shared secret (`oct`) and an RSA key
-//! for encryption (`use: enc`). The keys are fixed test keys (`conformance/keys`): a server
+//! The JWKS also holds two keys no server may use, a shared secret (`oct`) and an RSA key
+//! for encryption (`use: enc`), and the RSA key again without an `alg`, so that only the
+//! algorithm allow-list stands between it and a PS256 token. The keys are fixed test keys (`conformance/keys`): a server
 //! trusts them only when told to trust this provider, which only a test does.
 //!
 //! The JWKS endpoint is a few lines over `httparse`: it answers one document per
@@ -91,8 +92,11 @@ pub enum Forgery {
     NoSignature,
     /// HS256, keyed with the RSA public key's modulus, as if the JWK were a shared secret.
     HmacWithPublicKey,
-    /// PS256 with the RSA key, whose JWK says RS256 (and PS256 is not allowed by default).
+    /// PS256 under the JWKS's copy of the RSA key without an `alg`: only the allow-list
+    /// (RS256, ES256, EdDSA by default) refuses it.
     AlgNotAllowed,
+    /// PS256 under the RSA key whose JWK says RS256.
+    AlgNotTheJwk,
     /// ES256 under the RSA key's `kid`.
     AlgNotTheKeys,
     /// HS256 with the `oct` key the JWKS carries.
@@ -137,11 +141,12 @@ pub enum Forgery {
 
 impl Forgery {
     /// Every forgery.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::AlgNone,
         Self::NoSignature,
         Self::HmacWithPublicKey,
         Self::AlgNotAllowed,
+        Self::AlgNotTheJwk,
         Self::AlgNotTheKeys,
         Self::SharedSecretKey,
         Self::EncryptionKey,
@@ -193,9 +198,9 @@ pub struct IdentityProvider {
 }
 
 impl IdentityProvider {
-    /// Starts serving the JWKS on `127.0.0.1` and a free port.
-    pub async fn start(issuer: &str, audience: &str) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    /// Starts serving the JWKS on `127.0.0.1:port` (0: a free port).
+    pub async fn start(port: u16, issuer: &str, audience: &str) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             serving: Mutex::new(Serving::Keys { rotated: false }),
@@ -309,9 +314,13 @@ impl IdentityProvider {
                 let key = EncodingKey::from_secret(modulus.as_bytes());
                 return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
             }
-            Forgery::AlgNotAllowed => {
+            Forgery::AlgNotAllowed | Forgery::AlgNotTheJwk => {
                 let mut header = Header::new(Algorithm::PS256);
-                header.kid = Some(CallerKey::Rsa.kid().to_owned());
+                header.kid = Some(if forgery == Forgery::AlgNotAllowed {
+                    "rsa-noalg".to_owned()
+                } else {
+                    CallerKey::Rsa.kid().to_owned()
+                });
                 let key = CallerKey::Rsa.encoding_key();
                 return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
             }
@@ -418,10 +427,17 @@ fn jwks_document(rotated: bool) -> String {
         }
         let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(OCT_SECRET);
         keys.push(json!({"kty": "oct", "kid": "oct-1", "alg": "HS256", "k": secret}));
-        let mut encryption = rsa;
+        // The RSA key again, without `alg`: for signatures under any RSA algorithm allowed,
+        // and marked for encryption only.
+        let mut any_rsa = rsa;
+        if let Some(key) = any_rsa.as_object_mut() {
+            key.remove("alg");
+        }
+        let mut encryption = any_rsa.clone();
+        any_rsa["kid"] = json!("rsa-noalg");
+        keys.push(any_rsa);
         encryption["kid"] = json!("rsa-enc");
         encryption["use"] = json!("enc");
-        encryption["alg"] = json!("RSA-OAEP");
         keys.push(encryption);
     }
     jwks.to_string()

@@ -11,6 +11,8 @@
 //!   or with one deliberate flaw.
 //! - [`profile`]: which contract a run judges (`full`, `openvidu-basic`, `openvidu-v3`,
 //!   `livekit-endpoint`).
+//! - [`production`]: the `production` profile's cases: who a server in production mode
+//!   admits, judged with the suite's own identity provider.
 //! - [`runner`]: sends the cases with `reqwest` and collects every outcome.
 //! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML, JSON, baselines.
 //! - [`listing`]: the contract as `--list` prints it (and CONTRACT.md holds it).
@@ -35,6 +37,7 @@ pub mod harm;
 pub mod identity_provider;
 pub mod judge;
 pub mod listing;
+pub mod production;
 pub mod profile;
 pub mod report;
 pub mod runner;

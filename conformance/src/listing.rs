@@ -3,6 +3,7 @@
 
 use crate::browser;
 use crate::cases::CASES;
+use crate::profile::Profile;
 use crate::runner::Selection;
 
 /// How `--list` prints the contract.
@@ -25,7 +26,12 @@ pub fn listing(selection: &Selection, list: ListFormat, with_browser: bool) -> S
         .iter()
         .filter(|(id, _)| with_browser && selection.why_skipped(id).is_none())
         .map(|(id, requirement)| (*id, "MUST", *requirement));
-    let rows = cases.chain(browser_cases);
+    let caller_cases = crate::production::caller_cases()
+        .filter(|c| {
+            selection.profile == Profile::Production && selection.why_skipped(c.id).is_none()
+        })
+        .map(|c| (c.id, c.level().as_str(), c.requirement));
+    let rows = cases.chain(caller_cases).chain(browser_cases);
     let mut out = String::new();
     match list {
         ListFormat::Text => {

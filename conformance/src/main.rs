@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use conformance::identity_provider::IdentityProvider;
 use conformance::listing::ListFormat;
+use conformance::production::ALLOWED_ORIGIN;
 use conformance::profile::Profile;
 use conformance::report::Baseline;
 use conformance::spawn::{self, SpawnSpec, Spawned};
@@ -34,7 +36,9 @@ struct Cli {
     #[arg(long, required_unless_present_any = ["list", "spawn"])]
     url: Option<String>,
     /// Start the server under test with this shell command, wait until its port answers,
-    /// run, then stop it (SIGTERM, SIGKILL after 5 s). {port} is replaced by a free port.
+    /// run, then stop it (SIGTERM, SIGKILL after 5 s). {port} is replaced by a free port;
+    /// with the production profile, {jwks_url}, {issuer}, {audience} and {origin} by what
+    /// the server must trust.
     #[arg(long, value_name = "CMD")]
     spawn: Option<String>,
     /// An environment variable for --spawn's server, NAME=VALUE (repeatable; {port} allowed).
@@ -100,6 +104,17 @@ struct Cli {
     /// Write the IDs of this run's failing cases to FILE, as a baseline for --expect.
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// With the production profile: the `iss` of the suite's caller tokens ({issuer} in
+    /// --spawn's command and --env values).
+    #[arg(long, default_value = conformance::identity_provider::DEFAULT_ISSUER)]
+    caller_issuer: String,
+    /// With the production profile: the `aud` of the suite's caller tokens ({audience}).
+    #[arg(long, default_value = conformance::identity_provider::DEFAULT_AUDIENCE)]
+    caller_audience: String,
+    /// With the production profile: the loopback port the suite serves its JWKS on
+    /// ({jwks_url}); 0 picks a free one, which only --spawn's server can be told.
+    #[arg(long, default_value_t = 0)]
+    jwks_port: u16,
     /// Also check CORS in a real browser: headless Chromium fetches a token and an error
     /// from another origin (needs chromium and chromedriver; SKIP when they are missing).
     /// Needs the browser feature: cargo install conformance --features browser.
@@ -191,6 +206,48 @@ fn run(
                 .into(),
         );
     }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the runtime: {err}"))?;
+    // The identity provider serves on the runtime's worker while a spawned server starts.
+    let provider = match cli.profile {
+        Profile::Production => Some(
+            runtime
+                .block_on(IdentityProvider::start(
+                    cli.jwks_port,
+                    &cli.caller_issuer,
+                    &cli.caller_audience,
+                ))
+                .map_err(|err| format!("cannot serve the JWKS: {err}"))?,
+        ),
+        _ => None,
+    };
+    let placeholders: Vec<(&str, String)> = match &provider {
+        Some(provider) => {
+            println!(
+                "identity provider: JWKS {} issuer {} audience {} origin {ALLOWED_ORIGIN}",
+                provider.jwks_url(),
+                provider.issuer(),
+                provider.audience()
+            );
+            vec![
+                ("{jwks_url}", provider.jwks_url()),
+                ("{issuer}", provider.issuer().to_owned()),
+                ("{audience}", provider.audience().to_owned()),
+                ("{origin}", ALLOWED_ORIGIN.to_owned()),
+            ]
+        }
+        None => Vec::new(),
+    };
+    let fill = |text: &str| {
+        placeholders
+            .iter()
+            .fold(text.to_owned(), |text, (name, value)| {
+                text.replace(name, value)
+            })
+    };
     let port = match &cli.spawn {
         Some(_) => Some(spawn::free_port().map_err(|err| format!("no free port: {err}"))?),
         None => None,
@@ -218,12 +275,12 @@ fn run(
             .iter()
             .map(|pair| {
                 pair.split_once('=')
-                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                    .map(|(name, value)| (name.to_owned(), fill(value)))
                     .ok_or_else(|| format!("--env takes NAME=VALUE, not {pair:?}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let spec = SpawnSpec {
-            command: command.clone(),
+            command: fill(command),
             env,
             cwd: cli.cwd.clone(),
             ready_timeout: Duration::from_secs_f64(cli.ready_timeout.max(0.1)),
@@ -241,11 +298,12 @@ fn run(
     server.livekit_url.clone_from(&cli.livekit_url);
     server.room_config_allowed = cli.allow_room_config;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| format!("cannot start the runtime: {err}"))?;
-    let report = runtime.block_on(conformance::run(&server, selection))?;
+    let report = match &provider {
+        Some(provider) => {
+            runtime.block_on(conformance::production::run(&server, provider, selection))?
+        }
+        None => runtime.block_on(conformance::run(&server, selection))?,
+    };
     #[cfg(feature = "browser")]
     let report = {
         let mut report = report;

@@ -51,6 +51,9 @@ pub enum Profile {
     OpenviduV3,
     /// LiveKit's standard token endpoint, `POST /livekit/token`, alone.
     LivekitEndpoint,
+    /// A server in production mode: who it admits, judged with the suite's own identity
+    /// provider (the `caller/...` cases; see [`crate::production`]).
+    Production,
 }
 
 impl Profile {
@@ -61,13 +64,14 @@ impl Profile {
             Self::OpenviduBasic => "openvidu-basic",
             Self::OpenviduV3 => "openvidu-v3",
             Self::LivekitEndpoint => "livekit-endpoint",
+            Self::Production => "production",
         }
     }
 
     /// The response format the profile judges, or `None` when `--response-format` decides.
     pub fn format(self) -> Option<ResponseFormat> {
         match self {
-            Self::Full => None,
+            Self::Full | Self::Production => None,
             Self::OpenviduBasic => Some(ResponseFormat::Text),
             Self::OpenviduV3 | Self::LivekitEndpoint => Some(ResponseFormat::Json),
         }
@@ -81,12 +85,17 @@ impl Profile {
             Self::OpenviduBasic => matches!(surface, Token | Elsewhere),
             Self::OpenviduV3 => matches!(surface, Token | Webhook | Elsewhere),
             Self::LivekitEndpoint => matches!(surface, StandardEndpoint | Elsewhere),
+            // The tutorial contract's cases send no caller token: production refuses them.
+            Self::Production => false,
         }
     }
 
     /// Why `case` is not part of the profile, if it is not.
     pub fn why_not(self, case: &Case) -> Option<String> {
         let surface = Surface::of(case);
+        if self == Self::Production {
+            return Some("the production profile judges callers (caller/...) only".to_owned());
+        }
         (!self.requires(surface)).then(|| {
             format!(
                 "not part of the {} profile ({} is not required; ask with --only)",

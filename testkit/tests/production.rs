@@ -262,7 +262,7 @@ fn production_settings(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn production_answers_are_the_same_bytes_on_every_backend() {
-    let provider = IdentityProvider::start(DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+    let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
         .await
         .expect("the identity provider starts");
     let dir = tempfile::tempdir().expect("a directory");
@@ -313,7 +313,7 @@ async fn production_answers_are_the_same_bytes_on_every_backend() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_keys_every_backend_answers_503_alike() {
-    let provider = IdentityProvider::start(DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+    let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
         .await
         .expect("the identity provider starts");
     provider.go_down(true);
@@ -363,5 +363,48 @@ async fn without_keys_every_backend_answers_503_alike() {
                 backend.name()
             ),
         }
+    }
+}
+
+/// The suite's production profile, rotation included, passes every backend without a WARN.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_production_profile_passes_every_backend() {
+    let runs = BACKENDS.iter().map(|backend| async move {
+        let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+            .await
+            .expect("the identity provider starts");
+        let settings = settings_with(
+            "text",
+            &[
+                "--mode",
+                "production",
+                "--caller-issuer",
+                DEFAULT_ISSUER,
+                "--caller-audience",
+                DEFAULT_AUDIENCE,
+                "--caller-jwks-url",
+                &provider.jwks_url(),
+                "--cors-allowed-origins",
+                conformance::production::ALLOWED_ORIGIN,
+                "--rate-limits",
+                "off",
+            ],
+        );
+        let server = start(backend, &settings);
+        let report = conformance::production::run(
+            &server.under_test,
+            &provider,
+            &conformance::Selection::default(),
+        )
+        .await
+        .expect("the server answers");
+        (backend.name(), report)
+    });
+    // Concurrently: each waits about 30 s for the rotated key.
+    for (name, report) in futures_util::future::join_all(runs).await {
+        assert!(
+            report.passed() == report.outcomes.len(),
+            "{name} misses production cases:\n{report}"
+        );
     }
 }

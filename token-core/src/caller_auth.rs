@@ -28,6 +28,53 @@ pub const MAX_LEEWAY_SECONDS: u64 = 300;
 /// The longest bearer token read; identity providers' tokens are a few KiB.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
+/// One check of production mode, removed on purpose to prove that the conformance suite
+/// catches its absence (`testkit/tests/mutants.rs`). Only with the `fault-injection`
+/// feature, which no shipped binary has.
+#[cfg(feature = "fault-injection")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CallerFault {
+    /// `exp`, `iss`, `aud` and `sub` are not required.
+    RequiredClaims,
+    /// `iss` is not checked.
+    Issuer,
+    /// `aud` is not checked.
+    Audience,
+    /// `nbf` is not checked.
+    NotBefore,
+    /// `exp` is not checked.
+    Expiry,
+    /// Any algorithm the key fits is accepted.
+    AlgorithmAllowList,
+    /// A JWK's own `alg` is not enforced.
+    JwkAlgorithm,
+    /// Keys for encryption are used.
+    KeyUse,
+    /// `participant_identity` may name anyone.
+    IdentityMatch,
+    /// Every origin gets CORS headers.
+    OriginRestriction,
+    /// Preflights from every origin are allowed.
+    PreflightOrigin,
+    /// Every unknown `kid` reloads the keys.
+    ReloadThrottle,
+}
+
+/// Whether `policy` has `check` removed (never, without the `fault-injection` feature).
+macro_rules! removed {
+    ($fault:expr, $check:ident) => {{
+        #[cfg(feature = "fault-injection")]
+        let removed = $fault == Some($crate::caller_auth::CallerFault::$check);
+        #[cfg(not(feature = "fault-injection"))]
+        let removed = {
+            let _ = &$fault;
+            false
+        };
+        removed
+    }};
+}
+pub(crate) use removed;
+
 /// What a caller's token must say, and how it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerPolicy {
@@ -41,6 +88,9 @@ pub struct CallerPolicy {
     pub leeway_seconds: u64,
     /// The claim that names the caller (`sub` by default).
     pub identity_claim: String,
+    /// A check removed on purpose, in tests of the suite.
+    #[cfg(feature = "fault-injection")]
+    pub fault: Option<CallerFault>,
 }
 
 impl CallerPolicy {
@@ -52,8 +102,20 @@ impl CallerPolicy {
             algorithms: DEFAULT_ALGORITHMS.to_vec(),
             leeway_seconds: DEFAULT_LEEWAY_SECONDS,
             identity_claim: "sub".to_owned(),
+            #[cfg(feature = "fault-injection")]
+            fault: None,
         }
     }
+
+    /// The check removed on purpose, in tests of the suite.
+    #[cfg(feature = "fault-injection")]
+    pub(crate) fn fault(&self) -> Option<CallerFault> {
+        self.fault
+    }
+
+    /// No check is ever removed without the `fault-injection` feature.
+    #[cfg(not(feature = "fault-injection"))]
+    pub(crate) fn fault(&self) {}
 
     /// Whether the policy is one callers may be verified under.
     pub(crate) fn check(&self) -> Result<(), String> {
@@ -169,7 +231,7 @@ impl CallerVerifier {
         let mut keys = Vec::new();
         let mut skipped = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
-            match usable_key(entry) {
+            match usable_key(entry, &policy) {
                 Ok(key) => keys.push(key),
                 Err(why) => skipped.push(format!("key {index}: {why}")),
             }
@@ -187,16 +249,23 @@ impl CallerVerifier {
     pub fn verify(&self, authorization: Option<&[u8]>) -> Result<Caller, AuthFailure> {
         let token = bearer_token(authorization)?;
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthFailure::Malformed)?;
-        if !self.policy.algorithms.contains(&header.alg) {
+        let allowed = self.policy.algorithms.contains(&header.alg);
+        if !allowed && !removed!(self.policy.fault(), AlgorithmAllowList) {
             return Err(AuthFailure::AlgorithmNotAllowed);
         }
         let key = self.key_for(header.kid.as_deref(), header.alg)?;
         let mut validation = Validation::new(header.alg);
         validation.algorithms = vec![header.alg];
-        validation.set_issuer(&[&self.policy.issuer]);
+        if !removed!(self.policy.fault(), Issuer) {
+            validation.set_issuer(&[&self.policy.issuer]);
+        }
         validation.set_audience(&[&self.policy.audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.validate_nbf = true;
+        validation.validate_aud = !removed!(self.policy.fault(), Audience);
+        if !removed!(self.policy.fault(), RequiredClaims) {
+            validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        }
+        validation.validate_nbf = !removed!(self.policy.fault(), NotBefore);
+        validation.validate_exp = !removed!(self.policy.fault(), Expiry);
         validation.leeway = self.policy.leeway_seconds;
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
             .map_err(|err| failure(err.kind()))?;
@@ -230,7 +299,8 @@ impl CallerVerifier {
                 }
             }
         };
-        let alg_agrees = key.alg.is_none_or(|named| named == alg);
+        let alg_agrees =
+            key.alg.is_none_or(|named| named == alg) || removed!(self.policy.fault(), JwkAlgorithm);
         if !alg_agrees || !key.fits.contains(&alg) {
             return Err(AuthFailure::KeyMismatch);
         }
@@ -273,11 +343,12 @@ pub(crate) fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, AuthFai
 }
 
 /// A JWK as a verification key, or why it is not one.
-fn usable_key(entry: &Value) -> Result<VerificationKey, String> {
+fn usable_key(entry: &Value, policy: &CallerPolicy) -> Result<VerificationKey, String> {
     let jwk: Jwk = serde_json::from_value(entry.clone())
         .map_err(|err| format!("not a JWK jsonwebtoken reads ({err})"))?;
     match &jwk.common.public_key_use {
         None | Some(PublicKeyUse::Signature) => {}
+        Some(_) if removed!(policy.fault(), KeyUse) => {}
         Some(_) => return Err("not for signatures (use)".to_owned()),
     }
     if let Some(operations) = &jwk.common.key_operations

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::caller_auth::{AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token};
+use crate::caller_auth::{
+    AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token, removed,
+};
 use crate::contract::ContractError;
 
 /// The least time between two reloads: an unknown `kid` or a failure waits this long.
@@ -157,6 +159,11 @@ impl CallerKeys {
         &self.source
     }
 
+    /// What callers' tokens must say.
+    pub fn policy(&self) -> &CallerPolicy {
+        &self.policy
+    }
+
     /// Authenticates the caller of a request from its `Authorization` header: 401 without a
     /// valid token, 503 when there are no keys to verify one with.
     pub async fn authenticate(
@@ -217,7 +224,8 @@ impl CallerKeys {
         };
         let (attempted, loaded) = self.read_state(|state| (state.attempted, state.loaded));
         let since_attempt = attempted.map(|at| at.elapsed());
-        let may_attempt = since_attempt.is_none_or(|since| since >= MIN_RELOAD_INTERVAL);
+        let may_attempt = since_attempt.is_none_or(|since| since >= MIN_RELOAD_INTERVAL)
+            || removed!(self.policy.fault(), ReloadThrottle);
         // Another request may have reloaded while this one waited for the lock.
         let fresh_enough = loaded.is_some_and(|at| !unknown_kid && at.elapsed() < self.cache_for);
         if may_attempt && !fresh_enough {

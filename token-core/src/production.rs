@@ -126,6 +126,11 @@ pub struct ProductionArgs {
     /// what clients may set. Without it, any caller may join any room as a publisher.
     #[arg(long, env = "TOKEN_POLICY_FILE")]
     pub token_policy_file: Option<PathBuf>,
+
+    /// Tests of the suite only: remove this check.
+    #[cfg(feature = "fault-injection")]
+    #[arg(long, hide = true, value_enum)]
+    pub caller_fault: Option<crate::caller_auth::CallerFault>,
 }
 
 impl ProductionArgs {
@@ -186,6 +191,10 @@ impl ProductionArgs {
         policy.algorithms.dedup();
         policy.leeway_seconds = self.caller_leeway_seconds;
         policy.identity_claim = self.caller_identity_claim.clone();
+        #[cfg(feature = "fault-injection")]
+        {
+            policy.fault = self.caller_fault;
+        }
         policy.check()?;
         let (source, initial) = match (&self.caller_jwks_file, non_empty(&self.caller_jwks_url)) {
             (Some(path), _) => {

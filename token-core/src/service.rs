@@ -10,7 +10,7 @@ use bytes::Buf;
 use futures_util::Stream;
 
 use crate::body::read_body;
-use crate::caller_auth::{AuthFailure, Caller};
+use crate::caller_auth::{AuthFailure, Caller, removed};
 use crate::config::{ResponseFormat, Settings};
 use crate::contract::{ContractError, Endpoint, MAX_TOKEN_BODY_BYTES};
 use crate::head::RequestHead;
@@ -134,7 +134,9 @@ impl TokenService {
         }
         // Scrapes are not requests of the contract: neither logged nor counted.
         if self.role == Role::Tokens {
-            if let Some(production) = &self.inner.production {
+            if let Some(production) = &self.inner.production
+                && !removed!(production.keys.policy().fault(), OriginRestriction)
+            {
                 reply.restrict_origin(production.origins.allowed(head.origin()));
             }
             let took = started.elapsed();
@@ -199,7 +201,10 @@ impl TokenService {
                 return self.handle(endpoint, head, body).await;
             } else if head.is_preflight() {
                 match &self.inner.production {
-                    Some(production) if production.origins.allowed(head.origin()).is_none() => {
+                    Some(production)
+                        if production.origins.allowed(head.origin()).is_none()
+                            && !removed!(production.keys.policy().fault(), PreflightOrigin) =>
+                    {
                         self.endpoint_error(endpoint, ContractError::OriginNotAllowed)
                     }
                     _ => Reply::preflight(head.requested_headers()),
@@ -390,17 +395,25 @@ impl TokenService {
         let fields = SourceFields::parse(content_type, body, &self.inner.field_policy)?;
         let (request, grants) = match (caller, &self.inner.production) {
             (Some(caller), Some(production)) => {
+                let impersonable = removed!(production.keys.policy().fault(), IdentityMatch);
                 let asked = Asked {
                     room: fields.room_name.as_deref(),
                     room_field: "room_name",
-                    identity: fields.participant_identity.as_deref(),
+                    identity: fields
+                        .participant_identity
+                        .as_deref()
+                        .filter(|_| !impersonable),
                     metadata: fields.participant_metadata.as_deref(),
                     attributes_bytes: fields.attributes_bytes(),
                     room_config: fields.room_config.as_ref(),
                 };
                 let grants = production.rules.judge(caller, &asked)?;
+                let identity = match &fields.participant_identity {
+                    Some(asked) if impersonable => asked.clone(),
+                    _ => caller.identity.clone(),
+                };
                 let own = SourceFields {
-                    participant_identity: Some(caller.identity.clone()),
+                    participant_identity: Some(identity),
                     ..fields
                 };
                 (own.completed(random_u64), grants)

@@ -15,7 +15,7 @@ const ORIGIN: &str = "https://app.example";
 /// a challenge, names only the allowed origin, and logs the mode and each refusal's reason,
 /// never the token.
 pub async fn admits_only_authenticated_callers(exe: &str) {
-    let provider = IdentityProvider::start(DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+    let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
         .await
         .expect("the identity provider starts");
     let dir = temp_dir();

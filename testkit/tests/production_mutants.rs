@@ -1,0 +1,128 @@
+//! The production profile is proven to catch a server that skips a check: each mutant is
+//! our axum backend in production mode with one check of the core removed (token-core's
+//! `fault-injection` feature, `--caller-fault`). The control, the same server with nothing
+//! removed, must pass every production case without a WARN; every mutant must miss a
+//! contract check (a case without an answer does not count) at the level its harm has: a
+//! FAIL, or a WARN and no FAIL for those in [`CAUGHT_AT_SHOULD`].
+//! Run: `cargo test -p testkit --test production_mutants`.
+
+use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider};
+use conformance::production::ALLOWED_ORIGIN;
+use conformance::{Selection, Verdict};
+use testkit::backends::BACKENDS;
+use testkit::in_process::{settings_with, start};
+
+/// A server configuration of the mutants: extra flags, and cases that do not apply to it.
+struct Configuration {
+    flags: &'static [&'static str],
+    skip: &'static [&'static str],
+}
+
+/// The defaults.
+const DEFAULTS: Configuration = Configuration {
+    flags: &[],
+    skip: &[],
+};
+
+/// PS256 allowed too: then only a JWK's own `alg` refuses PS256 under an RS256 key, and the
+/// case that assumes the default allow-list does not apply.
+const PS256_ALLOWED: Configuration = Configuration {
+    flags: &["--caller-algorithms", "RS256,PS256,ES256,EdDSA"],
+    skip: &["caller/forged/alg-not-allowed"],
+};
+
+/// Each removable check with the configuration that exposes it; `None` is a control.
+const MUTANTS: &[(Option<&str>, &Configuration)] = &[
+    (None, &DEFAULTS),
+    (None, &PS256_ALLOWED),
+    (Some("required-claims"), &DEFAULTS),
+    (Some("issuer"), &DEFAULTS),
+    (Some("audience"), &DEFAULTS),
+    (Some("not-before"), &DEFAULTS),
+    (Some("expiry"), &DEFAULTS),
+    (Some("algorithm-allow-list"), &DEFAULTS),
+    (Some("jwk-algorithm"), &PS256_ALLOWED),
+    (Some("key-use"), &DEFAULTS),
+    (Some("identity-match"), &DEFAULTS),
+    (Some("origin-restriction"), &DEFAULTS),
+    (Some("preflight-origin"), &DEFAULTS),
+    (Some("reload-throttle"), &DEFAULTS),
+];
+
+/// Removed checks whose absence harms nobody, so the suite shows them as a WARN: without
+/// the preflight's 403 the answer still names no other origin, and the browser blocks the
+/// call all the same.
+const CAUGHT_AT_SHOULD: &[&str] = &["preflight-origin"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_removed_check_is_caught_and_the_controls_pass() {
+    let axum = BACKENDS
+        .iter()
+        .find(|backend| backend.name() == "axum")
+        .expect("the axum backend");
+    let runs = MUTANTS.iter().map(|(fault, configuration)| async move {
+        // A provider each: the fetch counts are per server.
+        let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+            .await
+            .expect("the identity provider starts");
+        let jwks_url = provider.jwks_url();
+        let mut flags = vec![
+            "--mode",
+            "production",
+            "--caller-issuer",
+            DEFAULT_ISSUER,
+            "--caller-audience",
+            DEFAULT_AUDIENCE,
+            "--caller-jwks-url",
+            &jwks_url,
+            "--cors-allowed-origins",
+            ALLOWED_ORIGIN,
+            "--rate-limits",
+            "off",
+        ];
+        flags.extend(configuration.flags);
+        if let Some(fault) = fault {
+            flags.extend(["--caller-fault", fault]);
+        }
+        let server = start(axum, &settings_with("json", &flags));
+        let selection = Selection {
+            // Rotation waits up to 30 s and no removable check concerns it; the six
+            // backends are judged on it in tests/production.rs.
+            skip: std::iter::once("caller/keys/rotation")
+                .chain(configuration.skip.iter().copied())
+                .map(str::to_owned)
+                .collect(),
+            ..Selection::default()
+        };
+        let report = conformance::production::run(&server.under_test, &provider, &selection)
+            .await
+            .expect("the server answers");
+        (*fault, report)
+    });
+    for (fault, report) in futures_util::future::join_all(runs).await {
+        let unanswered: Vec<_> = report
+            .outcomes
+            .iter()
+            .filter(|outcome| matches!(outcome.verdict, Verdict::NoAnswer(_)))
+            .map(|outcome| outcome.id)
+            .collect();
+        assert!(
+            unanswered.is_empty(),
+            "{fault:?}: no answer to {unanswered:?}"
+        );
+        match fault {
+            None => assert!(
+                report.failed() == 0 && report.warned() == 0,
+                "a control misses a case:\n{report}"
+            ),
+            Some(fault) if CAUGHT_AT_SHOULD.contains(&fault) => assert!(
+                report.failed() == 0 && report.warned() > 0,
+                "without its {fault} check the server must get a WARN and no FAIL:\n{report}"
+            ),
+            Some(fault) => assert!(
+                report.failed() > 0,
+                "without its {fault} check the server still passes:\n{report}"
+            ),
+        }
+    }
+}
