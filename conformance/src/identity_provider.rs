@@ -268,122 +268,23 @@ impl IdentityProvider {
 
     /// The claims of a valid token for `sub`, valid for five minutes.
     pub fn claims(&self, sub: &str) -> Value {
-        let now = unix_now();
-        json!({
-            "iss": self.issuer,
-            "aud": self.audience,
-            "sub": sub,
-            "iat": now,
-            "exp": now + 300,
-        })
+        caller_claims(&self.issuer, &self.audience, sub)
     }
 
     /// A valid token for `sub` with `extra` claims, signed with `key`.
     pub fn token(&self, key: CallerKey, sub: &str, extra: &Value) -> String {
-        let mut claims = self.claims(sub);
-        if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
-            claims.extend(extra.clone());
-        }
-        sign(key, &claims)
+        caller_token(&self.issuer, &self.audience, key, sub, extra)
     }
 
-    /// A token for [`CALLER`] with one deliberate flaw.
+    /// A token for [`CALLER`] with one deliberate flaw; `jku` and `x5u` point to this
+    /// provider, which counts any fetch of them.
     pub fn forged(&self, forgery: Forgery) -> String {
-        let now = unix_now();
-        let leeway = ASSUMED_LEEWAY_SECONDS;
-        let mut claims = self.claims(CALLER);
-        let attacker = |header: Header, claims: &Value| {
-            jsonwebtoken::encode(&header, claims, &CallerKey::Rotated.encoding_key())
-                .unwrap_or_default()
-        };
-        match forgery {
-            Forgery::AlgNone => {
-                let header = segment(&json!({"alg": "none", "typ": "JWT"}));
-                return format!("{header}.{}.", segment(&claims));
-            }
-            Forgery::NoSignature => {
-                let token = sign(CallerKey::P256, &claims);
-                let cut = token.rfind('.').map_or(token.len(), |dot| dot + 1);
-                return token[..cut].to_owned();
-            }
-            Forgery::HmacWithPublicKey => {
-                let jwks: Value = serde_json::from_str(JWKS).unwrap_or_default();
-                let modulus = jwks["keys"][0]["n"].as_str().unwrap_or_default().to_owned();
-                let mut header = Header::new(Algorithm::HS256);
-                header.kid = Some(CallerKey::Rsa.kid().to_owned());
-                let key = EncodingKey::from_secret(modulus.as_bytes());
-                return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
-            }
-            Forgery::AlgNotAllowed | Forgery::AlgNotTheJwk => {
-                let mut header = Header::new(Algorithm::PS256);
-                header.kid = Some(if forgery == Forgery::AlgNotAllowed {
-                    "rsa-noalg".to_owned()
-                } else {
-                    CallerKey::Rsa.kid().to_owned()
-                });
-                let key = CallerKey::Rsa.encoding_key();
-                return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
-            }
-            Forgery::AlgNotTheKeys => {
-                let mut header = Header::new(Algorithm::ES256);
-                header.kid = Some(CallerKey::Rsa.kid().to_owned());
-                let key = CallerKey::P256.encoding_key();
-                return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
-            }
-            Forgery::SharedSecretKey => {
-                let mut header = Header::new(Algorithm::HS256);
-                header.kid = Some("oct-1".to_owned());
-                let key = EncodingKey::from_secret(OCT_SECRET);
-                return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
-            }
-            Forgery::EncryptionKey => {
-                let mut header = Header::new(Algorithm::RS256);
-                header.kid = Some("rsa-enc".to_owned());
-                let key = CallerKey::Rsa.encoding_key();
-                return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
-            }
-            Forgery::Expired => claims["exp"] = json!(now - leeway - 2),
-            Forgery::NotYetValid => claims["nbf"] = json!(now + leeway + 2),
-            Forgery::StringExpiry => claims["exp"] = json!((now + 300).to_string()),
-            Forgery::StringNotBefore => claims["nbf"] = json!(now.to_string()),
-            Forgery::WrongIssuer => claims["iss"] = json!(format!("{}.evil", self.issuer)),
-            Forgery::NoIssuer => without(&mut claims, "iss"),
-            Forgery::WrongAudience => claims["aud"] = json!("another-service"),
-            Forgery::NoAudience => without(&mut claims, "aud"),
-            Forgery::NoSubject => without(&mut claims, "sub"),
-            Forgery::NoExpiry => without(&mut claims, "exp"),
-            Forgery::JkuHeader => {
-                let mut header = Header::new(Algorithm::ES256);
-                header.kid = Some("attacker".to_owned());
-                header.jku = Some(format!("http://{}/attacker-jwks.json", self.address));
-                return attacker(header, &claims);
-            }
-            Forgery::X5uHeader => {
-                let mut header = Header::new(Algorithm::ES256);
-                header.kid = Some("attacker".to_owned());
-                header.x5u = Some(format!("http://{}/attacker.pem", self.address));
-                return attacker(header, &claims);
-            }
-            Forgery::JwkHeader => {
-                let mut header = Header::new(Algorithm::ES256);
-                header.kid = Some(CallerKey::Rotated.kid().to_owned());
-                header.jwk = serde_json::from_str(ROTATED_JWK).ok();
-                return attacker(header, &claims);
-            }
-            Forgery::KidInjection => {
-                let mut header = Header::new(Algorithm::ES256);
-                header.kid = Some("../../../../dev/null' OR '1'='1".to_owned());
-                return attacker(header, &claims);
-            }
-            Forgery::UnknownKid => {
-                let mut header = Header::new(Algorithm::ES256);
-                header.kid = Some(format!("unknown-{now}"));
-                return attacker(header, &claims);
-            }
-            Forgery::Malformed => return "eyJub3QiOiJqc29uIn0.%%%.@@@".to_owned(),
-            Forgery::Oversized => claims["padding"] = json!("x".repeat(9 * 1024)),
-        }
-        sign(CallerKey::P256, &claims)
+        forged_token(
+            &self.issuer,
+            &self.audience,
+            &format!("http://{}", self.address),
+            forgery,
+        )
     }
 }
 
@@ -392,6 +293,128 @@ impl Drop for IdentityProvider {
         self.shared.stopped.store(true, Ordering::SeqCst);
         self.server.abort();
     }
+}
+
+/// A token for [`CALLER`] from `issuer` for `audience` with one deliberate flaw; `jku` and
+/// `x5u` headers point under `attacker_url`.
+pub fn forged_token(issuer: &str, audience: &str, attacker_url: &str, forgery: Forgery) -> String {
+    let now = unix_now();
+    let leeway = ASSUMED_LEEWAY_SECONDS;
+    let mut claims = caller_claims(issuer, audience, CALLER);
+    let attacker = |header: Header, claims: &Value| {
+        jsonwebtoken::encode(&header, claims, &CallerKey::Rotated.encoding_key())
+            .unwrap_or_default()
+    };
+    match forgery {
+        Forgery::AlgNone => {
+            let header = segment(&json!({"alg": "none", "typ": "JWT"}));
+            return format!("{header}.{}.", segment(&claims));
+        }
+        Forgery::NoSignature => {
+            let token = sign(CallerKey::P256, &claims);
+            let cut = token.rfind('.').map_or(token.len(), |dot| dot + 1);
+            return token[..cut].to_owned();
+        }
+        Forgery::HmacWithPublicKey => {
+            let jwks: Value = serde_json::from_str(JWKS).unwrap_or_default();
+            let modulus = jwks["keys"][0]["n"].as_str().unwrap_or_default().to_owned();
+            let mut header = Header::new(Algorithm::HS256);
+            header.kid = Some(CallerKey::Rsa.kid().to_owned());
+            let key = EncodingKey::from_secret(modulus.as_bytes());
+            return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
+        }
+        Forgery::AlgNotAllowed | Forgery::AlgNotTheJwk => {
+            let mut header = Header::new(Algorithm::PS256);
+            header.kid = Some(if forgery == Forgery::AlgNotAllowed {
+                "rsa-noalg".to_owned()
+            } else {
+                CallerKey::Rsa.kid().to_owned()
+            });
+            let key = CallerKey::Rsa.encoding_key();
+            return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
+        }
+        Forgery::AlgNotTheKeys => {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some(CallerKey::Rsa.kid().to_owned());
+            let key = CallerKey::P256.encoding_key();
+            return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
+        }
+        Forgery::SharedSecretKey => {
+            let mut header = Header::new(Algorithm::HS256);
+            header.kid = Some("oct-1".to_owned());
+            let key = EncodingKey::from_secret(OCT_SECRET);
+            return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
+        }
+        Forgery::EncryptionKey => {
+            let mut header = Header::new(Algorithm::RS256);
+            header.kid = Some("rsa-enc".to_owned());
+            let key = CallerKey::Rsa.encoding_key();
+            return jsonwebtoken::encode(&header, &claims, &key).unwrap_or_default();
+        }
+        Forgery::Expired => claims["exp"] = json!(now - leeway - 2),
+        Forgery::NotYetValid => claims["nbf"] = json!(now + leeway + 2),
+        Forgery::StringExpiry => claims["exp"] = json!((now + 300).to_string()),
+        Forgery::StringNotBefore => claims["nbf"] = json!(now.to_string()),
+        Forgery::WrongIssuer => claims["iss"] = json!(format!("{issuer}.evil")),
+        Forgery::NoIssuer => without(&mut claims, "iss"),
+        Forgery::WrongAudience => claims["aud"] = json!("another-service"),
+        Forgery::NoAudience => without(&mut claims, "aud"),
+        Forgery::NoSubject => without(&mut claims, "sub"),
+        Forgery::NoExpiry => without(&mut claims, "exp"),
+        Forgery::JkuHeader => {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some("attacker".to_owned());
+            header.jku = Some(format!("{attacker_url}/attacker-jwks.json"));
+            return attacker(header, &claims);
+        }
+        Forgery::X5uHeader => {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some("attacker".to_owned());
+            header.x5u = Some(format!("{attacker_url}/attacker.pem"));
+            return attacker(header, &claims);
+        }
+        Forgery::JwkHeader => {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some(CallerKey::Rotated.kid().to_owned());
+            header.jwk = serde_json::from_str(ROTATED_JWK).ok();
+            return attacker(header, &claims);
+        }
+        Forgery::KidInjection => {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some("../../../../dev/null' OR '1'='1".to_owned());
+            return attacker(header, &claims);
+        }
+        Forgery::UnknownKid => {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some(format!("unknown-{now}"));
+            return attacker(header, &claims);
+        }
+        Forgery::Malformed => return "eyJub3QiOiJqc29uIn0.%%%.@@@".to_owned(),
+        Forgery::Oversized => claims["padding"] = json!("x".repeat(9 * 1024)),
+    }
+    sign(CallerKey::P256, &claims)
+}
+
+/// The claims of a valid caller token for `sub`, valid for five minutes.
+pub fn caller_claims(issuer: &str, audience: &str, sub: &str) -> Value {
+    let now = unix_now();
+    json!({"iss": issuer, "aud": audience, "sub": sub, "iat": now, "exp": now + 300})
+}
+
+/// A valid caller token for `sub` with `extra` claims, signed with the provider's `key`
+/// (whose public half is in `conformance/keys/caller-jwks.json`), without serving anything.
+pub fn caller_token(
+    issuer: &str,
+    audience: &str,
+    key: CallerKey,
+    sub: &str,
+    extra: &Value,
+) -> String {
+    let mut claims = caller_claims(issuer, audience, sub);
+    if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
+        claims.extend(extra.clone());
+    }
+    sign(key, &claims)
 }
 
 fn without(claims: &mut Value, name: &str) {

@@ -127,6 +127,25 @@ enum Command {
     /// Sign a LiveKit webhook event (with LiveKit's own SDK) and print it as a curl command,
     /// or send it with --send.
     SignWebhook(SignWebhook),
+    /// Print a caller token for production mode, signed with the suite's test key (its JWKS
+    /// is conformance/keys/caller-jwks.json), valid for five minutes.
+    SignCaller(SignCaller),
+}
+
+#[derive(Debug, clap::Args)]
+struct SignCaller {
+    /// The caller's identity (`sub`).
+    #[arg(long, default_value = conformance::identity_provider::CALLER)]
+    sub: String,
+    /// The `iss`.
+    #[arg(long, default_value = conformance::identity_provider::DEFAULT_ISSUER)]
+    issuer: String,
+    /// The `aud`.
+    #[arg(long, default_value = conformance::identity_provider::DEFAULT_AUDIENCE)]
+    audience: String,
+    /// Extra claims, as a JSON object (e.g. '{"groups":["staff"]}').
+    #[arg(long, default_value = "{}")]
+    claims: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -156,8 +175,10 @@ struct SignWebhook {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::SignWebhook(args)) = cli.command {
-        return sign_webhook(&args);
+    match &cli.command {
+        Some(Command::SignWebhook(args)) => return sign_webhook(args),
+        Some(Command::SignCaller(args)) => return sign_caller(args),
+        None => {}
     }
     let format = match (cli.profile.format(), cli.response_format) {
         (Some(profile), Some(asked)) if profile != asked => {
@@ -363,6 +384,24 @@ fn run(
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn sign_caller(args: &SignCaller) -> ExitCode {
+    let Ok(extra @ serde_json::Value::Object(_)) = serde_json::from_str(&args.claims) else {
+        eprintln!("conformance: --claims takes a JSON object");
+        return ExitCode::from(2);
+    };
+    println!(
+        "{}",
+        conformance::identity_provider::caller_token(
+            &args.issuer,
+            &args.audience,
+            conformance::identity_provider::CallerKey::P256,
+            &args.sub,
+            &extra,
+        )
+    );
+    ExitCode::SUCCESS
 }
 
 fn sign_webhook(args: &SignWebhook) -> ExitCode {

@@ -279,6 +279,55 @@ async fn spawn_starts_judges_and_stops_a_real_backend() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server() {
+    let exe = backend_binary();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = |production: bool| {
+        let mut args = vec![
+            "--spawn",
+            exe.to_str().expect("UTF-8"),
+            "--env",
+            "SERVER_HOST=127.0.0.1",
+            "--env",
+            "SERVER_PORT={port}",
+            "--cwd",
+            dir.path().to_str().expect("UTF-8"),
+            "--profile",
+            "production",
+            // It waits up to 30 s; testkit judges every backend on it.
+            "--skip",
+            "caller/keys/rotation",
+            "--strict",
+        ];
+        if production {
+            args.extend([
+                "--env",
+                "TOKEN_SERVER_MODE=production",
+                "--env",
+                "CALLER_JWKS_URL={jwks_url}",
+                "--env",
+                "CALLER_ISSUER={issuer}",
+                "--env",
+                "CALLER_AUDIENCE={audience}",
+                "--env",
+                "CORS_ALLOWED_ORIGINS={origin}",
+            ]);
+        }
+        owned(&args)
+    };
+    let output = conformance(args(true)).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("PASS caller/forged/alg-none"), "{text}");
+    // The tutorial contract gives anyone a token: every forgery is admitted.
+    let open = conformance(args(false)).await;
+    let text = stdout(&open);
+    assert_eq!(open.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAIL caller/forged/alg-none"), "{text}");
+    assert!(text.contains("caller-forgery"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn spawn_reports_servers_that_exit_or_never_listen() {
     let exits = conformance(owned(&["--spawn", "echo starting on {port}; exit 3"])).await;
     let stderr = String::from_utf8_lossy(&exits.stderr);
@@ -303,18 +352,25 @@ async fn spawn_reports_servers_that_exit_or_never_listen() {
 
 #[test]
 fn contract_md_is_the_generated_table() {
-    let output = Command::new(env!("CARGO_BIN_EXE_conformance"))
-        .args(["--list", "--format", "markdown", "--browser"])
-        .output()
-        .expect("run conformance");
-    let table = String::from_utf8_lossy(&output.stdout);
     let contract = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/CONTRACT.md"))
         .expect("conformance/CONTRACT.md");
-    assert!(
-        contract.contains(table.as_ref()),
-        "conformance/CONTRACT.md is stale: regenerate its table with\n  \
-         cargo run -p conformance -- --list --format markdown --browser"
-    );
+    for args in [
+        &["--list", "--format", "markdown", "--browser"][..],
+        &["--list", "--format", "markdown", "--profile", "production"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_conformance"))
+            .args(args)
+            .output()
+            .expect("run conformance");
+        let table = String::from_utf8_lossy(&output.stdout);
+        assert!(table.lines().count() > 10, "{table}");
+        assert!(
+            contract.contains(table.as_ref()),
+            "conformance/CONTRACT.md is stale: regenerate its table with\n  \
+             cargo run -p conformance -- {}",
+            args.join(" ")
+        );
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! give the same answer. Backends on the same HTTP engine (`testkit::backends::Engine`) are
 //! compared in full; across engines, `compare::NOISE`'s list says what is left out, and why.
 //!
-//! `WIRE_FUZZ_CASES` sets the number of requests per configuration (default 1,000: 4,000 per
+//! `WIRE_FUZZ_CASES` sets the number of requests per configuration (default 1,000: 5,000 per
 //! run) and `WIRE_FUZZ_SEED` the seed (fixed by default, so CI runs the same requests every
 //! time): `WIRE_FUZZ_CASES=25000 cargo test -p testkit --test wire` is the long run.
 //! A difference fails with the smallest request proptest can shrink it to.
@@ -32,7 +32,8 @@ use token_core::TokenService;
 use token_core::startup::ShutdownSignal;
 
 /// Every setting that changes answers: both formats, a narrower field policy for the
-/// standard endpoint, room configuration allowed and the grant of own metadata updates.
+/// standard endpoint, room configuration allowed and the grant of own metadata updates, and
+/// production mode (callers' tokens from the suite's test keys, one allowed origin).
 ///
 /// Rate limits are off: whether a request is over its quota depends on when it arrives, and
 /// the six backends get each request a few milliseconds apart. `testkit/tests/limits.rs`
@@ -58,9 +59,29 @@ const CONFIGURATIONS: &[(&str, &[&str])] = &[
             "--can-update-own-metadata",
         ],
     ),
+    (
+        "json",
+        &[
+            "--rate-limits",
+            "off",
+            "--mode",
+            "production",
+            "--caller-issuer",
+            conformance::identity_provider::DEFAULT_ISSUER,
+            "--caller-audience",
+            conformance::identity_provider::DEFAULT_AUDIENCE,
+            "--caller-jwks-file",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../conformance/keys/caller-jwks.json"
+            ),
+            "--cors-allowed-origins",
+            generate::ALLOWED_ORIGIN,
+        ],
+    ),
 ];
 
-/// Requests per configuration by default.
+/// Requests per configuration by default (5,000 a run).
 const DEFAULT_CASES: u32 = 1_000;
 const DEFAULT_SEED: u64 = 0x5eed_0f7e_57ed;
 
@@ -271,6 +292,11 @@ const MUST_REACH: &[&str] = &[
     "POST /token 415",
     "POST /livekit/token 201",
     "POST /livekit/token 403",
+    // Production mode's own answers.
+    "POST /token 401",
+    "POST /livekit/token 401",
+    // From another origin: refused, and without CORS headers ("bare").
+    "OPTIONS /token 403 bare",
     "POST /livekit/webhook 200",
     "POST /livekit/webhook 401",
     "OPTIONS /token 200",
@@ -278,7 +304,7 @@ const MUST_REACH: &[&str] = &[
     "HEAD /healthz 200",
     "GET /token 405",
     "POST /nope 404",
-    "GET /healthz 431 bare",
+    "HTTP/1.1: 431 bare",
     "POST /token 200 interim",
     "in pieces: 200",
     "HTTP/1.0: 200",

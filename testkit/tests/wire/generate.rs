@@ -4,6 +4,9 @@ use std::fmt;
 
 use conformance::ServerUnderTest;
 use conformance::case::{Flaw, Signer};
+use conformance::identity_provider::{
+    CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, Forgery, caller_token, forged_token,
+};
 use conformance::signing::sign;
 use proptest::prelude::*;
 
@@ -54,6 +57,16 @@ pub enum Signature {
     Signed(Signer, Flaw),
 }
 
+/// A production-mode caller's `Authorization`, made when the request is sent (tokens expire).
+#[derive(Debug, Clone, Copy)]
+pub enum Caller {
+    None,
+    /// A valid token from the suite's identity provider, signed with this key.
+    Valid(CallerKey),
+    /// A forged one.
+    Forged(Forgery),
+}
+
 /// One generated request.
 #[derive(Debug, Clone)]
 pub struct RawRequest {
@@ -67,6 +80,7 @@ pub struct RawRequest {
     /// Header lines written as they are: bad names, whitespace before the colon, obs-fold.
     pub raw_lines: Vec<&'static str>,
     pub signature: Signature,
+    pub caller: Caller,
     pub body: Vec<u8>,
     pub framing: Framing,
     pub suffix: &'static str,
@@ -90,6 +104,7 @@ impl Default for RawRequest {
             headers: Vec::new(),
             raw_lines: Vec::new(),
             signature: Signature::None,
+            caller: Caller::None,
             body: Vec::new(),
             framing: Framing::Length,
             suffix: "",
@@ -132,6 +147,26 @@ impl RawRequest {
             && let Ok(authorization) = sign(server, signer, flaw, &self.body)
         {
             line("Authorization", &authorization);
+        }
+        let caller_token = match self.caller {
+            Caller::None => None,
+            Caller::Valid(key) => Some(caller_token(
+                DEFAULT_ISSUER,
+                DEFAULT_AUDIENCE,
+                key,
+                CALLER,
+                &serde_json::json!({}),
+            )),
+            // `jku` and `x5u` point nowhere: no server may fetch them anyway.
+            Caller::Forged(forgery) => Some(forged_token(
+                DEFAULT_ISSUER,
+                DEFAULT_AUDIENCE,
+                "http://127.0.0.1:9",
+                forgery,
+            )),
+        };
+        if let Some(token) = caller_token {
+            line("Authorization", &format!("Bearer {token}"));
         }
         let length = self.body.len().to_string();
         let mut body = self.body.clone();
@@ -257,6 +292,9 @@ impl fmt::Display for RawRequest {
                 " (Authorization signed by {signer:?} with flaw {flaw:?})"
             )?;
         }
+        if !matches!(self.caller, Caller::None) {
+            write!(f, " (caller's Authorization: {:?})", self.caller)?;
+        }
         if !self.splits.is_empty() {
             write!(f, " (split at {:?} percent)", self.splits)?;
         }
@@ -355,8 +393,19 @@ fn hosts() -> impl Strategy<Value = Vec<&'static str>> {
     ]
 }
 
+/// The origin production mode allows in the fuzzer's configuration.
+pub const ALLOWED_ORIGIN: &str = "http://localhost:5173";
+
 fn headers() -> impl Strategy<Value = Vec<(&'static str, String)>> {
-    let origin = prop::option::weighted(0.5, Just(("Origin", "http://localhost:5173".to_owned())));
+    let origin = prop::option::weighted(
+        0.5,
+        prop::sample::select(vec![
+            ALLOWED_ORIGIN,
+            ALLOWED_ORIGIN,
+            "https://elsewhere.example",
+        ])
+        .prop_map(|origin| ("Origin", origin.to_owned())),
+    );
     let preflight = prop::option::weighted(
         0.3,
         (
@@ -423,6 +472,8 @@ struct Aim {
     content_type: Option<&'static str>,
     body: Vec<u8>,
     signature: Signature,
+    /// Headers the aim needs (a preflight's), before the generated ones.
+    headers: Vec<(&'static str, String)>,
 }
 
 fn aim() -> impl Strategy<Value = Aim> {
@@ -452,6 +503,7 @@ fn scattered() -> impl Strategy<Value = Aim> {
             content_type,
             body,
             signature,
+            headers: Vec::new(),
         },
     )
 }
@@ -479,6 +531,7 @@ fn aimed() -> impl Strategy<Value = Aim> {
             content_type: Some(content_type),
             body,
             signature: Signature::None,
+            headers: Vec::new(),
         });
     let source = (
         json,
@@ -496,6 +549,7 @@ fn aimed() -> impl Strategy<Value = Aim> {
             content_type: Some(content_type),
             body: body.to_vec(),
             signature: Signature::None,
+            headers: Vec::new(),
         });
     let webhook = (
         prop::sample::select(vec!["application/webhook+json", "application/json"]),
@@ -516,6 +570,7 @@ fn aimed() -> impl Strategy<Value = Aim> {
             content_type: Some(content_type),
             body: body.to_vec(),
             signature: Signature::Signed(signer, flaw),
+            headers: Vec::new(),
         });
     let probe = (
         prop::sample::select(vec!["GET", "HEAD", "OPTIONS"]),
@@ -532,12 +587,34 @@ fn aimed() -> impl Strategy<Value = Aim> {
             content_type: None,
             body: Vec::new(),
             signature: Signature::None,
+            headers: Vec::new(),
+        });
+    // A browser's preflight, from the allowed origin or another (production tells them apart).
+    let preflight = (
+        prop::sample::select(vec!["/token", "/livekit/token", "/livekit/webhook"]),
+        prop::sample::select(vec![ALLOWED_ORIGIN, "https://elsewhere.example"]),
+    )
+        .prop_map(|(path, origin)| Aim {
+            method: "OPTIONS",
+            path: path.to_owned(),
+            content_type: None,
+            body: Vec::new(),
+            signature: Signature::None,
+            headers: vec![
+                ("Origin", origin.to_owned()),
+                ("Access-Control-Request-Method", "POST".to_owned()),
+                (
+                    "Access-Control-Request-Headers",
+                    "authorization, content-type".to_owned(),
+                ),
+            ],
         });
     prop_oneof![
         3 => token,
         2 => source,
         2 => webhook,
         2 => probe,
+        1 => preflight,
     ]
 }
 
@@ -558,6 +635,15 @@ fn raw_lines() -> impl Strategy<Value = Vec<&'static str>> {
             "X-A: 1\r",
         ])
         .prop_map(|line| vec![line]),
+    ]
+}
+
+/// Mostly none (webhooks and tutorial requests need none), else valid or forged.
+fn caller() -> impl Strategy<Value = Caller> {
+    prop_oneof![
+        4 => Just(Caller::None),
+        3 => prop::sample::select(CallerKey::PUBLISHED.to_vec()).prop_map(Caller::Valid),
+        2 => prop::sample::select(Forgery::ALL.to_vec()).prop_map(Caller::Forged),
     ]
 }
 
@@ -684,16 +770,17 @@ fn query() -> impl Strategy<Value = &'static str> {
 /// Any request the fuzzer sends.
 pub fn request() -> impl Strategy<Value = RawRequest> {
     (
-        (aim(), query(), version()),
+        (aim(), query(), version(), caller()),
         (hosts(), headers(), raw_lines()),
         (framing(), suffix(), delivery()),
     )
         .prop_map(
-            |((aim, query, version), (hosts, mut headers, raw_lines), rest)| {
+            |((aim, query, version, caller), (hosts, mut headers, raw_lines), rest)| {
                 let (framing, suffix, (bare_lf, splits, preface)) = rest;
                 if let Some(content_type) = aim.content_type {
                     headers.insert(0, ("Content-Type", content_type.to_owned()));
                 }
+                headers.splice(0..0, aim.headers);
                 let mut request = RawRequest {
                     method: aim.method,
                     path: aim.path,
@@ -703,6 +790,11 @@ pub fn request() -> impl Strategy<Value = RawRequest> {
                     headers,
                     raw_lines,
                     signature: aim.signature,
+                    // One Authorization at a time: a webhook's signature, or a caller's.
+                    caller: match aim.signature {
+                        Signature::None => caller,
+                        Signature::Signed(..) => Caller::None,
+                    },
                     body: aim.body,
                     framing,
                     suffix,
