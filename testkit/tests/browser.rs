@@ -15,7 +15,9 @@ use axum::routing::post;
 use conformance::browser::{Browser, ERROR_MESSAGE, LIVEKIT_ENDPOINT, StartError, TOKEN};
 use conformance::{Outcome, Report, ResponseFormat, ServerUnderTest, Verdict};
 use testkit::backends::BACKENDS;
-use testkit::in_process::{API_KEY, API_SECRET, FORMATS, TTL_SECONDS, settings, start};
+use testkit::in_process::{
+    API_KEY, API_SECRET, FORMATS, TTL_SECONDS, settings, settings_with, start,
+};
 use token_core::{Endpoint, HttpVersion, RequestHead, TokenService};
 
 /// How a broken server gets CORS wrong.
@@ -178,6 +180,124 @@ async fn a_browser_on_another_origin_reads_tokens_and_errors_only_with_cors() {
         }
     }
 
+    browser.close().await;
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The version of LiveKit's JS SDK the production check loads; `.ci/run` fetches it.
+const LIVEKIT_CLIENT_VERSION: &str = "2.23.0";
+
+/// The source of LiveKit's JS SDK (`livekit-client.umd.js`): from `LIVEKIT_CLIENT_UMD`, else
+/// where `.ci/run` unpacks it; `None` after saying why the test is skipped.
+fn livekit_sdk_or_skip() -> Option<String> {
+    let path = std::env::var_os("LIVEKIT_CLIENT_UMD")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+                "../target/livekit-client-{LIVEKIT_CLIENT_VERSION}/package/dist/livekit-client.umd.js"
+            ))
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(err) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must fetch livekit-client {LIVEKIT_CLIENT_VERSION} (.ci/run does): {}: {err}",
+                path.display()
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED the LiveKit SDK browser test: {}: {err} (run .ci/run once, or set \
+                 LIVEKIT_CLIENT_UMD)",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Production mode with LiveKit's own JS SDK in headless Chromium, on every backend:
+/// `TokenSource.endpoint(url, { headers: { Authorization } })` from an allowed origin gets
+/// credentials for the caller; without a token the SDK gets the 401; from an origin the
+/// server does not allow, the browser blocks the answer.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_livekit_sdk_gets_credentials_in_production_only_as_allowed() {
+    use conformance::identity_provider::{
+        CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider,
+    };
+    let Some(sdk) = livekit_sdk_or_skip() else {
+        return;
+    };
+    let Some(browser) = browser_or_skip().await else {
+        return;
+    };
+    let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+        .await
+        .expect("the identity provider starts");
+    let production = |allowed_origin: &str| {
+        settings_with(
+            "json",
+            &[
+                "--mode",
+                "production",
+                "--caller-issuer",
+                DEFAULT_ISSUER,
+                "--caller-audience",
+                DEFAULT_AUDIENCE,
+                "--caller-jwks-url",
+                &provider.jwks_url(),
+                "--cors-allowed-origins",
+                allowed_origin,
+            ],
+        )
+    };
+    let options = serde_json::json!({"roomName": "room1", "participantName": "Alice"});
+    let mut failures = Vec::new();
+    for backend in BACKENDS {
+        let name = backend.name();
+        let allowed = start(backend, &production(browser.page_origin()));
+        let url = allowed.under_test.url("/livekit/token");
+        let bearer = format!(
+            "Bearer {}",
+            provider.token(CallerKey::Ed25519, CALLER, &serde_json::json!({}))
+        );
+        let headers = serde_json::json!({"Authorization": bearer});
+        let got = browser
+            .fetch_with_sdk(&sdk, &url, headers.clone(), options.clone())
+            .await;
+        let sub = got
+            .as_ref()
+            .ok()
+            .and_then(|got| got["participantToken"].as_str())
+            .and_then(|jwt| conformance::judge::decode_segment(jwt, 1).ok())
+            .map(|claims| claims["sub"].clone());
+        let server_url = got.as_ref().ok().map(|got| got["serverUrl"].clone());
+        if sub != Some(serde_json::json!(CALLER))
+            || server_url != Some(serde_json::json!(allowed.under_test.livekit_url))
+        {
+            failures.push(format!("{name}: an allowed caller got {got:?}"));
+        }
+        let got = browser
+            .fetch_with_sdk(&sdk, &url, serde_json::json!({}), options.clone())
+            .await;
+        let refused = got.as_ref().ok().and_then(|got| got["thrown"].as_str());
+        if !refused.is_some_and(|thrown| thrown.contains("401")) {
+            failures.push(format!("{name}: without a token the SDK got {got:?}"));
+        }
+        let elsewhere = start(backend, &production("https://elsewhere.example"));
+        let got = browser
+            .fetch_with_sdk(
+                &sdk,
+                &elsewhere.under_test.url("/livekit/token"),
+                headers,
+                options.clone(),
+            )
+            .await;
+        let blocked = got.as_ref().ok().and_then(|got| got["thrown"].as_str());
+        if !blocked.is_some_and(|thrown| thrown.contains("Failed to fetch")) {
+            failures.push(format!("{name}: from another origin the SDK got {got:?}"));
+        }
+    }
     browser.close().await;
     assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -77,6 +77,19 @@ pub struct Browser {
     profile: tempfile::TempDir,
 }
 
+/// [`Browser::fetch_with_sdk`]'s script: the SDK's `TokenSource.endpoint`, as apps use it.
+const SDK_FETCH: &str = r#"
+const [url, headers, options, done] = arguments;
+try {
+  LivekitClient.TokenSource.endpoint(url, { headers })
+    .fetch(options)
+    .then((r) => done({ serverUrl: r.serverUrl, participantToken: r.participantToken }))
+    .catch((err) => done({ thrown: String(err) }));
+} catch (err) {
+  done({ thrown: String(err) });
+}
+"#;
+
 impl Browser {
     /// Finds Chromium and chromedriver, starts both with a fresh profile and opens the page.
     pub async fn start() -> Result<Self, StartError> {
@@ -209,6 +222,35 @@ impl Browser {
                 }
             })
             .collect()
+    }
+
+    /// Fetches credentials from `url` the way LiveKit's JS SDK does, with the SDK itself:
+    /// `sdk` is the source of its UMD bundle (`livekit-client.umd.js`), loaded into the
+    /// page once; then `TokenSource.endpoint(url, { headers }).fetch(options)` runs from the
+    /// page's origin. The answer is `{serverUrl, participantToken}` or `{thrown}` with what
+    /// the SDK threw (a refusal's status and body, or the browser's CORS `TypeError`).
+    pub async fn fetch_with_sdk(
+        &self,
+        sdk: &str,
+        url: &str,
+        headers: serde_json::Value,
+        options: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        let loaded = self
+            .client
+            .execute("return typeof LivekitClient !== 'undefined';", Vec::new())
+            .await
+            .map_err(|err| format!("cannot ask the page: {err}"))?;
+        if loaded != serde_json::Value::Bool(true) {
+            self.client
+                .execute(sdk, Vec::new())
+                .await
+                .map_err(|err| format!("cannot load the SDK: {err}"))?;
+        }
+        self.client
+            .execute_async(SDK_FETCH, vec![url.into(), headers, options])
+            .await
+            .map_err(|err| format!("the SDK's fetch did not finish: {err}"))
     }
 
     /// Ends the WebDriver session (Chromium quits), then stops chromedriver.
