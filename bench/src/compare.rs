@@ -53,10 +53,10 @@ pub async fn compare(config: &Config, progress: &dyn Fn(&str)) -> Report {
 pub(crate) async fn start(config: &Config, spec: &ContenderSpec) -> Result<Running, String> {
     match spec {
         ContenderSpec::Baseline => {
-            server::start_process(&config.bench_exe, &["serve-baseline"]).await
+            server::start_process(&config.bench_exe, &["serve-baseline"], None).await
         }
         ContenderSpec::Binary(name) => {
-            server::start_process(&server::binary_dir()?.join(name), &[]).await
+            server::start_process(&server::binary_dir()?.join(name), &[], None).await
         }
         ContenderSpec::Url(_, url) => {
             let authority = url
@@ -146,7 +146,7 @@ async fn measure_contender(
     let address = running.address;
     let pid = running.process.as_ref().map(|p| p.pid());
     for &connections in &config.concurrency {
-        let row = closed_loop(config, name, address, pid, connections, progress).await;
+        let row = closed_loop(config, name, address, pid, connections, None, progress).await;
         report.rows.push(row);
     }
     let ceiling = ceiling.or_else(|| report.rows.iter().map(|r| r.rps_median).reduce(f64::max));
@@ -174,6 +174,7 @@ pub(crate) async fn closed_loop(
     address: SocketAddr,
     pid: Option<u32>,
     connections: usize,
+    authorization: load::Authorization,
     progress: &dyn Fn(&str),
 ) -> Row {
     let mut rates = Vec::new();
@@ -189,13 +190,27 @@ pub(crate) async fn closed_loop(
             warmup: Duration::ZERO,
             measure: config.warmup,
         };
-        load::run(address, connections, warmup, all_valid).await;
+        load::run(
+            address,
+            connections,
+            warmup,
+            all_valid,
+            authorization.clone(),
+        )
+        .await;
         let before = pid.and_then(server::cpu_time);
         let measured = Budget::Time {
             warmup: Duration::ZERO,
             measure: config.measure,
         };
-        let result = load::run(address, connections, measured, all_valid).await;
+        let result = load::run(
+            address,
+            connections,
+            measured,
+            all_valid,
+            authorization.clone(),
+        )
+        .await;
         if let (Some(before), Some(after)) = (before, pid.and_then(server::cpu_time)) {
             cpu += after.saturating_sub(before);
         }
@@ -237,7 +252,7 @@ async fn noisy(
         warmup: config.warmup,
         measure: config.measure,
     };
-    let result = load::run(address, config.fixed_connections, budget, load::noisy).await;
+    let result = load::run(address, config.fixed_connections, budget, load::noisy, None).await;
     NoisyRow {
         rps: result.rate(),
         // Eight in ten requests of the mix are valid.

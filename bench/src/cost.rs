@@ -1,24 +1,83 @@
 //! What the operations features cost (`bench --cost`): each backend's CPU time per request
-//! and req/s with rate limits and metrics each off and on, measured in one run, side by side.
+//! and req/s with rate limits and metrics each off and on, and in production mode with a
+//! caller's token of each algorithm, measured in one run, side by side.
 //!
 //! The limits are on at a quota the load never reaches (a million requests a second per
 //! client), so every request pays for its check and none is refused; the metrics port is
-//! open but not scraped, so every request pays for its recording.
+//! open but not scraped, so every request pays for its recording. In production mode every
+//! request carries a caller token signed with the conformance suite's test key of one
+//! algorithm (ES256, RS256, EdDSA), verified against its JWKS file, and is minted a token for
+//! the caller: the price of authentication, as the framework chooser pays it.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
+use conformance::identity_provider::{
+    CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, caller_token,
+};
 use serde::Serialize;
+use serde_json::json;
 
 use crate::Config;
 use crate::compare::closed_loop;
+use crate::load::Authorization;
 use crate::server;
 
-/// The configurations, as flags over the bench's defaults (`RATE_LIMITS=off`, no metrics).
-pub const CONFIGURATIONS: [(&str, &[&str]); 4] = [
-    ("plain", &[]),
-    ("limits", &LIMITS),
-    ("metrics", &METRICS),
-    ("both", &BOTH),
+/// One configuration: its name, flags over the bench's defaults (`RATE_LIMITS=off`, no
+/// metrics, tutorial mode), and the key that signs its callers' tokens in production mode.
+#[derive(Debug, Clone, Copy)]
+pub struct Configuration {
+    /// Its name in the table.
+    pub name: &'static str,
+    /// The server's flags.
+    pub flags: &'static [&'static str],
+    /// Production mode: the key of every request's caller token.
+    pub caller: Option<CallerKey>,
+}
+
+const fn tutorial(name: &'static str, flags: &'static [&'static str]) -> Configuration {
+    Configuration {
+        name,
+        flags,
+        caller: None,
+    }
+}
+
+const fn production(name: &'static str, key: CallerKey) -> Configuration {
+    Configuration {
+        name,
+        flags: &PRODUCTION,
+        caller: Some(key),
+    }
+}
+
+/// Every configuration measured.
+pub const CONFIGURATIONS: [Configuration; 7] = [
+    tutorial("plain", &[]),
+    tutorial("limits", &LIMITS),
+    tutorial("metrics", &METRICS),
+    tutorial("both", &BOTH),
+    production("production-es256", CallerKey::P256),
+    production("production-rs256", CallerKey::Rsa),
+    production("production-eddsa", CallerKey::Ed25519),
+];
+const PRODUCTION: [&str; 12] = [
+    "--mode",
+    "production",
+    "--caller-issuer",
+    DEFAULT_ISSUER,
+    "--caller-audience",
+    DEFAULT_AUDIENCE,
+    "--caller-jwks-file",
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../conformance/keys/caller-jwks.json"
+    ),
+    "--cors-allowed-origins",
+    "https://bench.invalid",
+    // The tutorial's lifetime, so both modes mint the same token.
+    "--token-ttl-seconds",
+    "21600",
 ];
 const LIMITS: [&str; 4] = ["--rate-limits", "on", "--token-rate-limit", "1000000/s"];
 const METRICS: [&str; 2] = ["--metrics-port", "0"];
@@ -36,7 +95,7 @@ const BOTH: [&str; 6] = [
 pub struct CostRow {
     /// The backend's short name.
     pub backend: String,
-    /// `plain`, `limits`, `metrics` or `both`.
+    /// The configuration's name (`plain`, `limits`, ..., `production-eddsa`).
     pub configuration: &'static str,
     /// Median req/s over the repetitions.
     pub rps: f64,
@@ -52,8 +111,18 @@ pub async fn cost(config: &Config, backends: &[&str], progress: &dyn Fn(&str)) -
     let mut rows = Vec::new();
     for backend in backends {
         let name = backend.trim_start_matches("server-");
-        for (configuration, flags) in CONFIGURATIONS {
+        for Configuration {
+            name: configuration,
+            flags,
+            caller,
+        } in CONFIGURATIONS
+        {
             progress(&format!("{name} ({configuration}): starting"));
+            // Valid for five minutes: longer than one configuration's runs.
+            let authorization: Authorization = caller.map(|key| {
+                let token = caller_token(DEFAULT_ISSUER, DEFAULT_AUDIENCE, key, CALLER, &json!({}));
+                Arc::from(format!("Bearer {token}"))
+            });
             let executable = match server::binary_dir() {
                 Ok(dir) => dir.join(backend),
                 Err(err) => {
@@ -61,13 +130,14 @@ pub async fn cost(config: &Config, backends: &[&str], progress: &dyn Fn(&str)) -
                     return rows;
                 }
             };
-            let running = match server::start_process(&executable, flags).await {
-                Ok(running) => running,
-                Err(err) => {
-                    eprintln!("bench: {name} ({configuration}): {err}");
-                    continue;
-                }
-            };
+            let running =
+                match server::start_process(&executable, flags, authorization.as_deref()).await {
+                    Ok(running) => running,
+                    Err(err) => {
+                        eprintln!("bench: {name} ({configuration}): {err}");
+                        continue;
+                    }
+                };
             let pid = running.process.as_ref().map(|process| process.pid());
             let label = format!("{name} ({configuration})");
             let row = closed_loop(
@@ -76,6 +146,7 @@ pub async fn cost(config: &Config, backends: &[&str], progress: &dyn Fn(&str)) -
                 running.address,
                 pid,
                 config.fixed_connections,
+                authorization,
                 progress,
             )
             .await;

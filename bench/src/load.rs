@@ -93,7 +93,18 @@ pub enum Budget {
 }
 
 /// Drives `connections` keep-alive connections against `address` until the budget is spent.
-pub async fn run(address: SocketAddr, connections: usize, budget: Budget, mix: Mix) -> LoadResult {
+/// The `Authorization` every request carries (a production-mode caller's token), if any.
+pub type Authorization = Option<Arc<str>>;
+
+/// Runs closed-loop load: `connections` keep-alive connections, each sending `mix`'s next
+/// request (with `authorization`) as soon as the previous answer arrived, for `budget`.
+pub async fn run(
+    address: SocketAddr,
+    connections: usize,
+    budget: Budget,
+    mix: Mix,
+    authorization: Authorization,
+) -> LoadResult {
     let started = Instant::now();
     let (measure_from, deadline) = match budget {
         Budget::Time { warmup, measure } => (started + warmup, Some(started + warmup + measure)),
@@ -107,6 +118,7 @@ pub async fn run(address: SocketAddr, connections: usize, budget: Budget, mix: M
     let mut tasks = Vec::with_capacity(connections);
     for connection in 0..connections {
         let sent = Arc::clone(&sent);
+        let authorization = authorization.clone();
         tasks.push(tokio::spawn(async move {
             let mut outcome = Outcome::new();
             'connect: while deadline.is_none_or(|d| Instant::now() < d) {
@@ -125,7 +137,14 @@ pub async fn run(address: SocketAddr, connections: usize, budget: Budget, mix: M
                     }
                     let kind = mix(sequence);
                     let begin = Instant::now();
-                    let status = exchange(&mut sender, kind, connection, sequence).await;
+                    let status = exchange(
+                        &mut sender,
+                        kind,
+                        connection,
+                        sequence,
+                        authorization.as_deref(),
+                    )
+                    .await;
                     let end = Instant::now();
                     if end < measure_from || deadline.is_some_and(|d| end > d) {
                         if status.is_err() {
@@ -216,10 +235,15 @@ async fn exchange(
     kind: RequestKind,
     connection: usize,
     sequence: u64,
+    authorization: Option<&str>,
 ) -> Result<u16, hyper::Error> {
-    let request = http::Request::post("/token")
+    let mut request = http::Request::post("/token")
         .header("host", "bench")
-        .header("content-type", "application/json")
+        .header("content-type", "application/json");
+    if let Some(authorization) = authorization {
+        request = request.header("authorization", authorization);
+    }
+    let request = request
         .body(Full::new(kind.body(connection, sequence)))
         .expect("a valid request");
     let response = sender.send_request(request).await?;
@@ -275,7 +299,7 @@ pub async fn run_open_loop(
                     wait_until(intended).await;
                     sequence += 1;
                     let status =
-                        exchange(&mut sender, RequestKind::Valid, connection, sequence).await;
+                        exchange(&mut sender, RequestKind::Valid, connection, sequence, None).await;
                     let end = Instant::now();
                     let counted = intended >= measure_from;
                     let latency = end.saturating_duration_since(intended);
@@ -389,7 +413,7 @@ pub async fn idle_connections(
     let mut senders = Vec::with_capacity(count);
     for connection in 0..count {
         let mut sender = connect(address).await?;
-        exchange(&mut sender, RequestKind::Valid, connection, 0)
+        exchange(&mut sender, RequestKind::Valid, connection, 0, None)
             .await
             .map_err(|err| err.to_string())?;
         senders.push(sender);

@@ -82,8 +82,13 @@ pub fn pin_self() -> bool {
 }
 
 /// Starts `executable` (with `args`), pinned to the server CPU when possible, on a free
-/// port, with the bench credentials, and waits for its first 200.
-pub async fn start_process(executable: &Path, args: &[&str]) -> Result<Running, String> {
+/// port, with the bench credentials, and waits for its first 200 (asked with
+/// `authorization`, a caller's token in production mode).
+pub async fn start_process(
+    executable: &Path,
+    args: &[&str],
+    authorization: Option<&str>,
+) -> Result<Running, String> {
     let mut command = if can_pin() {
         let mut command = Command::new("taskset");
         command
@@ -108,7 +113,9 @@ pub async fn start_process(executable: &Path, args: &[&str]) -> Result<Running, 
     let spawned = Instant::now();
     let process = ServerProcess::start(command).map_err(|err| err.to_string())?;
     let address = process.address();
-    let startup = first_token(address).await.map(|()| spawned.elapsed())?;
+    let startup = first_token(address, authorization)
+        .await
+        .map(|()| spawned.elapsed())?;
     Ok(Running {
         address,
         process: Some(process),
@@ -119,17 +126,19 @@ pub async fn start_process(executable: &Path, args: &[&str]) -> Result<Running, 
 }
 
 /// Polls `POST /token` until it answers 200.
-async fn first_token(address: SocketAddr) -> Result<(), String> {
+async fn first_token(address: SocketAddr, authorization: Option<&str>) -> Result<(), String> {
     let client = conformance::runner::client().map_err(|err| err.to_string())?;
     let url = format!("http://{address}/token");
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        let answer = client
+        let mut request = client
             .post(&url)
             .header("content-type", "application/json")
-            .body(r#"{"roomName":"bench","participantName":"first"}"#)
-            .send()
-            .await;
+            .body(r#"{"roomName":"bench","participantName":"first"}"#);
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        let answer = request.send().await;
         if answer.is_ok_and(|response| response.status() == 200) {
             return Ok(());
         }

@@ -58,6 +58,7 @@ pub async fn soak(
                 16,
                 Budget::Requests(requests / 2),
                 soak_mix,
+                None,
             )
             .await;
             answered += result.requests;
