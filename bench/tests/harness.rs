@@ -139,6 +139,7 @@ async fn a_failing_server_is_not_timed() {
     let running = bench::server::start_process(
         std::path::Path::new(env!("CARGO_BIN_EXE_bench")),
         &["serve-baseline"],
+        None,
     )
     .await
     .expect("baseline starts");

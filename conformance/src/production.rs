@@ -33,6 +33,9 @@ pub const OTHER_ORIGIN: &str = "https://elsewhere.conformance.invalid";
 /// How long the suite waits for a rotated key to be picked up: servers reload early for an
 /// unknown `kid` at most every 30 s.
 pub const ROTATION_PATIENCE: Duration = Duration::from_secs(45);
+/// How long the suite waits for a server to recover once the key source is back (the same
+/// 30 s limit on reloads applies after a failed one).
+pub const RECOVERY_PATIENCE: Duration = ROTATION_PATIENCE;
 /// How many tokens with unknown `kid`s the flood sends.
 pub const FLOOD: usize = 20;
 
@@ -50,6 +53,9 @@ pub struct CallerCase {
 /// How a production case is checked.
 #[derive(Debug, Clone, Copy)]
 pub enum CallerCheck {
+    /// With the key source down, a valid caller gets 503 with `Retry-After` (or a token,
+    /// from keys cached before); once it is back, a token soon after.
+    SurvivesKeySourceDown,
     /// `POST /token` with a valid token signed with this key: 200, a token for the caller.
     Admits(CallerKey),
     /// A valid token whose `exp` (or `nbf` with `true`) is 5 s inside the leeway: admitted.
@@ -116,8 +122,20 @@ macro_rules! forgery_cases {
 
 /// Every production case, in the order they run; rotation last, since it waits.
 pub fn caller_cases() -> impl Iterator<Item = &'static CallerCase> {
-    ADMITTED.iter().chain(&REFUSED).chain(&FORGED).chain(&REST)
+    FIRST
+        .iter()
+        .chain(&ADMITTED)
+        .chain(&REFUSED)
+        .chain(&FORGED)
+        .chain(&REST)
 }
+
+/// First, while the server may not have loaded the keys yet.
+const FIRST: [CallerCase; 1] = [CallerCase {
+    id: "caller/keys/source-down",
+    requirement: "With the key source down and nothing cached, a valid caller gets 503 with Retry-After; once it is back, a token (within 45 s).",
+    check: CallerCheck::SurvivesKeySourceDown,
+}];
 
 const ADMITTED: [CallerCase; 6] = [
     CallerCase {
@@ -275,8 +293,9 @@ async fn run_cases(
     provider: &IdentityProvider,
     selection: &Selection,
 ) -> Vec<Outcome> {
-    let mut outcomes =
-        Vec::with_capacity(REST.len() + ADMITTED.len() + REFUSED.len() + FORGED.len());
+    let mut outcomes = Vec::with_capacity(
+        FIRST.len() + REST.len() + ADMITTED.len() + REFUSED.len() + FORGED.len(),
+    );
     let client = match crate::runner::client() {
         Ok(client) => client,
         Err(err) => {
@@ -376,6 +395,37 @@ impl Judge<'_> {
     async fn check(&self, check: CallerCheck) -> Result<Vec<Finding>, String> {
         let mut findings = Vec::new();
         match check {
+            CallerCheck::SurvivesKeySourceDown => {
+                self.provider.go_down(true);
+                let authorization = self.bearer(CallerKey::P256, &json!({}));
+                let down = self
+                    .post("/token", &[("authorization", &authorization)], TOKEN_BODY)
+                    .await;
+                self.provider.go_down(false);
+                let down = down?;
+                match down.status {
+                    // Keys cached from before the source went down serve: as they should.
+                    200..=299 => {}
+                    503 if down.header("retry-after").is_none() => findings.push(Finding::new(
+                        Defect::HttpDetails,
+                        "503 without Retry-After: clients cannot tell when to try again",
+                    )),
+                    503 => {}
+                    status if status >= 500 => findings.push(server_error(status)),
+                    status => findings.push(Finding::new(
+                        Defect::OtherStatus,
+                        format!("{status} for a valid caller while keys are unavailable, not 503"),
+                    )),
+                }
+                findings.extend(
+                    self.admitted_within(
+                        CallerKey::P256,
+                        RECOVERY_PATIENCE,
+                        "once the key source is back",
+                    )
+                    .await?,
+                );
+            }
             CallerCheck::Admits(key) => {
                 let authorization = self.bearer(key, &json!({}));
                 let got = self
@@ -565,36 +615,52 @@ impl Judge<'_> {
             }
             CallerCheck::PicksUpRotatedKey => {
                 self.provider.rotate();
-                let started = Instant::now();
-                loop {
-                    let authorization = self.bearer(CallerKey::Rotated, &json!({}));
-                    let got = self
-                        .post("/token", &[("authorization", &authorization)], TOKEN_BODY)
-                        .await?;
-                    if got.status == 200 {
-                        break;
-                    }
-                    if got.status >= 500 {
-                        findings.push(server_error(got.status));
-                        break;
-                    }
-                    if started.elapsed() > ROTATION_PATIENCE {
-                        findings.push(Finding::new(
-                            Defect::RefusesClientRequest,
-                            format!(
-                                "a token signed with the rotated key still gets {} after {} s",
-                                got.status,
-                                ROTATION_PATIENCE.as_secs()
-                            ),
-                        ));
-                        break;
-                    }
-                    // The server's answer paces the polling: one request a second.
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+                findings.extend(
+                    self.admitted_within(
+                        CallerKey::Rotated,
+                        ROTATION_PATIENCE,
+                        "after the rotation",
+                    )
+                    .await?,
+                );
             }
         }
         Ok(findings)
+    }
+
+    /// Polls `POST /token` with a valid token signed with `key`, once a second, until it is
+    /// admitted; a finding when `patience` runs out first or the server fails.
+    async fn admitted_within(
+        &self,
+        key: CallerKey,
+        patience: Duration,
+        when: &str,
+    ) -> Result<Vec<Finding>, String> {
+        let started = Instant::now();
+        loop {
+            let authorization = self.bearer(key, &json!({}));
+            let got = self
+                .post("/token", &[("authorization", &authorization)], TOKEN_BODY)
+                .await?;
+            if got.status == 200 {
+                return Ok(Vec::new());
+            }
+            if got.status >= 500 && got.status != 503 {
+                return Ok(vec![server_error(got.status)]);
+            }
+            if started.elapsed() > patience {
+                return Ok(vec![Finding::new(
+                    Defect::RefusesClientRequest,
+                    format!(
+                        "a valid caller still gets {} {} s {when}",
+                        got.status,
+                        patience.as_secs()
+                    ),
+                )]);
+            }
+            // The server's answer paces the polling: one request a second.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 
     async fn refused_request(&self, credential: Credential) -> Result<Answer, String> {

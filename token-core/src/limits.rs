@@ -93,6 +93,9 @@ pub enum Limit {
     Tokens,
     /// Failed authentications, e.g. a webhook with a bad signature (`AUTH_FAILURE_RATE_LIMIT`).
     AuthFailures,
+    /// Production mode: token requests per authenticated caller, wherever they come from
+    /// (`TOKEN_RATE_LIMIT` again).
+    Callers,
 }
 
 impl Limit {
@@ -101,6 +104,7 @@ impl Limit {
         match self {
             Self::Tokens => "tokens",
             Self::AuthFailures => "auth-failures",
+            Self::Callers => "callers",
         }
     }
 }
@@ -143,6 +147,8 @@ enum ClientKey {
     V4(u32),
     /// The /64 prefix.
     V6(u64),
+    /// An authenticated caller, by a keyed hash of its identity: no identity is kept.
+    Caller(u64),
     /// Every client while [`MAX_TRACKED_CLIENTS`] are tracked.
     Overflow,
 }
@@ -161,7 +167,10 @@ impl ClientKey {
 pub struct RateLimits {
     tokens: Option<KeyedLimit>,
     auth_failures: Option<KeyedLimit>,
+    callers: Option<KeyedLimit>,
     trusted: TrustedProxies,
+    /// Keys the hash of callers' identities, so they cannot be chosen to collide.
+    identity_hasher: std::hash::RandomState,
 }
 
 impl RateLimits {
@@ -172,7 +181,22 @@ impl RateLimits {
             tokens: on.then(|| KeyedLimit::new(Limit::Tokens, settings.token_rate_limit)),
             auth_failures: on
                 .then(|| KeyedLimit::new(Limit::AuthFailures, settings.auth_failure_rate_limit)),
+            callers: (on && settings.production.is_some())
+                .then(|| KeyedLimit::new(Limit::Callers, settings.token_rate_limit)),
             trusted: settings.trusted_proxies.clone(),
+            identity_hasher: std::hash::RandomState::new(),
+        }
+    }
+
+    /// Counts one token request of an authenticated caller, in production mode: one
+    /// identity gets one quota from every address.
+    pub fn check_caller(&self, identity: &str) -> Result<(), RateLimited> {
+        use std::hash::BuildHasher as _;
+        match &self.callers {
+            Some(keyed) => {
+                keyed.check_key(ClientKey::Caller(self.identity_hasher.hash_one(identity)))
+            }
+            None => Ok(()),
         }
     }
 
@@ -182,6 +206,7 @@ impl RateLimits {
         let keyed = match limit {
             Limit::Tokens => &self.tokens,
             Limit::AuthFailures => &self.auth_failures,
+            Limit::Callers => &self.callers,
         };
         match (keyed, head.client_address(&self.trusted)) {
             (Some(keyed), Some(client)) => keyed.check(client),
@@ -225,6 +250,11 @@ impl KeyedLimit {
 
     /// Counts one request from `client`; `Err` when it is over the quota.
     pub fn check(&self, client: IpAddr) -> Result<(), RateLimited> {
+        self.check_key(ClientKey::of(client))
+    }
+
+    /// Counts one request under `key`.
+    fn check_key(&self, key: ClientKey) -> Result<(), RateLimited> {
         if self
             .checks
             .fetch_add(1, Ordering::Relaxed)
@@ -235,7 +265,7 @@ impl KeyedLimit {
         let key = if self.full.load(Ordering::Relaxed) {
             ClientKey::Overflow
         } else {
-            ClientKey::of(client)
+            key
         };
         self.limiter.check_key(&key).map_err(|not_until| {
             // The limiter's own clock: a new one would calibrate itself (about 18 µs here).

@@ -271,7 +271,13 @@ impl TokenService {
             production.keys.authenticate(head.authorization()).await
         };
         match authenticated {
-            Ok(caller) => Ok(Some(caller)),
+            Ok(caller) => {
+                if let Err(limited) = self.inner.limits.check_caller(&caller.identity) {
+                    self.count(|metrics| metrics.rate_limited(Limit::Callers));
+                    return Err(ContractError::TooManyRequests(limited));
+                }
+                Ok(Some(caller))
+            }
             Err(err) => {
                 if let ContractError::Unauthenticated(failure) = &err {
                     tracing::info!(reason = %failure, "caller not authenticated");

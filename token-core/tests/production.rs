@@ -340,6 +340,34 @@ async fn the_policy_decides_identities_rooms_grants_and_fields() {
 }
 
 #[tokio::test]
+async fn each_caller_has_its_own_quota_from_any_address() {
+    let service = production(&test_jwks_path(), &["--token-rate-limit", "2/h"]);
+    let (alice, bob) = (bearer("alice"), bearer("bob"));
+    let ask = |authorization: &str| {
+        let headers = [("authorization", authorization.to_owned())];
+        let service = &service;
+        async move {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            post(service, "/token", &headers, TOKEN_BODY).await
+        }
+    };
+    assert_eq!(ask(&alice).await.status, 200);
+    assert_eq!(ask(&alice).await.status, 200);
+    let limited = ask(&alice).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(
+        limited.header("ratelimit-policy"),
+        Some("\"callers\";q=2;w=3600")
+    );
+    assert_eq!(
+        ask(&bob).await.status,
+        200,
+        "another caller has its own quota"
+    );
+}
+
+#[tokio::test]
 async fn without_keys_callers_get_503_and_when_to_retry() {
     // Nothing listens on port 9 of the loopback: the fetch fails at once.
     let service = production("http://127.0.0.1:9/jwks", &[]);
