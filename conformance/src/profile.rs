@@ -52,7 +52,7 @@ pub enum Profile {
     /// LiveKit's standard token endpoint, `POST /livekit/token`, alone.
     LivekitEndpoint,
     /// A server in production mode: who it admits, judged with the suite's own identity
-    /// provider (the `caller/...` cases; see [`crate::production`]).
+    /// provider (the `caller/...` cases).
     Production,
 }
 

@@ -6,11 +6,13 @@
 //! FAIL, or a WARN and no FAIL for those in [`CAUGHT_AT_SHOULD`].
 //! Run: `cargo test -p testkit --test production_mutants`.
 
+use conformance::harm::{Defect as Harm, Level};
 use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider};
 use conformance::production::ALLOWED_ORIGIN;
-use conformance::{Selection, Verdict};
+use conformance::{Report, Selection, Verdict};
 use testkit::backends::BACKENDS;
 use testkit::in_process::{settings_with, start};
+use testkit::official::SHOWN_ONLY_IN_PRODUCTION;
 
 /// A server configuration of the mutants: extra flags, and cases that do not apply to it.
 struct Configuration {
@@ -47,12 +49,24 @@ const MUTANTS: &[(Option<&str>, &Configuration)] = &[
     (Some("origin-restriction"), &DEFAULTS),
     (Some("preflight-origin"), &DEFAULTS),
     (Some("reload-throttle"), &DEFAULTS),
+    (Some("challenge"), &DEFAULTS),
 ];
 
 /// Removed checks whose absence harms nobody, so the suite shows them as a WARN: without
 /// the preflight's 403 the answer still names no other origin, and the browser blocks the
 /// call all the same.
-const CAUGHT_AT_SHOULD: &[&str] = &["preflight-origin"];
+/// Without the challenge, clients still branch on the 401 itself.
+const CAUGHT_AT_SHOULD: &[&str] = &["preflight-origin", "challenge"];
+
+/// Whether `report` has a finding at MUST when levels are `level_of`'s.
+fn fails_at(report: &Report, level_of: impl Fn(Harm) -> Level) -> bool {
+    report.outcomes.iter().any(|outcome| {
+        outcome
+            .findings
+            .iter()
+            .any(|finding| level_of(finding.defect) == Level::Must)
+    })
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_removed_check_is_caught_and_the_controls_pass() {
@@ -100,7 +114,9 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
             .expect("the server answers");
         (*fault, report)
     });
-    for (fault, report) in futures_util::future::join_all(runs).await {
+    let reports = futures_util::future::join_all(runs).await;
+    for (fault, report) in &reports {
+        let fault = *fault;
         let unanswered: Vec<_> = report
             .outcomes
             .iter()
@@ -125,5 +141,22 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
                 "without its {fault} check the server still passes:\n{report}"
             ),
         }
+    }
+    // A judge whose severity is mutated is caught: flipping the level of a defect only
+    // production mode shows puts some mutant at the wrong level.
+    for &flipped in SHOWN_ONLY_IN_PRODUCTION {
+        let level_of = move |harm: Harm| match (harm == flipped, harm.level()) {
+            (true, Level::Must) => Level::Should,
+            (true, Level::Should) => Level::Must,
+            (false, level) => level,
+        };
+        let still_right = reports.iter().all(|(fault, report)| {
+            let at_should = fault.is_none_or(|fault| CAUGHT_AT_SHOULD.contains(&fault));
+            at_should != fails_at(report, level_of)
+        });
+        assert!(
+            !still_right,
+            "{flipped:?} at the other level would go unnoticed"
+        );
     }
 }

@@ -58,6 +58,8 @@ pub enum CallerFault {
     PreflightOrigin,
     /// Every unknown `kid` reloads the keys.
     ReloadThrottle,
+    /// 401s carry no `WWW-Authenticate` challenge.
+    Challenge,
 }
 
 /// Whether `policy` has `check` removed (never, without the `fault-injection` feature).

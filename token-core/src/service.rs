@@ -134,10 +134,16 @@ impl TokenService {
         }
         // Scrapes are not requests of the contract: neither logged nor counted.
         if self.role == Role::Tokens {
-            if let Some(production) = &self.inner.production
-                && !removed!(production.keys.policy().fault(), OriginRestriction)
-            {
-                reply.restrict_origin(production.origins.allowed(head.origin()));
+            if let Some(production) = &self.inner.production {
+                let fault = production.keys.policy().fault();
+                if !removed!(fault, OriginRestriction) {
+                    reply.restrict_origin(production.origins.allowed(head.origin()));
+                }
+                if removed!(fault, Challenge) {
+                    reply
+                        .headers
+                        .retain(|(name, _)| *name != "www-authenticate");
+                }
             }
             let took = started.elapsed();
             log_request(head.method(), head.path(), reply.status, took);

@@ -161,6 +161,15 @@ pub const NOT_SHOWN_BY_OFFICIAL_SERVERS: &[Defect] = &[
     Defect::StopsServing,
 ];
 
+/// The defects only a server in production mode can show, which no official server has:
+/// their levels are pinned by the production mutants (`testkit/tests/production_mutants.rs`).
+pub const SHOWN_ONLY_IN_PRODUCTION: &[Defect] = &[
+    Defect::CallerForgery,
+    Defect::OpenOrigin,
+    Defect::FloodsKeySource,
+    Defect::NoChallenge,
+];
+
 /// README's table of the suite on the official servers: for each, the totals and the
 /// defects, FAILs (real harm) apart from WARNs (this contract's stricter taste).
 pub fn markdown_table(reports: &[(&str, Report)]) -> String {
