@@ -46,6 +46,27 @@ pub fn settings_with(format: &str, extra: &[&str]) -> Settings {
     Settings::from_args("test", args.iter().chain(extra)).expect("valid test settings")
 }
 
+/// Settings of production mode trusting the conformance suite's identity provider at
+/// `jwks_url` (its default issuer and audience), with pages of `origin` allowed, in `format`,
+/// plus `extra` flags.
+pub fn production_settings(format: &str, jwks_url: &str, origin: &str, extra: &[&str]) -> Settings {
+    use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+    let production = [
+        "--mode",
+        "production",
+        "--caller-issuer",
+        DEFAULT_ISSUER,
+        "--caller-audience",
+        DEFAULT_AUDIENCE,
+        "--caller-jwks-url",
+        jwks_url,
+        "--cors-allowed-origins",
+        origin,
+    ];
+    let flags: Vec<&str> = production.iter().chain(extra).copied().collect();
+    settings_with(format, &flags)
+}
+
 /// A backend serving in this process; stops when dropped.
 #[derive(Debug)]
 pub struct Running {

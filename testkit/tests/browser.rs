@@ -16,7 +16,7 @@ use conformance::browser::{Browser, ERROR_MESSAGE, LIVEKIT_ENDPOINT, StartError,
 use conformance::{Outcome, Report, ResponseFormat, ServerUnderTest, Verdict};
 use testkit::backends::BACKENDS;
 use testkit::in_process::{
-    API_KEY, API_SECRET, FORMATS, TTL_SECONDS, settings, settings_with, start,
+    API_KEY, API_SECRET, FORMATS, TTL_SECONDS, production_settings, settings, start,
 };
 use token_core::{Endpoint, HttpVersion, RequestHead, TokenService};
 
@@ -235,21 +235,7 @@ async fn the_livekit_sdk_gets_credentials_in_production_only_as_allowed() {
         .await
         .expect("the identity provider starts");
     let production = |allowed_origin: &str| {
-        settings_with(
-            "json",
-            &[
-                "--mode",
-                "production",
-                "--caller-issuer",
-                DEFAULT_ISSUER,
-                "--caller-audience",
-                DEFAULT_AUDIENCE,
-                "--caller-jwks-url",
-                &provider.jwks_url(),
-                "--cors-allowed-origins",
-                allowed_origin,
-            ],
-        )
+        production_settings("json", &provider.jwks_url(), allowed_origin, &[])
     };
     let options = serde_json::json!({"roomName": "room1", "participantName": "Alice"});
     let mut failures = Vec::new();

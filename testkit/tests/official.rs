@@ -98,12 +98,7 @@ async fn every_official_server_gets_its_exact_verdict() {
     let reports = judge_all().await;
     for (name, report) in &reports {
         println!("===== {name}\n{report}\n");
-        let unanswered: Vec<_> = report
-            .outcomes
-            .iter()
-            .filter(|outcome| matches!(outcome.verdict, Verdict::NoAnswer(_)))
-            .map(|outcome| outcome.id)
-            .collect();
+        let unanswered = report.unanswered_ids();
         assert!(
             unanswered.is_empty(),
             "{name} did not answer {unanswered:?}"

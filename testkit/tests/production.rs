@@ -10,7 +10,7 @@ use conformance::identity_provider::{
 use serde_json::json;
 use testkit::backends::BACKENDS;
 use testkit::exchange::exchange;
-use testkit::in_process::{settings_with, start};
+use testkit::in_process::{production_settings, start};
 
 const ORIGIN: &str = "https://app.example";
 
@@ -234,29 +234,14 @@ fn sequence(provider: &IdentityProvider) -> Vec<(String, Vec<u8>, u16)> {
     sequence
 }
 
-fn production_settings(
-    format: &str,
-    jwks_url: &str,
-    policy: &std::path::Path,
-) -> token_core::Settings {
-    settings_with(
+/// Production mode trusting `jwks_url`, under [`POLICY`] (written at `policy`).
+fn settings_for(format: &str, jwks_url: &str, policy: &std::path::Path) -> token_core::Settings {
+    let policy = policy.to_str().expect("a UTF-8 path");
+    production_settings(
         format,
-        &[
-            "--mode",
-            "production",
-            "--caller-issuer",
-            DEFAULT_ISSUER,
-            "--caller-audience",
-            DEFAULT_AUDIENCE,
-            "--caller-jwks-url",
-            jwks_url,
-            "--cors-allowed-origins",
-            ORIGIN,
-            "--token-policy-file",
-            policy.to_str().expect("a UTF-8 path"),
-            "--rate-limits",
-            "off",
-        ],
+        jwks_url,
+        ORIGIN,
+        &["--token-policy-file", policy, "--rate-limits", "off"],
     )
 }
 
@@ -269,7 +254,7 @@ async fn production_answers_are_the_same_bytes_on_every_backend() {
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, POLICY).expect("write the policy");
     for format in ["text", "json"] {
-        let settings = production_settings(format, &provider.jwks_url(), &policy);
+        let settings = settings_for(format, &provider.jwks_url(), &policy);
         let mut first: Option<(&str, Vec<_>)> = None;
         for backend in BACKENDS {
             let server = start(backend, &settings);
@@ -320,7 +305,7 @@ async fn without_keys_every_backend_answers_503_alike() {
     let dir = tempfile::tempdir().expect("a directory");
     let policy = dir.path().join("policy.toml");
     std::fs::write(&policy, POLICY).expect("write the policy");
-    let settings = production_settings("json", &provider.jwks_url(), &policy);
+    let settings = settings_for("json", &provider.jwks_url(), &policy);
     let alice = format!(
         "Bearer {}",
         provider.token(CallerKey::P256, CALLER, &json!({}))
@@ -373,22 +358,11 @@ async fn the_production_profile_passes_every_backend() {
         let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
             .await
             .expect("the identity provider starts");
-        let settings = settings_with(
+        let settings = production_settings(
             "text",
-            &[
-                "--mode",
-                "production",
-                "--caller-issuer",
-                DEFAULT_ISSUER,
-                "--caller-audience",
-                DEFAULT_AUDIENCE,
-                "--caller-jwks-url",
-                &provider.jwks_url(),
-                "--cors-allowed-origins",
-                conformance::production::ALLOWED_ORIGIN,
-                "--rate-limits",
-                "off",
-            ],
+            &provider.jwks_url(),
+            conformance::production::ALLOWED_ORIGIN,
+            &["--rate-limits", "off"],
         );
         let server = start(backend, &settings);
         let report = conformance::production::run(

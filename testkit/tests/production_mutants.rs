@@ -9,9 +9,9 @@
 use conformance::harm::{Defect as Harm, Level};
 use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider};
 use conformance::production::ALLOWED_ORIGIN;
-use conformance::{Report, Selection, Verdict};
+use conformance::{Report, Selection};
 use testkit::backends::BACKENDS;
-use testkit::in_process::{settings_with, start};
+use testkit::in_process::{production_settings, start};
 use testkit::official::SHOWN_ONLY_IN_PRODUCTION;
 
 /// A server configuration of the mutants: extra flags, and cases that do not apply to it.
@@ -79,26 +79,13 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
         let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
             .await
             .expect("the identity provider starts");
-        let jwks_url = provider.jwks_url();
-        let mut flags = vec![
-            "--mode",
-            "production",
-            "--caller-issuer",
-            DEFAULT_ISSUER,
-            "--caller-audience",
-            DEFAULT_AUDIENCE,
-            "--caller-jwks-url",
-            &jwks_url,
-            "--cors-allowed-origins",
-            ALLOWED_ORIGIN,
-            "--rate-limits",
-            "off",
-        ];
+        let mut flags = vec!["--rate-limits", "off"];
         flags.extend(configuration.flags);
         if let Some(fault) = fault {
             flags.extend(["--caller-fault", fault]);
         }
-        let server = start(axum, &settings_with("json", &flags));
+        let settings = production_settings("json", &provider.jwks_url(), ALLOWED_ORIGIN, &flags);
+        let server = start(axum, &settings);
         let selection = Selection {
             // Both wait up to 30 s for a reload and no removable check concerns them; the
             // six backends are judged on them in tests/production.rs.
@@ -117,12 +104,7 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
     let reports = futures_util::future::join_all(runs).await;
     for (fault, report) in &reports {
         let fault = *fault;
-        let unanswered: Vec<_> = report
-            .outcomes
-            .iter()
-            .filter(|outcome| matches!(outcome.verdict, Verdict::NoAnswer(_)))
-            .map(|outcome| outcome.id)
-            .collect();
+        let unanswered = report.unanswered_ids();
         assert!(
             unanswered.is_empty(),
             "{fault:?}: no answer to {unanswered:?}"

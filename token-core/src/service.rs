@@ -135,11 +135,11 @@ impl TokenService {
         // Scrapes are not requests of the contract: neither logged nor counted.
         if self.role == Role::Tokens {
             if let Some(production) = &self.inner.production {
-                let fault = production.keys.policy().fault();
-                if !removed!(fault, OriginRestriction) {
+                let policy = production.keys.policy();
+                if !removed!(policy.fault(), OriginRestriction) {
                     reply.restrict_origin(production.origins.allowed(head.origin()));
                 }
-                if removed!(fault, Challenge) {
+                if removed!(policy.fault(), Challenge) {
                     reply
                         .headers
                         .retain(|(name, _)| *name != "www-authenticate");
@@ -380,7 +380,9 @@ impl TokenService {
                 let grants = production.rules.judge(caller, &asked)?;
                 minter.mint_for_caller(&caller.identity, &request, grants, now)
             }
-            _ => minter.mint(&request, now),
+            // Production mode never mints without a caller, whoever calls this.
+            (None, Some(_)) => return Err(ContractError::Unauthenticated(AuthFailure::Missing)),
+            (_, None) => minter.mint(&request, now),
         };
         jwt.map_err(|_| ContractError::Internal)
     }
@@ -430,7 +432,9 @@ impl TokenService {
                 };
                 (own.completed(random_u64), grants)
             }
-            _ => (fields.completed(random_u64), GrantPreset::Publisher),
+            // Production mode never mints without a caller, whoever calls this.
+            (None, Some(_)) => return Err(ContractError::Unauthenticated(AuthFailure::Missing)),
+            (_, None) => (fields.completed(random_u64), GrantPreset::Publisher),
         };
         let jwt = self
             .inner

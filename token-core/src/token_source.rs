@@ -250,13 +250,7 @@ impl SourceFields {
                 return Err(ContractError::TooLong(field.key(), limit));
             }
         }
-        let attributes_bytes: usize = attributes
-            .iter()
-            .flatten()
-            .map(|(key, value)| key.len() + value.len())
-            .sum();
-
-        if attributes_bytes > MAX_ATTRIBUTES_BYTES {
+        if attributes.as_ref().map_or(0, attributes_size) > MAX_ATTRIBUTES_BYTES {
             return Err(ContractError::TooLong(
                 ClientField::ParticipantAttributes.key(),
                 MAX_ATTRIBUTES_BYTES,
@@ -275,12 +269,7 @@ impl SourceFields {
 
     /// The bytes of `participant_attributes`, keys and values together, when set.
     pub fn attributes_bytes(&self) -> Option<usize> {
-        self.participant_attributes.as_ref().map(|attributes| {
-            attributes
-                .iter()
-                .map(|(key, value)| key.len() + value.len())
-                .sum()
-        })
+        self.participant_attributes.as_ref().map(attributes_size)
     }
 
     /// The request with missing names generated: `room-` / `participant-` and 16 random
@@ -298,6 +287,14 @@ impl SourceFields {
             room_config: self.room_config,
         }
     }
+}
+
+/// The size of attributes as LiveKit counts it: keys and values together, in bytes.
+fn attributes_size(attributes: &BTreeMap<String, String>) -> usize {
+    attributes
+        .iter()
+        .map(|(key, value)| key.len() + value.len())
+        .sum()
 }
 
 /// The map fields of `RoomConfiguration`: their keys are data, not field names.

@@ -201,6 +201,37 @@ async fn callers_without_a_valid_token_get_401_with_a_challenge() {
     assert_eq!(reply.status, 401);
 }
 
+#[test]
+fn the_readmes_example_policy_is_valid() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/production/policy.toml"
+    );
+    token_core::policy::TokenPolicy::from_file(std::path::Path::new(path))
+        .expect("examples/production/policy.toml is a valid policy");
+}
+
+#[test]
+fn production_never_mints_without_a_caller_even_through_reply() {
+    let service = production(&test_jwks_path(), &[]);
+    let head = RequestHead::new(
+        "POST",
+        "/token",
+        HttpVersion::Http11,
+        [
+            ("host", &b"x"[..]),
+            ("content-type", &b"application/json"[..]),
+        ],
+    );
+    let reply = service.reply(token_core::Endpoint::Token, &head, TOKEN_BODY.as_bytes());
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert!(
+        service
+            .mint(Some(b"application/json"), TOKEN_BODY.as_bytes())
+            .is_err()
+    );
+}
+
 #[tokio::test]
 async fn cors_names_only_allowed_origins_and_always_varies() {
     let service = production(&test_jwks_path(), &[]);

@@ -142,6 +142,11 @@ impl Report {
         self.ids(|v| matches!(v, Verdict::Fail(_) | Verdict::NoAnswer(_)))
     }
 
+    /// IDs of the cases that got no answer to judge.
+    pub fn unanswered_ids(&self) -> Vec<&'static str> {
+        self.ids(|v| matches!(v, Verdict::NoAnswer(_)))
+    }
+
     /// IDs of the cases with only SHOULD-level findings.
     pub fn warned_ids(&self) -> Vec<&'static str> {
         self.ids(|v| matches!(v, Verdict::Warn(_)))
