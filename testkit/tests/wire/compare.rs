@@ -54,7 +54,10 @@ use crate::generate::RawRequest;
 ///     `hyper_serve::configure`). Nor is a head over the limit with a malformed line past it:
 ///     hyper may read past its limit (into its buffer's spare capacity, depending on how the
 ///     bytes arrived), and then refuses the malformed line with 400 before the size with 431,
-///     where actix-http always answers 431.
+///     where actix-http always answers 431. Nor is a head over the limit sent in several
+///     writes: one read of actix-http's can then carry its buffer from under the limit to
+///     the end of the head, which it parses and serves (the long run met a 200 KB head split
+///     in two that actix-http served and hyper refused with 431).
 /// 11. Chunk extensions of more than 16 KiB in one body are not generated: hyper refuses such
 ///     a body (a fixed limit against resource exhaustion, no setting), actix-http skips
 ///     extensions however long; `token-core` never sees them.

@@ -809,6 +809,7 @@ pub fn request() -> impl Strategy<Value = RawRequest> {
                 // See `compare::NOISE`, item 10.
                 if request.head_over_the_limit() {
                     request.raw_lines.clear();
+                    request.splits.clear();
                 }
                 request
             },
