@@ -266,11 +266,6 @@ impl IdentityProvider {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = serving;
     }
 
-    /// The claims of a valid token for `sub`, valid for five minutes.
-    pub fn claims(&self, sub: &str) -> Value {
-        caller_claims(&self.issuer, &self.audience, sub)
-    }
-
     /// A valid token for `sub` with `extra` claims, signed with `key`.
     pub fn token(&self, key: CallerKey, sub: &str, extra: &Value) -> String {
         caller_token(&self.issuer, &self.audience, key, sub, extra)

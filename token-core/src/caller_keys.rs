@@ -154,11 +154,6 @@ impl CallerKeys {
         }
     }
 
-    /// Where the keys come from.
-    pub fn source(&self) -> &JwksSource {
-        &self.source
-    }
-
     /// What callers' tokens must say.
     pub fn policy(&self) -> &CallerPolicy {
         &self.policy
