@@ -90,6 +90,9 @@ pub struct CallerPolicy {
     pub leeway_seconds: u64,
     /// The claim that names the caller (`sub` by default).
     pub identity_claim: String,
+    /// Whether a JWKS may hold the test keys published in this repository
+    /// (`TRY_PRODUCTION_LOCALLY`); see [`crate::published_keys`].
+    pub allows_published_keys: bool,
     /// A check removed on purpose, in tests of the suite.
     #[cfg(feature = "fault-injection")]
     pub fault: Option<CallerFault>,
@@ -104,6 +107,7 @@ impl CallerPolicy {
             algorithms: DEFAULT_ALGORITHMS.to_vec(),
             leeway_seconds: DEFAULT_LEEWAY_SECONDS,
             identity_claim: "sub".to_owned(),
+            allows_published_keys: false,
             #[cfg(feature = "fault-injection")]
             fault: None,
         }
@@ -230,6 +234,15 @@ impl CallerVerifier {
             .get("keys")
             .and_then(Value::as_array)
             .ok_or("the JWKS has no \"keys\" array")?;
+        if !policy.allows_published_keys
+            && let Some(index) = entries.iter().position(crate::published_keys::is_published)
+        {
+            return Err(format!(
+                "key {index} of the JWKS is a test key published in this server's repository, \
+                 so anyone can sign callers with it (TRY_PRODUCTION_LOCALLY=true allows it, \
+                 for trying production mode on one machine only)"
+            ));
+        }
         let mut keys = Vec::new();
         let mut skipped = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
@@ -436,6 +449,25 @@ mod tests {
     const ISSUER: &str = "https://id.example";
     const AUDIENCE: &str = "token-server";
 
+    /// The suite's keys are published, so only a local trial may use them.
+    fn test_policy() -> CallerPolicy {
+        CallerPolicy {
+            allows_published_keys: true,
+            ..CallerPolicy::new(ISSUER, AUDIENCE)
+        }
+    }
+
+    #[test]
+    fn a_jwks_with_a_published_key_is_refused() {
+        let err = CallerVerifier::from_jwks(JWKS, CallerPolicy::new(ISSUER, AUDIENCE))
+            .err()
+            .expect("the suite's keys are published");
+        assert!(
+            err.contains("key 0") && err.contains("TRY_PRODUCTION_LOCALLY"),
+            "{err}"
+        );
+    }
+
     fn now() -> i64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -443,7 +475,7 @@ mod tests {
     }
 
     fn verifier() -> CallerVerifier {
-        CallerVerifier::from_jwks(JWKS, CallerPolicy::new(ISSUER, AUDIENCE))
+        CallerVerifier::from_jwks(JWKS, test_policy())
             .expect("a usable JWKS")
             .0
     }
@@ -490,7 +522,7 @@ mod tests {
             let caller = verify(&signed(alg, None, &claims())).expect("valid without kid");
             assert_eq!(caller.claims["sub"], "alice");
         }
-        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        let mut policy = test_policy();
         policy.identity_claim = "email".to_owned();
         let (by_email, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
         let mut with_email = claims();
@@ -524,7 +556,7 @@ mod tests {
         .expect("sign");
         assert_eq!(verify(&confused), Err(AuthFailure::AlgorithmNotAllowed));
         // An algorithm the operator did not allow.
-        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        let mut policy = test_policy();
         policy.algorithms = vec![Algorithm::ES256];
         let (es256_only, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
         let rs256 = signed(Algorithm::RS256, Some("rsa-1"), &claims());
@@ -535,7 +567,7 @@ mod tests {
         // An allowed algorithm under a key of another type, or another named alg.
         let on_wrong_key = signed(Algorithm::ES256, Some("rsa-1"), &claims());
         assert_eq!(verify(&on_wrong_key), Err(AuthFailure::KeyMismatch));
-        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        let mut policy = test_policy();
         policy.algorithms.push(Algorithm::PS256);
         let (with_ps256, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
         let ps256 = signed(Algorithm::PS256, Some("rsa-1"), &claims());
@@ -545,10 +577,10 @@ mod tests {
             "the JWK says RS256"
         );
         // HS* and an unbounded leeway are refused up front.
-        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        let mut policy = test_policy();
         policy.algorithms.push(Algorithm::HS256);
         assert!(CallerVerifier::from_jwks(JWKS, policy).is_err());
-        let mut policy = CallerPolicy::new(ISSUER, AUDIENCE);
+        let mut policy = test_policy();
         policy.leeway_seconds = MAX_LEEWAY_SECONDS + 1;
         assert!(CallerVerifier::from_jwks(JWKS, policy).is_err());
     }
@@ -563,9 +595,8 @@ mod tests {
         encryption["kid"] = json!("p256-enc");
         keys.push(encryption);
         keys.push(json!({"kty": "EC", "kid": "p521", "crv": "P-521", "x": "AA", "y": "AA"}));
-        let (verifier, skipped) =
-            CallerVerifier::from_jwks(&jwks.to_string(), CallerPolicy::new(ISSUER, AUDIENCE))
-                .expect("usable keys remain");
+        let (verifier, skipped) = CallerVerifier::from_jwks(&jwks.to_string(), test_policy())
+            .expect("usable keys remain");
         assert_eq!(skipped.len(), 3, "{skipped:?}");
         let token = signed(Algorithm::ES256, Some("p256-enc"), &claims());
         assert_eq!(
@@ -573,11 +604,8 @@ mod tests {
             Err(AuthFailure::UnknownKey)
         );
         let only_unusable = json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]});
-        let err = CallerVerifier::from_jwks(
-            &only_unusable.to_string(),
-            CallerPolicy::new(ISSUER, AUDIENCE),
-        )
-        .expect_err("nothing usable");
+        let err = CallerVerifier::from_jwks(&only_unusable.to_string(), test_policy())
+            .expect_err("nothing usable");
         assert!(err.contains("oct"), "{err}");
     }
 

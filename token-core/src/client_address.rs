@@ -1,51 +1,92 @@
 //! Which address a request comes from, for per-client limits.
 //!
 //! The socket's peer, unless that peer is one of the operator's trusted proxies: then the
-//! nearest address the proxies recorded in `Forwarded` (RFC 7239) or, without it,
-//! `X-Forwarded-For`. Those headers are written by whoever sends the request, so they are
-//! believed only as far back as the chain of trusted proxies reaches: the rightmost address
-//! that is not a trusted proxy is the client.
+//! nearest address the proxies recorded in the one header the operator names
+//! (`TRUSTED_PROXY_HEADER`: `X-Forwarded-For` by default, or `Forwarded`, RFC 7239). Only
+//! that header is read: proxies append to the header they write and pass the other one
+//! through as the client sent it, so reading both would let a client choose its address.
+//! The header is believed only as far back as the chain of trusted proxies reaches: the
+//! rightmost address that is not a trusted proxy is the client. An entry that is not an
+//! address (`unknown`, `_hidden`, garbage) ends the walk at the last trusted hop.
 //!
 //! Written here rather than taken from a crate: the few crates that parse these headers
-//! either trust every hop or belong to one framework.
+//! either trust every hop, fall back from one header to the other, or belong to one
+//! framework.
 
 use std::net::IpAddr;
 use std::str::FromStr;
 
 use ipnet::IpNet;
 
-/// The proxies whose forwarding headers are believed (`TRUSTED_PROXIES`).
+/// The header trusted proxies name the client in (`TRUSTED_PROXY_HEADER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProxyHeader {
+    /// `X-Forwarded-For`, which nginx, ingress-nginx, Envoy and cloud load balancers append to.
+    #[default]
+    #[value(name = "x-forwarded-for")]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239), for proxies configured to append to it.
+    #[value(name = "forwarded")]
+    Forwarded,
+}
+
+/// The proxies whose forwarding header is believed (`TRUSTED_PROXIES`), and which header
+/// that is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TrustedProxies(Vec<IpNet>);
+pub struct TrustedProxies {
+    networks: Vec<IpNet>,
+    header: ProxyHeader,
+}
 
 impl TrustedProxies {
-    /// Proxies at these addresses and networks.
+    /// Proxies at these addresses and networks, naming clients in `X-Forwarded-For`.
     pub fn new(networks: impl IntoIterator<Item = IpNet>) -> Self {
-        Self(networks.into_iter().collect())
+        Self {
+            networks: networks.into_iter().collect(),
+            header: ProxyHeader::default(),
+        }
+    }
+
+    /// The same proxies, naming clients in `header`.
+    #[must_use]
+    pub fn reading(mut self, header: ProxyHeader) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// The header read.
+    pub fn header(&self) -> ProxyHeader {
+        self.header
+    }
+
+    /// Whether any proxy is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.networks.is_empty()
     }
 
     fn trusts(&self, address: IpAddr) -> bool {
         let address = address.to_canonical();
-        self.0.iter().any(|network| network.contains(&address))
+        self.networks
+            .iter()
+            .any(|network| network.contains(&address))
     }
 
     /// The client's address: `peer`, or what trusted proxies say about the hops before them.
-    /// `forwarded` and `x_forwarded_for` are every line of those headers, in order.
+    /// `forwarded` and `x_forwarded_for` are every line of those headers, in order; only the
+    /// one [`TrustedProxies::header`] names is read.
     pub fn client(&self, peer: IpAddr, forwarded: &[&[u8]], x_forwarded_for: &[&[u8]]) -> IpAddr {
         let peer = peer.to_canonical();
         if !self.trusts(peer) {
             return peer;
         }
-        // `Forwarded` is the standard; a proxy that writes it is the one to believe.
-        let hops: Vec<Option<IpAddr>> = if forwarded.is_empty() {
-            list_items(x_forwarded_for).map(parse_node).collect()
-        } else {
-            list_items(forwarded)
-                .map(|element| forwarded_for(element).and_then(parse_node))
-                .collect()
+        let hops: Box<dyn DoubleEndedIterator<Item = Option<IpAddr>> + '_> = match self.header {
+            ProxyHeader::XForwardedFor => Box::new(list_items(x_forwarded_for).map(parse_node)),
+            ProxyHeader::Forwarded => Box::new(
+                list_items(forwarded).map(|element| forwarded_for(element).and_then(parse_node)),
+            ),
         };
         let mut client = peer;
-        for hop in hops.into_iter().rev() {
+        for hop in hops.rev() {
             match hop {
                 Some(address) => {
                     client = address.to_canonical();
@@ -53,8 +94,8 @@ impl TrustedProxies {
                         break;
                     }
                 }
-                // An obfuscated or unknown hop ends what can be known: the client is the
-                // nearest address seen, as good a key as any for everyone behind that hop.
+                // An entry that is not an address ends what can be known: the client is the
+                // last trusted hop, never an entry further left, which anyone could write.
                 None => break,
             }
         }
@@ -76,16 +117,18 @@ impl FromStr for TrustedProxies {
                     .map_err(|_| format!("{item:?} is not an IP address or network"))
             })
             .collect::<Result<Vec<_>, _>>()
-            .map(Self)
+            .map(Self::new)
     }
 }
 
-/// The comma-separated items of every line, in order.
+/// The comma-separated items of every line, in order, empty ones skipped (RFC 9110 §5.6.1).
+/// A line that is not UTF-8 is one item that is not an address.
 fn list_items<'a>(lines: &'a [&'a [u8]]) -> impl DoubleEndedIterator<Item = &'a str> + 'a {
     lines
         .iter()
-        .flat_map(|line| std::str::from_utf8(line).unwrap_or("").split(','))
+        .flat_map(|line| std::str::from_utf8(line).unwrap_or("\u{fffd}").split(','))
         .map(str::trim)
+        .filter(|item| !item.is_empty())
 }
 
 /// The `for=` value of one `Forwarded` element (`for=192.0.2.60;proto=http;by=...`).
@@ -131,11 +174,13 @@ mod tests {
             none.client(ip("203.0.113.9"), &[], claim),
             ip("203.0.113.9")
         );
-        let other = proxies("10.0.0.0/8");
-        assert_eq!(
-            other.client(ip("203.0.113.9"), claim, claim),
-            ip("203.0.113.9")
-        );
+        for header in [ProxyHeader::XForwardedFor, ProxyHeader::Forwarded] {
+            let other = proxies("10.0.0.0/8").reading(header);
+            assert_eq!(
+                other.client(ip("203.0.113.9"), &[b"for=198.51.100.1"], claim),
+                ip("203.0.113.9")
+            );
+        }
     }
 
     #[test]
@@ -157,30 +202,137 @@ mod tests {
         assert_eq!(trusted.client(ip("10.9.9.9"), &[], &[]), ip("10.9.9.9"));
     }
 
+    /// The attack of issue 27: behind a proxy that appends to `X-Forwarded-For`, a client
+    /// sends its own `Forwarded` (passed through untouched) to pick its address.
     #[test]
-    fn forwarded_wins_and_reads_every_node_form() {
-        let trusted = proxies("127.0.0.1/32,::1");
-        let xff: &[&[u8]] = &[b"198.51.100.7"];
-        for (forwarded, client) in [
-            (
-                &b"for=192.0.2.60;proto=http;by=203.0.113.43"[..],
-                "192.0.2.60",
-            ),
-            (b"For=\"192.0.2.60:4711\"", "192.0.2.60"),
-            (b"for=\"[2001:db8:cafe::17]:4711\"", "2001:db8:cafe::17"),
-            (b"for=\"[2001:db8:cafe::17]\"", "2001:db8:cafe::17"),
-            (b"for=192.0.2.43, for=\"[::1]\"", "192.0.2.43"),
-            (b"for=192.0.2.43, for=unknown", "127.0.0.1"),
-            (b"for=_hidden, for=198.51.100.17", "198.51.100.17"),
-            (b"by=203.0.113.43", "127.0.0.1"),
+    fn a_client_sent_forwarded_is_ignored_behind_an_x_forwarded_for_proxy() {
+        let trusted = proxies("10.0.0.0/8");
+        for spoof in [
+            &b"for=198.51.100.99"[..],
+            b"for=\"[2001:db8::66]:1\"",
+            b"for=1.2.3.4, for=5.6.7.8",
         ] {
             assert_eq!(
-                trusted.client(ip("127.0.0.1"), &[forwarded], xff),
-                ip(client),
+                trusted.client(ip("10.0.0.2"), &[spoof], &[b"203.0.113.9"]),
+                ip("203.0.113.9"),
                 "{}",
-                String::from_utf8_lossy(forwarded)
+                String::from_utf8_lossy(spoof)
             );
         }
+        // Without `X-Forwarded-For`, the proxy itself: never a fallback to `Forwarded`.
+        assert_eq!(
+            trusted.client(ip("10.0.0.2"), &[b"for=198.51.100.99"], &[]),
+            ip("10.0.0.2")
+        );
+        // And the other way round: a client's `X-Forwarded-For` behind a `Forwarded` proxy.
+        let forwarded = trusted.reading(ProxyHeader::Forwarded);
+        assert_eq!(
+            forwarded.client(ip("10.0.0.2"), &[b"for=203.0.113.9"], &[b"198.51.100.99"]),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            forwarded.client(ip("10.0.0.2"), &[], &[b"198.51.100.99"]),
+            ip("10.0.0.2")
+        );
+    }
+
+    #[test]
+    fn spoofed_entries_left_of_the_proxys_are_never_the_client() {
+        let trusted = proxies("10.0.0.0/8");
+        // The client sent `X-Forwarded-For: 198.51.100.1, 198.51.100.2`; the proxy appended.
+        let lines: &[&[u8]] = &[b"198.51.100.1, 198.51.100.2", b"203.0.113.9"];
+        assert_eq!(
+            trusted.client(ip("10.0.0.2"), &[], lines),
+            ip("203.0.113.9")
+        );
+        // Several instances are one list, in order.
+        let one_line: &[&[u8]] = &[b"198.51.100.1, 198.51.100.2, 203.0.113.9"];
+        assert_eq!(
+            trusted.client(ip("10.0.0.2"), &[], one_line),
+            ip("203.0.113.9")
+        );
+    }
+
+    #[test]
+    fn every_node_form_is_read() {
+        let xff = proxies("127.0.0.1/32,::1");
+        let forwarded = xff.clone().reading(ProxyHeader::Forwarded);
+        for (node, client) in [
+            ("192.0.2.60", "192.0.2.60"),
+            ("192.0.2.60:4711", "192.0.2.60"),
+            ("[2001:db8:cafe::17]:4711", "2001:db8:cafe::17"),
+            ("[2001:db8:cafe::17]", "2001:db8:cafe::17"),
+            ("2001:db8:cafe::17", "2001:db8:cafe::17"),
+            ("::ffff:192.0.2.60", "192.0.2.60"),
+        ] {
+            assert_eq!(
+                xff.client(ip("127.0.0.1"), &[], &[node.as_bytes()]),
+                ip(client),
+                "X-Forwarded-For: {node}"
+            );
+            for element in [
+                format!("for={node}"),
+                format!("For=\"{node}\";proto=http;by=203.0.113.43"),
+            ] {
+                assert_eq!(
+                    forwarded.client(ip("127.0.0.1"), &[element.as_bytes()], &[]),
+                    ip(client),
+                    "Forwarded: {element}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn what_is_not_an_address_stops_at_the_last_trusted_hop() {
+        let xff = proxies("10.0.0.0/8");
+        let forwarded = xff.clone().reading(ProxyHeader::Forwarded);
+        for (element, client) in [
+            ("for=198.51.100.1, for=_hidden", "10.0.0.2"),
+            ("for=198.51.100.1, for=unknown", "10.0.0.2"),
+            ("for=198.51.100.1, for=unknown, for=10.0.0.7", "10.0.0.7"),
+            ("for=198.51.100.1, by=10.0.0.7", "10.0.0.2"),
+            ("for=_hidden, for=198.51.100.17", "198.51.100.17"),
+        ] {
+            assert_eq!(
+                forwarded.client(ip("10.0.0.2"), &[element.as_bytes()], &[]),
+                ip(client),
+                "Forwarded: {element}"
+            );
+        }
+        for (list, client) in [
+            (&b"198.51.100.1, unknown"[..], "10.0.0.2"),
+            (b"198.51.100.1, _hidden, 10.0.0.7", "10.0.0.7"),
+            (b"198.51.100.1, 203.0.113.9:http", "10.0.0.2"),
+            (b"198.51.100.1, \xff\xfe", "10.0.0.2"),
+            (b"198.51.100.1, , 10.0.0.7", "198.51.100.1"),
+        ] {
+            assert_eq!(
+                xff.client(ip("10.0.0.2"), &[], &[list]),
+                ip(client),
+                "X-Forwarded-For: {}",
+                String::from_utf8_lossy(list)
+            );
+        }
+    }
+
+    #[test]
+    fn a_hundred_entries_are_walked_from_the_right() {
+        let trusted = proxies("10.0.0.0/8");
+        let spoofed: Vec<String> = (0..97)
+            .map(|n| format!("198.51.{}.{}", n / 200, n % 200))
+            .collect();
+        let list = format!("{}, 203.0.113.9, 10.0.0.5, 10.0.0.6", spoofed.join(", "));
+        assert_eq!(list.split(',').count(), 100);
+        assert_eq!(
+            trusted.client(ip("10.0.0.2"), &[], &[list.as_bytes()]),
+            ip("203.0.113.9")
+        );
+        let trusted_chain: Vec<String> = (0..100).map(|n| format!("10.0.1.{n}")).collect();
+        assert_eq!(
+            trusted.client(ip("10.0.0.2"), &[], &[trusted_chain.join(",").as_bytes()]),
+            ip("10.0.1.0")
+        );
     }
 
     #[test]
@@ -196,10 +348,60 @@ mod tests {
     #[test]
     fn lists_refuse_what_is_not_an_address() {
         assert_eq!(proxies(""), TrustedProxies::default());
+        assert!(proxies("").is_empty());
         assert!("10.0.0.0/33".parse::<TrustedProxies>().is_err());
         let err = "10.0.0.1, proxy.local"
             .parse::<TrustedProxies>()
             .expect_err("a host name is not an address");
         assert!(err.contains("proxy.local"), "{err}");
+    }
+
+    mod any_input {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn header_line() -> impl Strategy<Value = Vec<u8>> {
+            // Any bytes a header line may hold, and address-like text to make walks long.
+            prop_oneof![
+                prop::collection::vec(any::<u8>().prop_filter("no line break", |b| *b != b'\r' && *b != b'\n'), 0..64),
+                "([0-9a-f:.\\[\\]]{0,12}|for=[0-9.]{0,15}|unknown|_x)(, ?[0-9a-f:.\\[\\]=]{0,15}){0,8}"
+                    .prop_map(String::into_bytes),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+            /// Whatever a client writes in either header, behind a proxy that appends the
+            /// address it saw to the header it is configured for, that address is the client.
+            #[test]
+            fn a_client_cannot_choose_its_address(
+                xff in prop::collection::vec(header_line(), 0..3),
+                forwarded in prop::collection::vec(header_line(), 0..3),
+                real in any::<[u8; 4]>(),
+            ) {
+                let real = IpAddr::from(real);
+                prop_assume!(!proxies("10.0.0.0/8").trusts(real));
+                let peer = ip("10.0.0.2");
+                fn as_lines(lines: &[Vec<u8>]) -> Vec<&[u8]> {
+                    lines.iter().map(Vec::as_slice).collect()
+                }
+                // ingress-nginx: `$proxy_add_x_forwarded_for`, the client's value and its own.
+                let mut appended_xff = xff.clone();
+                appended_xff.push(real.to_string().into_bytes());
+                let xff_proxy = proxies("10.0.0.0/8");
+                prop_assert_eq!(
+                    xff_proxy.client(peer, &as_lines(&forwarded), &as_lines(&appended_xff)),
+                    real
+                );
+                let mut appended_forwarded = forwarded.clone();
+                appended_forwarded.push(format!("for={real}").into_bytes());
+                let forwarded_proxy = proxies("10.0.0.0/8").reading(ProxyHeader::Forwarded);
+                prop_assert_eq!(
+                    forwarded_proxy.client(peer, &as_lines(&appended_forwarded), &as_lines(&xff)),
+                    real
+                );
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::client_address::TrustedProxies;
+use crate::client_address::{ProxyHeader, TrustedProxies};
 use crate::keys::{Credentials, KeySources};
 use crate::limits::{RateQuota, Switch};
 use crate::production::{DEFAULT_PRODUCTION_TTL_SECONDS, Mode, Production, ProductionArgs};
@@ -62,9 +62,10 @@ pub struct Settings {
     pub credentials: Credentials,
 
     /// `tutorial` (the OpenVidu tutorials' open contract) or `production` (authenticated
-    /// callers only, under a policy: see the CALLER_* settings).
-    #[arg(long, env = "TOKEN_SERVER_MODE", value_enum, default_value_t = Mode::Tutorial)]
-    pub mode: Mode,
+    /// callers only, under a policy: see the CALLER_* settings) [default: tutorial; production
+    /// settings without a mode are refused].
+    #[arg(long, env = "TOKEN_SERVER_MODE", value_enum)]
+    pub mode: Option<Mode>,
 
     /// Production mode's settings as given; [`Settings::production`] is what they resolve to.
     #[command(flatten)]
@@ -148,11 +149,17 @@ pub struct Settings {
     #[arg(long, env = "RATE_LIMITS", value_enum, default_value_t = Switch::On)]
     pub rate_limits: Switch,
 
-    /// Proxies whose `Forwarded` or `X-Forwarded-For` headers name the client, as
+    /// Proxies whose forwarding header (TRUSTED_PROXY_HEADER) names the client, as
     /// comma-separated addresses and networks (`10.0.0.0/8,192.168.1.7`); by default none, and
     /// the client is the socket's peer.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: TrustedProxies,
+
+    /// The one header trusted proxies append the client's address to: `x-forwarded-for`
+    /// (nginx, ingress-nginx, Envoy, cloud load balancers) or `forwarded` (RFC 7239). The
+    /// other header is never read: proxies pass it through as the client wrote it.
+    #[arg(long, env = "TRUSTED_PROXY_HEADER", value_enum, default_value_t = ProxyHeader::XForwardedFor)]
+    pub trusted_proxy_header: ProxyHeader,
 
     /// Serve Prometheus metrics (OpenMetrics text at GET /metrics) on this port, apart from
     /// the token endpoints, as LiveKit serves its own; 0 picks any free port. Off by default.
@@ -227,14 +234,45 @@ impl Settings {
             .map_err(ConfigError::from_clap)?;
         let mut settings = Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)?;
         settings.credentials = settings.keys.resolve().map_err(ConfigError::Invalid)?;
-        if settings.mode == Mode::Production {
-            let production = settings
-                .production_args
-                .resolve()
-                .map_err(ConfigError::Invalid)?;
-            settings.production = Some(production);
+        match settings.mode {
+            Some(Mode::Production) => {
+                let production = settings
+                    .production_args
+                    .resolve()
+                    .map_err(ConfigError::Invalid)?;
+                if settings.can_update_own_metadata {
+                    return Err(ConfigError::Invalid(
+                        "TOKEN_CAN_UPDATE_OWN_METADATA is for tutorial mode: in production, \
+                         grant it per rule (update_own_metadata = true in TOKEN_POLICY_FILE)"
+                            .to_owned(),
+                    ));
+                }
+                if !settings.production_args.try_production_locally {
+                    refuse_public_credentials(&settings.credentials)
+                        .map_err(ConfigError::Invalid)?;
+                }
+                settings.production = Some(production);
+            }
+            Some(Mode::Tutorial) => {}
+            None => {
+                // Production settings without a mode would serve the open contract while
+                // their operator believes callers are authenticated.
+                let set = settings.production_args.set_variables();
+                if !set.is_empty() {
+                    return Err(ConfigError::Invalid(format!(
+                        "{} set without TOKEN_SERVER_MODE: set TOKEN_SERVER_MODE=production to \
+                         authenticate callers, or TOKEN_SERVER_MODE=tutorial to serve anyone",
+                        set.join(", ")
+                    )));
+                }
+            }
         }
         Ok(settings)
+    }
+
+    /// The mode served: as set, else tutorial.
+    pub fn mode(&self) -> Mode {
+        self.mode.unwrap_or_default()
     }
 
     /// The environment variable of every setting.
@@ -259,7 +297,7 @@ impl Settings {
 
     /// The token lifetime: as set, else the mode's default.
     pub fn token_ttl(&self) -> Duration {
-        let seconds = self.token_ttl_seconds.unwrap_or(match self.mode {
+        let seconds = self.token_ttl_seconds.unwrap_or(match self.mode() {
             Mode::Tutorial => DEFAULT_TOKEN_TTL_SECONDS,
             Mode::Production => DEFAULT_PRODUCTION_TTL_SECONDS,
         });
@@ -302,8 +340,16 @@ impl Settings {
                  on every connection"
             ));
         }
+        if self.production.is_some() && self.production_args.try_production_locally {
+            warnings.push(
+                "TRY_PRODUCTION_LOCALLY is set: production mode accepts LiveKit's development \
+                 credentials, short secrets and the test keys published with this server, so \
+                 anyone can mint tokens and sign callers; use it on one machine only"
+                    .to_owned(),
+            );
+        }
         let ignored = self.production_args.set_variables();
-        if self.mode == Mode::Tutorial && !ignored.is_empty() {
+        if self.mode() == Mode::Tutorial && !ignored.is_empty() {
             warnings.push(format!(
                 "{} set, but TOKEN_SERVER_MODE is tutorial: anyone may get any token; \
                  set TOKEN_SERVER_MODE=production to authenticate callers",
@@ -312,6 +358,29 @@ impl Settings {
         }
         warnings
     }
+}
+
+/// In production, LiveKit's public development credentials and short secrets are refused:
+/// anyone could mint tokens offline and forge webhooks. The line names the key, never a
+/// secret.
+fn refuse_public_credentials(credentials: &Credentials) -> Result<(), String> {
+    const HOW: &str = "set your own LIVEKIT_API_KEY and LIVEKIT_API_SECRET (or \
+                       TRY_PRODUCTION_LOCALLY=true to try production mode on one machine)";
+    for (key, secret) in credentials.iter() {
+        if key == DEV_API_KEY || secret.expose() == DEV_API_SECRET {
+            return Err(format!(
+                "TOKEN_SERVER_MODE=production refuses LiveKit's public development credentials \
+                 (API key {key}): {HOW}"
+            ));
+        }
+        if secret.expose().len() < RECOMMENDED_SECRET_BYTES {
+            return Err(format!(
+                "TOKEN_SERVER_MODE=production refuses the secret of API key {key}: shorter than \
+                 {RECOMMENDED_SECRET_BYTES} bytes, which LiveKit refuses too; {HOW}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// LiveKit's client SDKs (JS, Swift, Flutter, Rust) reuse a cached token only while its `exp`
@@ -494,5 +563,142 @@ mod tests {
         assert_eq!(short.len(), 1, "{short:?}");
         assert!(short[0].contains("every connection"), "{short:?}");
         assert!(warnings("61").is_empty());
+    }
+
+    /// A production configuration from files: `jwks` as the caller JWKS, one any-room rule.
+    struct ProductionFiles {
+        _dir: tempfile::TempDir,
+        jwks: String,
+        policy: String,
+    }
+
+    impl ProductionFiles {
+        fn new(jwks: &str) -> Self {
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let write = |name: &str, text: &str| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, text).expect("written");
+                path.to_str().expect("UTF-8").to_owned()
+            };
+            Self {
+                jwks: write("jwks.json", jwks),
+                policy: write("policy.toml", "[[rule]]\nrooms = [\"*\"]\n"),
+                _dir: dir,
+            }
+        }
+
+        fn parse(&self, extra: &[&str]) -> Result<Settings, ConfigError> {
+            let mut args = vec![
+                "--mode",
+                "production",
+                "--caller-issuer",
+                "https://idp.example.com",
+                "--caller-audience",
+                "tokens",
+                "--caller-jwks-file",
+                &self.jwks,
+                "--cors-allowed-origins",
+                "https://app.example.com",
+                "--token-policy-file",
+                &self.policy,
+            ];
+            args.extend_from_slice(extra);
+            parse(&args)
+        }
+    }
+
+    /// An Ed25519 key published nowhere.
+    const PRIVATE_JWKS: &str = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"k","x":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}]}"#;
+    const PUBLISHED_JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
+    const STRONG: &str = "0123456789abcdef0123456789abcdef";
+
+    fn invalid(result: Result<Settings, ConfigError>) -> String {
+        match result {
+            Err(ConfigError::Invalid(line)) => {
+                assert!(!line.contains('\n'), "{line}");
+                line
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    /// Issue 27: production ran on LiveKit's public dev credentials with only a warning.
+    #[test]
+    fn production_refuses_public_credentials_and_published_keys() {
+        let files = ProductionFiles::new(PRIVATE_JWKS);
+        let own = ["--api-key", "APIown", "--api-secret", STRONG];
+        let settings = files.parse(&own).expect("own credentials are fine");
+        assert!(settings.warnings().is_empty(), "{:?}", settings.warnings());
+        for credentials in [
+            &[][..],
+            &["--api-key", "APIown"],
+            &["--api-key", "devkey", "--api-secret", STRONG],
+            &[
+                "--api-key",
+                "APIown",
+                "--api-secret",
+                "0123456789abcdef0123456789abcde",
+            ],
+            &[
+                "--api-key",
+                "APIown",
+                "--keys",
+                "APIown: 0123456789abcdef0123456789abcdef\nAPIold: tiny-secret-value",
+            ],
+        ] {
+            let line = invalid(files.parse(credentials));
+            assert!(line.contains("TRY_PRODUCTION_LOCALLY"), "{line}");
+            assert!(
+                !line.contains(STRONG) && !line.contains("tiny-secret"),
+                "{line}"
+            );
+        }
+        let published = ProductionFiles::new(PUBLISHED_JWKS);
+        let line = invalid(published.parse(&own));
+        assert!(
+            line.contains("published") && line.contains("CALLER_JWKS_FILE"),
+            "{line}"
+        );
+        // Trying production mode on one machine: allowed, and warned at every start.
+        let trial = published
+            .parse(&["--try-production-locally"])
+            .expect("a local trial");
+        let warnings = trial.warnings();
+        assert!(
+            warnings
+                .iter()
+                .any(|warning| warning.starts_with("TRY_PRODUCTION_LOCALLY is set")),
+            "{warnings:?}"
+        );
+        let line = invalid(files.parse(&[&own[..], &["--can-update-own-metadata"]].concat()));
+        assert!(line.contains("per rule"), "{line}");
+    }
+
+    /// Issue 27: production settings without the mode served the open contract.
+    #[test]
+    fn production_settings_need_the_mode_named() {
+        let line = invalid(parse(&[
+            "--caller-issuer",
+            "https://idp",
+            "--token-policy-file",
+            "p.toml",
+        ]));
+        assert!(
+            line.starts_with("CALLER_ISSUER, TOKEN_POLICY_FILE set without TOKEN_SERVER_MODE"),
+            "{line}"
+        );
+        let line = invalid(parse(&["--try-production-locally"]));
+        assert!(line.contains("TRY_PRODUCTION_LOCALLY"), "{line}");
+        let tutorial = parse(&["--mode", "tutorial", "--caller-issuer", "https://idp"])
+            .expect("tutorial asked for explicitly");
+        assert!(
+            tutorial
+                .warnings()
+                .iter()
+                .any(|warning| warning.contains("CALLER_ISSUER set")),
+            "{:?}",
+            tutorial.warnings()
+        );
+        assert_eq!(parse(&[]).expect("defaults").mode(), Mode::Tutorial);
     }
 }

@@ -12,7 +12,13 @@ use crate::limits::RateLimited;
 /// The largest `POST /token` body accepted, counted in bytes as they arrive (chunked too).
 pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;
 /// The largest webhook body accepted; LiveKit's events are a few KiB.
-pub const MAX_WEBHOOK_BODY_BYTES: usize = 1024 * 1024;
+pub const MAX_WEBHOOK_BODY_BYTES: usize = 64 * 1024;
+/// LiveKit's default `limit.max_room_name_length`, in bytes.
+pub const MAX_ROOM_NAME_BYTES: usize = 256;
+/// LiveKit's default `limit.max_participant_identity_length`, in bytes.
+pub const MAX_IDENTITY_BYTES: usize = 256;
+/// LiveKit's default `limit.max_participant_name_length`, in bytes.
+pub const MAX_NAME_BYTES: usize = 256;
 /// How long a client may take to send a request head, counted from the connection opening
 /// or from the previous response: a stalled client is dropped, an idle keep-alive connection
 /// is closed. One value for both because hyper's header timer bounds both.
@@ -144,6 +150,10 @@ pub enum ContractError {
     OverPolicyCap(&'static str, usize),
     /// Production mode: `room_config` sets more than the dispatch of allowed agents.
     AgentNotAllowed,
+    /// Production mode: `room_config` dispatches more agents than the policy's cap.
+    TooManyAgents(usize),
+    /// The caller's identity, from the named claim, is longer than LiveKit allows.
+    CallerIdentityTooLong(String),
     /// Production mode: a field the request must carry is missing; carries its name.
     Required(&'static str),
     /// Production mode: a preflight from an origin not allowed to call.
@@ -166,6 +176,8 @@ impl ContractError {
             | Self::RoomNotAllowed(_)
             | Self::OverPolicyCap(..)
             | Self::AgentNotAllowed
+            | Self::TooManyAgents(_)
+            | Self::CallerIdentityTooLong(_)
             | Self::OriginNotAllowed => 403,
             Self::Unauthenticated(_) => 401,
             Self::KeysUnavailable(_) => 503,
@@ -264,6 +276,14 @@ impl fmt::Display for ContractError {
             Self::AgentNotAllowed => {
                 f.write_str("room_config may only dispatch the agents this server allows")
             }
+            Self::TooManyAgents(cap) => {
+                write!(f, "room_config may dispatch at most {cap} agents")
+            }
+            Self::CallerIdentityTooLong(claim) => write!(
+                f,
+                "the caller's identity (claim {claim}) is longer than the {MAX_IDENTITY_BYTES} \
+                 bytes LiveKit allows"
+            ),
             Self::Required(field) => write!(f, "{field} is required"),
             Self::OriginNotAllowed => f.write_str("this origin may not call this server"),
             Self::Internal => f.write_str("internal server error"),

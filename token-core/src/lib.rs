@@ -45,6 +45,8 @@ pub mod log_names;
 pub mod metrics;
 pub mod policy;
 pub mod production;
+pub mod published_keys;
+pub mod recent_clients;
 pub mod reply;
 pub mod request;
 pub mod service;

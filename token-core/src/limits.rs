@@ -6,25 +6,25 @@
 //! IETF draft's `RateLimit` and `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers-09).
 //!
 //! Memory stays bounded whatever addresses arrive: addresses whose state no longer differs
-//! from a fresh one are dropped regularly, and while [`MAX_TRACKED_CLIENTS`] are tracked
-//! every client shares one quota, until the flood passes: a flood that large is throttled as
-//! a whole rather than allowed to exhaust memory.
+//! from a fresh one are dropped regularly, and past [`MAX_TRACKED_CLIENTS`] the client seen
+//! least recently is forgotten (see [`crate::recent_clients`]), so a flood of addresses never
+//! makes other clients share its quota.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
-use governor::state::keyed::DefaultKeyedStateStore;
 
 use crate::client_address::TrustedProxies;
 use crate::config::Settings;
 use crate::head::RequestHead;
+use crate::recent_clients::RecentClients;
 
-/// The most client addresses one limit tracks; at it every client shares one quota.
+/// The most client keys one limit tracks; past it the one seen least recently is forgotten.
 pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 /// Checks between two sweeps of stale addresses.
 const SWEEP_EVERY: u32 = 4_096;
@@ -149,8 +149,6 @@ enum ClientKey {
     V6(u64),
     /// An authenticated caller, by a keyed hash of its identity: no identity is kept.
     Caller(u64),
-    /// Every client while [`MAX_TRACKED_CLIENTS`] are tracked.
-    Overflow,
 }
 
 impl ClientKey {
@@ -183,7 +181,10 @@ impl RateLimits {
                 .then(|| KeyedLimit::new(Limit::AuthFailures, settings.auth_failure_rate_limit)),
             callers: (on && settings.production.is_some())
                 .then(|| KeyedLimit::new(Limit::Callers, settings.token_rate_limit)),
-            trusted: settings.trusted_proxies.clone(),
+            trusted: settings
+                .trusted_proxies
+                .clone()
+                .reading(settings.trusted_proxy_header),
             identity_hasher: std::hash::RandomState::new(),
         }
     }
@@ -225,7 +226,7 @@ pub enum Switch {
     Off,
 }
 
-type Limiter = governor::RateLimiter<ClientKey, DefaultKeyedStateStore<ClientKey>, DefaultClock>;
+type Limiter = governor::RateLimiter<ClientKey, RecentClients<ClientKey>, DefaultClock>;
 
 /// One limit's quota, per client address.
 pub struct KeyedLimit {
@@ -233,7 +234,6 @@ pub struct KeyedLimit {
     quota: RateQuota,
     limiter: Limiter,
     checks: AtomicU32,
-    full: AtomicBool,
 }
 
 impl KeyedLimit {
@@ -242,9 +242,12 @@ impl KeyedLimit {
         Self {
             limit,
             quota,
-            limiter: governor::RateLimiter::keyed(quota.governor()),
+            limiter: governor::RateLimiter::new(
+                quota.governor(),
+                RecentClients::new(MAX_TRACKED_CLIENTS),
+                DefaultClock::default(),
+            ),
             checks: AtomicU32::new(0),
-            full: AtomicBool::new(false),
         }
     }
 
@@ -260,13 +263,9 @@ impl KeyedLimit {
             .fetch_add(1, Ordering::Relaxed)
             .is_multiple_of(SWEEP_EVERY)
         {
-            self.sweep();
+            // Gives back the memory of clients whose state is that of a fresh one.
+            self.limiter.retain_recent();
         }
-        let key = if self.full.load(Ordering::Relaxed) {
-            ClientKey::Overflow
-        } else {
-            key
-        };
         self.limiter.check_key(&key).map_err(|not_until| {
             // The limiter's own clock: a new one would calibrate itself (about 18 µs here).
             let wait = not_until.wait_time_from(self.limiter.clock().now());
@@ -277,30 +276,6 @@ impl KeyedLimit {
             }
             .at_least_one_second()
         })
-    }
-
-    /// Drops addresses whose state is that of a fresh one, and notes whether the table is
-    /// full.
-    fn sweep(&self) {
-        self.limiter.retain_recent();
-        let full = self.limiter.len() >= MAX_TRACKED_CLIENTS;
-        if !full {
-            self.limiter.shrink_to_fit();
-        }
-        if self.full.swap(full, Ordering::Relaxed) != full {
-            if full {
-                tracing::warn!(
-                    limit = self.limit.name(),
-                    "{MAX_TRACKED_CLIENTS} client addresses are being limited: every client \
-                     now shares one quota"
-                );
-            } else {
-                tracing::info!(
-                    limit = self.limit.name(),
-                    "client addresses limited apart again"
-                );
-            }
-        }
     }
 
     /// How many client keys are tracked.
@@ -395,28 +370,37 @@ mod tests {
         );
     }
 
+    /// Issue 27: past the table's size every client used to share one quota, so one client
+    /// holding many IPv6 /64s throttled everyone. Now each client stays limited on its own.
     #[test]
-    fn memory_stays_bounded_under_a_flood_of_addresses() {
+    fn a_flood_of_addresses_bounds_memory_and_throttles_nobody_else() {
         // Slow enough that no address of the flood is stale before the end.
-        let limit = KeyedLimit::new(Limit::Tokens, quota("600/h"));
-        let flood = 3 * MAX_TRACKED_CLIENTS as u32;
-        for n in 0..flood {
-            let _ = limit.check(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n)));
-        }
-        // Between two sweeps at most SWEEP_EVERY new addresses are added.
+        let limit = KeyedLimit::new(Limit::Tokens, quota("2/h"));
+        let regular: IpAddr = "203.0.113.9".parse().expect("address");
+        assert_eq!(limit.check(regular), Ok(()));
+        let flood = 3 * MAX_TRACKED_CLIENTS as u64;
+        let slash_64 = |n: u64| {
+            IpAddr::V6(std::net::Ipv6Addr::from(
+                (0x2001_0db8_u128 << 96) | (u128::from(n) << 64) | 1,
+            ))
+        };
+        let refused = (0..flood)
+            .filter(|&n| limit.check(slash_64(n)).is_err())
+            .count();
+        assert_eq!(refused, 0, "every /64 of the flood is a client of its own");
         let tracked = limit.tracked();
         assert!(
-            tracked <= MAX_TRACKED_CLIENTS + SWEEP_EVERY as usize,
-            "{tracked} addresses tracked"
+            tracked <= MAX_TRACKED_CLIENTS + 16,
+            "{tracked} keys tracked"
         );
-        // The flood now shares one quota: it runs out, so the server is still protected.
-        let refused = (0..1_000)
-            .filter(|n| {
-                limit
-                    .check(IpAddr::V4(std::net::Ipv4Addr::from(0x0b00_0000 + n)))
-                    .is_err()
-            })
-            .count();
-        assert!(refused > 0, "the overflow quota never ran out");
+        // A client never seen before is served, not made to share the flood's quota.
+        let newcomer: IpAddr = "198.51.100.7".parse().expect("address");
+        assert_eq!(limit.check(newcomer), Ok(()));
+        assert_eq!(limit.check(newcomer), Ok(()));
+        // And each client is still limited: the newcomer's third request, a /64's third.
+        assert!(limit.check(newcomer).is_err());
+        let last = slash_64(flood - 1);
+        assert_eq!(limit.check(last), Ok(()));
+        assert!(limit.check(last).is_err());
     }
 }

@@ -123,9 +123,20 @@ pub struct ProductionArgs {
     pub cors_allowed_origins: Vec<String>,
 
     /// Production: a TOML file of rules: who may join which rooms, with which grants, and
-    /// what clients may set. Without it, any caller may join any room as a publisher.
+    /// what clients may set (required; "any caller, any room" is a rule to write).
     #[arg(long, env = "TOKEN_POLICY_FILE")]
     pub token_policy_file: Option<PathBuf>,
+
+    /// Production, on one machine only: accept LiveKit's development credentials, secrets
+    /// shorter than 32 bytes and the test keys published with this server (the README's
+    /// quick start signs callers with them). Warned at every start.
+    #[arg(
+        long,
+        env = "TRY_PRODUCTION_LOCALLY",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub try_production_locally: bool,
 
     /// Tests of the suite only: remove this check.
     #[cfg(feature = "fault-injection")]
@@ -147,6 +158,7 @@ impl ProductionArgs {
                 !self.cors_allowed_origins.is_empty(),
             ),
             ("TOKEN_POLICY_FILE", self.token_policy_file.is_some()),
+            ("TRY_PRODUCTION_LOCALLY", self.try_production_locally),
         ]
         .into_iter()
         .filter_map(|(name, set)| set.then_some(name))
@@ -173,6 +185,9 @@ impl ProductionArgs {
         {
             missing.push("CORS_ALLOWED_ORIGINS");
         }
+        if self.token_policy_file.is_none() {
+            missing.push("TOKEN_POLICY_FILE");
+        }
         if !missing.is_empty() {
             return Err(format!(
                 "TOKEN_SERVER_MODE=production needs {} (see README, production mode)",
@@ -191,6 +206,7 @@ impl ProductionArgs {
         policy.algorithms.dedup();
         policy.leeway_seconds = self.caller_leeway_seconds;
         policy.identity_claim = self.caller_identity_claim.clone();
+        policy.allows_published_keys = self.try_production_locally;
         #[cfg(feature = "fault-injection")]
         {
             policy.fault = self.caller_fault;
@@ -216,7 +232,7 @@ impl ProductionArgs {
         let origins = AllowedOrigins::parse(&self.cors_allowed_origins)?;
         let rules = match &self.token_policy_file {
             Some(path) => TokenPolicy::from_file(path)?,
-            None => TokenPolicy::default(),
+            None => return Err("TOKEN_SERVER_MODE=production needs TOKEN_POLICY_FILE".to_owned()),
         };
         Ok(Production {
             jwks: source,
@@ -390,10 +406,15 @@ mod tests {
         assert_eq!(
             err,
             "TOKEN_SERVER_MODE=production needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
-             CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS (see README, production mode)"
+             CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS, TOKEN_POLICY_FILE (see README, production mode)"
         );
+        let policy = tempfile::NamedTempFile::new().expect("a temporary file");
+        std::fs::write(policy.path(), "[[rule]]\nrooms = [\"*\"]").expect("written");
+        let policy_path = policy.path().to_str().expect("a UTF-8 path");
         let with_url = |url: &str| {
             args(&[
+                "--token-policy-file",
+                policy_path,
                 "--caller-issuer",
                 "https://idp",
                 "--caller-audience",

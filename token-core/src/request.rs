@@ -4,13 +4,14 @@
 //! 1. the content type is `application/json` or `application/*+json` (parameters allowed);
 //! 2. the body is non-empty UTF-8 holding one JSON object;
 //! 3. `roomName` and `participantName`, when present and not `null`, are strings;
-//! 4. both are non-empty.
+//! 4. both are non-empty;
+//! 5. neither is longer than LiveKit allows (256 bytes), or LiveKit would refuse the token.
 //!
 //! Names are kept verbatim: no trimming, no Unicode normalisation, no re-quoting.
 
 use serde_json::{Map, Value};
 
-use crate::contract::ContractError;
+use crate::contract::{ContractError, MAX_IDENTITY_BYTES, MAX_ROOM_NAME_BYTES};
 
 /// A valid token request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,13 +28,23 @@ impl TokenRequest {
         let mut fields = parse_object(content_type, body)?;
         let room_name = take_name(&mut fields, "roomName")?;
         let participant_name = take_name(&mut fields, "participantName")?;
-        match (room_name, participant_name) {
-            (Some(room_name), Some(participant_name)) => Ok(Self {
-                room_name,
-                participant_name,
-            }),
-            _ => Err(ContractError::NamesRequired),
+        let (Some(room_name), Some(participant_name)) = (room_name, participant_name) else {
+            return Err(ContractError::NamesRequired);
+        };
+        // The participant's name is its identity in tutorial mode and its display name in
+        // production: LiveKit's limit is 256 bytes for both.
+        for (field, value, limit) in [
+            ("roomName", &room_name, MAX_ROOM_NAME_BYTES),
+            ("participantName", &participant_name, MAX_IDENTITY_BYTES),
+        ] {
+            if value.len() > limit {
+                return Err(ContractError::TooLong(field, limit));
+            }
         }
+        Ok(Self {
+            room_name,
+            participant_name,
+        })
     }
 }
 
@@ -131,6 +142,12 @@ mod tests {
                 participant_name: who.to_owned(),
             })
         };
+        // LiveKit refuses room names and identities over 256 bytes (bytes, not characters).
+        let names =
+            |room: &str, who: &str| format!(r#"{{"roomName":"{room}","participantName":"{who}"}}"#);
+        let long_room = names(&"r".repeat(257), "p");
+        let long_name = names("r", &"é".repeat(129));
+        let longest = names(&"r".repeat(256), &"é".repeat(128));
         let cases: Vec<(&str, Result<TokenRequest, ContractError>)> = vec![
             (r#"{"roomName":"r","participantName":"p"}"#, ok("r", "p")),
             (
@@ -151,6 +168,9 @@ mod tests {
             ),
             ("{}", Err(NamesRequired)),
             (r#"{"roomName":"r"}"#, Err(NamesRequired)),
+            (&long_room, Err(TooLong("roomName", 256))),
+            (&long_name, Err(TooLong("participantName", 256))),
+            (&longest, ok(&"r".repeat(256), &"é".repeat(128))),
             (r#"{"participantName":"p"}"#, Err(NamesRequired)),
             (
                 r#"{"roomName":"","participantName":"p"}"#,

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Buf;
-use futures_util::Stream;
+use futures_util::{FutureExt as _, Stream};
 
 use crate::body::read_body;
 use crate::caller_auth::{AuthFailure, Caller, removed};
 use crate::config::{ResponseFormat, Settings};
-use crate::contract::{ContractError, Endpoint, MAX_TOKEN_BODY_BYTES};
+use crate::contract::{
+    ContractError, Endpoint, MAX_IDENTITY_BYTES, MAX_TOKEN_BODY_BYTES, MAX_WEBHOOK_BODY_BYTES,
+};
 use crate::head::RequestHead;
 use crate::limits::{Limit, RateLimits};
 use crate::log_names::LogNames;
@@ -23,7 +25,7 @@ use crate::reply::{Reply, SuccessBody};
 use crate::request::TokenRequest;
 use crate::token::TokenMinter;
 use crate::token_source::{FieldPolicy, SourceFields, SourceRequest};
-use crate::webhook::WebhookVerifier;
+use crate::webhook::{VouchedHash, WebhookVerifier};
 
 /// With the `fault-injection` feature (tests only), a token request for this participant
 /// panics inside the handler, to prove panics become 500s.
@@ -146,9 +148,9 @@ impl TokenService {
                 }
             }
             let took = started.elapsed();
-            log_request(head.method(), head.path(), reply.status, took);
+            let endpoint = Endpoint::from_path(head.path());
+            log_request(head.method(), endpoint, reply.status, took);
             if let Some(metrics) = &self.inner.metrics {
-                let endpoint = Endpoint::from_path(head.path());
                 metrics.request(head.method(), endpoint, reply.status, took);
             }
         }
@@ -238,22 +240,70 @@ impl TokenService {
             let refusal = self.endpoint_error(endpoint, ContractError::TooManyRequests(limited));
             return discarding(body, refusal).await;
         }
+        if endpoint == Endpoint::Webhook {
+            return self.receive_webhook(head, body).await;
+        }
         let Some(limit) = endpoint.body_limit() else {
             return discarding(body, self.reply(endpoint, head, &[])).await;
         };
         match read_body(body, limit).await {
-            Ok(body) => match self.authenticate(endpoint, head).await {
-                Ok(caller) => self.reply_to(endpoint, head, &body, caller.as_ref()),
-                Err(err) => self.endpoint_error(endpoint, err),
+            Ok(body) => {
+                // A panic while authenticating is a 500 too, like one while replying.
+                let authenticated = std::panic::AssertUnwindSafe(self.authenticate(endpoint, head))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or(Err(ContractError::Internal));
+                match authenticated {
+                    Ok(caller) => {
+                        self.reply_to(endpoint, head, &body, Sender::from(caller.as_ref()))
+                    }
+                    Err(err) => self.endpoint_error(endpoint, err),
+                }
+            }
+            Err(err) => self.endpoint_error(endpoint, err),
+        }
+    }
+
+    /// Answers `POST /livekit/webhook`: the token in `Authorization` is verified from the
+    /// head alone, and a forged one answered at once with the connection closed, its body
+    /// never read; a verified one's body is read (at most [`MAX_WEBHOOK_BODY_BYTES`]) and
+    /// checked against the hash the token vouches for.
+    async fn receive_webhook<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
+    where
+        S: Stream<Item = Result<B, E>>,
+        B: Buf,
+    {
+        let verify = || self.verify_webhook(head);
+        let vouched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(verify))
+            .unwrap_or(Err(ContractError::Internal));
+        let refused = match vouched {
+            Ok(vouched) => match read_body(body, MAX_WEBHOOK_BODY_BYTES).await {
+                Ok(body) => {
+                    let sender = Sender::LiveKit(&vouched);
+                    return self.reply_to(Endpoint::Webhook, head, &body, sender);
+                }
+                Err(err) => err,
             },
             Err(err) => {
-                if endpoint == Endpoint::Webhook {
-                    // Too large, too slow or broken: never verified.
-                    self.count(|metrics| metrics.webhook(Err(&err)));
-                }
-                self.endpoint_error(endpoint, err)
+                let mut reply = self.error_reply(self.count_failure(head, err.clone()));
+                self.count(|metrics| metrics.webhook(Err(&err)));
+                reply.close_connection = true;
+                return reply;
             }
+        };
+        // Too large, too slow or broken: never received.
+        self.count(|metrics| metrics.webhook(Err(&refused)));
+        self.error_reply(refused)
+    }
+
+    /// A webhook's `Authorization`, verified.
+    fn verify_webhook(&self, head: &RequestHead<'_>) -> Result<VouchedHash, ContractError> {
+        if head.has_authorization() && head.authorization().is_none() {
+            return Err(ContractError::InvalidAuthorization(
+                "more than one Authorization header",
+            ));
         }
+        self.inner.webhooks.verify_token(head.authorization())
     }
 
     /// In production mode, the caller of a token endpoint, authenticated by its bearer
@@ -278,6 +328,11 @@ impl TokenService {
         };
         match authenticated {
             Ok(caller) => {
+                if caller.identity.len() > MAX_IDENTITY_BYTES {
+                    // LiveKit would refuse the token: say which claim is at fault.
+                    let claim = production.keys.policy().identity_claim.clone();
+                    return Err(ContractError::CallerIdentityTooLong(claim));
+                }
                 if let Err(limited) = self.inner.limits.check_caller(&caller.identity) {
                     self.count(|metrics| metrics.rate_limited(Limit::Callers));
                     return Err(ContractError::TooManyRequests(limited));
@@ -298,19 +353,19 @@ impl TokenService {
     /// A panic below this point becomes a 500 with the usual error body, so no framework's
     /// handling of panics (a dropped connection, a dead worker) is ever reached.
     pub fn reply(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: &[u8]) -> Reply {
-        self.reply_to(endpoint, head, body, None)
+        self.reply_to(endpoint, head, body, Sender::Unknown)
     }
 
-    /// [`TokenService::reply`] to `caller`, authenticated in production mode.
+    /// [`TokenService::reply`] to a `sender` already authenticated.
     fn reply_to(
         &self,
         endpoint: Endpoint,
         head: &RequestHead<'_>,
         body: &[u8],
-        caller: Option<&Caller>,
+        sender: Sender<'_>,
     ) -> Reply {
         let answer =
-            std::panic::AssertUnwindSafe(|| self.reply_or_panic(endpoint, head, body, caller));
+            std::panic::AssertUnwindSafe(|| self.reply_or_panic(endpoint, head, body, sender));
         std::panic::catch_unwind(answer)
             .unwrap_or_else(|_| self.endpoint_error(endpoint, ContractError::Internal))
     }
@@ -320,8 +375,12 @@ impl TokenService {
         endpoint: Endpoint,
         head: &RequestHead<'_>,
         body: &[u8],
-        caller: Option<&Caller>,
+        sender: Sender<'_>,
     ) -> Reply {
+        let caller = match sender {
+            Sender::Caller(caller) => Some(caller),
+            _ => None,
+        };
         let format = self.inner.format;
         let issued = || self.count(|metrics| metrics.token_issued(endpoint));
         let result = match endpoint {
@@ -334,9 +393,17 @@ impl TokenService {
                 .inspect(|_| issued())
                 .map(|(request, jwt)| Reply::created(&self.inner.livekit_url, &jwt, &request)),
             Endpoint::Webhook => {
-                let received = self
-                    .receive_webhook(head, body)
-                    .map_err(|err| self.count_failure(head, err));
+                let received = match sender {
+                    Sender::LiveKit(vouched) => vouched.receive(body),
+                    _ => self
+                        .verify_webhook(head)
+                        .and_then(|vouched| vouched.receive(body)),
+                }
+                .and_then(|event| {
+                    event.log(&self.inner.log_names);
+                    Ok(())
+                })
+                .map_err(|err| self.count_failure(head, err));
                 self.count(|metrics| metrics.webhook(received.as_ref().copied()));
                 received.map(|()| Reply::success(format, SuccessBody::Status("ok")))
             }
@@ -434,7 +501,7 @@ impl TokenService {
             }
             // Production mode never mints without a caller, whoever calls this.
             (None, Some(_)) => return Err(ContractError::Unauthenticated(AuthFailure::Missing)),
-            (_, None) => (fields.completed(random_u64), GrantPreset::Publisher),
+            (_, None) => (fields.completed(random_u64), GrantPreset::Publisher.into()),
         };
         let jwt = self
             .inner
@@ -442,17 +509,6 @@ impl TokenService {
             .mint_source(&request, grants, SystemTime::now())
             .map_err(|_| ContractError::Internal)?;
         Ok((request, jwt))
-    }
-
-    fn receive_webhook(&self, head: &RequestHead<'_>, body: &[u8]) -> Result<(), ContractError> {
-        if head.has_authorization() && head.authorization().is_none() {
-            return Err(ContractError::InvalidAuthorization(
-                "more than one Authorization header",
-            ));
-        }
-        let event = self.inner.webhooks.receive(head.authorization(), body)?;
-        event.log(&self.inner.log_names);
-        Ok(())
     }
 
     /// Counts a failed authentication against its client's limit: past it, the failure is
@@ -493,6 +549,23 @@ impl TokenService {
     }
 }
 
+/// Who sent a body, as far as it is known before the body is parsed.
+#[derive(Debug, Clone, Copy)]
+enum Sender<'a> {
+    /// Not authenticated (tutorial mode), or not yet ([`TokenService::reply`]).
+    Unknown,
+    /// A caller authenticated by its bearer token, in production mode.
+    Caller(&'a Caller),
+    /// LiveKit, by a verified webhook token.
+    LiveKit(&'a VouchedHash),
+}
+
+impl<'a> From<Option<&'a Caller>> for Sender<'a> {
+    fn from(caller: Option<&'a Caller>) -> Self {
+        caller.map_or(Self::Unknown, Self::Caller)
+    }
+}
+
 /// 64 random bits for generated room names and identities, from the operating system. Should
 /// it ever fail, the clock's nanoseconds still make names unique enough to join.
 fn random_u64() -> u64 {
@@ -526,9 +599,12 @@ impl fmt::Debug for TokenService {
     }
 }
 
-/// Logs one line per request (method, path, status, latency) at info. Never the query string
-/// (LiveKit clients may put `access_token` there), headers or bodies.
-pub fn log_request(method: &str, path: &str, status: u16, latency: Duration) {
+/// Logs one line per request (method, route, status, latency) at info: the route is the
+/// endpoint's path, or `other` for any other path, whose raw bytes (up to the head's limit)
+/// a client chooses. Never the query string (LiveKit clients may put `access_token` there),
+/// headers or bodies.
+pub fn log_request(method: &str, endpoint: Option<Endpoint>, status: u16, latency: Duration) {
+    let path = endpoint.map_or("other", Endpoint::path);
     tracing::info!(
         target: "request",
         method,

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::ApiSecret;
-use crate::policy::GrantPreset;
+use crate::policy::{GrantPreset, Grants};
 use crate::request::TokenRequest;
 use crate::token_source::SourceRequest;
 
@@ -115,7 +115,7 @@ impl TokenMinter {
         let claims = self.join_claims(
             &request.participant_name,
             &request.room_name,
-            GrantPreset::Publisher,
+            GrantPreset::Publisher.into(),
             now,
         );
         jsonwebtoken::encode(&self.header, &claims, &self.key)
@@ -127,7 +127,7 @@ impl TokenMinter {
         &self,
         identity: &str,
         request: &TokenRequest,
-        grants: GrantPreset,
+        grants: Grants,
         now: SystemTime,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = SourceClaims {
@@ -145,7 +145,7 @@ impl TokenMinter {
     pub fn mint_source(
         &self,
         request: &SourceRequest,
-        grants: GrantPreset,
+        grants: Grants,
         now: SystemTime,
     ) -> Result<String, jsonwebtoken::errors::Error> {
         let claims = SourceClaims {
@@ -167,11 +167,11 @@ impl TokenMinter {
         &'a self,
         identity: &'a str,
         room: &'a str,
-        grants: GrantPreset,
+        grants: Grants,
         now: SystemTime,
     ) -> JoinClaims<'a> {
         // Publishers get LiveKit's defaults (publish, subscribe, data), as tutorial tokens do.
-        let restricted = (grants != GrantPreset::Publisher).then_some(false);
+        let restricted = (grants.preset != GrantPreset::Publisher).then_some(false);
         // A clock before 1970 is a broken host; minting "at the epoch" is the least bad answer.
         let nbf = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         JoinClaims {
@@ -182,10 +182,10 @@ impl TokenMinter {
             video: VideoGrant {
                 room_join: true,
                 room,
-                can_update_own_metadata: self.can_update_own_metadata,
+                can_update_own_metadata: self.can_update_own_metadata || grants.update_own_metadata,
                 can_publish: restricted,
                 can_publish_data: restricted,
-                hidden: grants == GrantPreset::Hidden,
+                hidden: grants.preset == GrantPreset::Hidden,
             },
         }
     }
@@ -310,7 +310,7 @@ mod tests {
                 .expect("valid");
         let ours = decode_part(
             &minter()
-                .mint_source(&request, GrantPreset::Publisher, SystemTime::now())
+                .mint_source(&request, GrantPreset::Publisher.into(), SystemTime::now())
                 .expect("mint"),
             1,
         );
@@ -346,7 +346,7 @@ mod tests {
         let claims = TokenVerifier::with_api_key(KEY, SECRET)
             .verify(
                 &minter()
-                    .mint_source(&request, GrantPreset::Publisher, SystemTime::now())
+                    .mint_source(&request, GrantPreset::Publisher.into(), SystemTime::now())
                     .expect("mint"),
             )
             .expect("verifies");
@@ -372,7 +372,7 @@ mod tests {
             for jwt in [
                 minter.mint(&request("room1", "alice"), now).expect("mint"),
                 minter
-                    .mint_source(&source, GrantPreset::Publisher, now)
+                    .mint_source(&source, GrantPreset::Publisher.into(), now)
                     .expect("mint"),
             ] {
                 let claims = TokenVerifier::with_api_key(KEY, SECRET)

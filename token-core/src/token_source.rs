@@ -22,12 +22,7 @@ use serde_json::{Map, Value};
 use crate::contract::ContractError;
 use crate::request::parse_object;
 
-/// LiveKit's default `limit.max_room_name_length`, in bytes.
-pub const MAX_ROOM_NAME_BYTES: usize = 256;
-/// LiveKit's default `limit.max_participant_identity_length`, in bytes.
-pub const MAX_IDENTITY_BYTES: usize = 256;
-/// LiveKit's default `limit.max_participant_name_length`, in bytes.
-pub const MAX_NAME_BYTES: usize = 256;
+pub use crate::contract::{MAX_IDENTITY_BYTES, MAX_NAME_BYTES, MAX_ROOM_NAME_BYTES};
 /// LiveKit's default `limit.max_metadata_size`, in bytes. The 16 KiB body limit is lower, so
 /// it is stated for completeness.
 pub const MAX_METADATA_BYTES: usize = 64_000;

@@ -2,8 +2,10 @@
 //!
 //! LiveKit signs each event with an HS256 JWT in the raw `Authorization` header (no
 //! `Bearer`): `iss` is the API key, the token lives five minutes, and its `sha256` claim is
-//! the standard, padded base64 of the SHA-256 of the exact body bytes. So the body is hashed
-//! as received, before any JSON parsing, and compared in constant time.
+//! the standard, padded base64 of the SHA-256 of the exact body bytes. The token is checked
+//! first, from the head alone ([`WebhookVerifier::verify_token`]), so a forger's body is
+//! never read; then the body is hashed as received, before any JSON parsing, and compared in
+//! constant time ([`VouchedHash::receive`]).
 //!
 //! With several API keys ([`Credentials`]), the event is verified with the secret of the key
 //! its `iss` names, as LiveKit's own receivers do with a key provider.
@@ -99,6 +101,12 @@ impl WebhookVerifier {
         authorization: Option<&[u8]>,
         body: &[u8],
     ) -> Result<WebhookEvent, ContractError> {
+        self.verify_token(authorization)?.receive(body)
+    }
+
+    /// Verifies the `Authorization` header alone (signature, issuer, expiry, a body hash
+    /// claimed), before any of the body is read.
+    pub fn verify_token(&self, authorization: Option<&[u8]>) -> Result<VouchedHash, ContractError> {
         let token = authorization
             .filter(|value| !value.is_empty())
             .ok_or(ContractError::MissingAuthorization)?;
@@ -109,12 +117,23 @@ impl WebhookVerifier {
             jsonwebtoken::decode::<WebhookClaims>(token, &verifier.key, &verifier.validation)
                 .map_err(|err| ContractError::InvalidAuthorization(reason(err.kind())))?
                 .claims;
-        let claimed = claims
+        claims
             .sha256
             .filter(|hash| !hash.is_empty())
-            .ok_or(ContractError::MissingBodyHash)?;
+            .map(VouchedHash)
+            .ok_or(ContractError::MissingBodyHash)
+    }
+}
+
+/// The body hash a verified webhook token vouches for.
+#[derive(Debug)]
+pub struct VouchedHash(String);
+
+impl VouchedHash {
+    /// Checks the body against the hash, then reads the event.
+    pub fn receive(&self, body: &[u8]) -> Result<WebhookEvent, ContractError> {
         let actual = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body));
-        if !bool::from(actual.as_bytes().ct_eq(claimed.as_bytes())) {
+        if !bool::from(actual.as_bytes().ct_eq(self.0.as_bytes())) {
             return Err(ContractError::BodyHashMismatch);
         }
         WebhookEvent::parse(body).ok_or(ContractError::InvalidWebhookEvent)

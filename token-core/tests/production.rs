@@ -59,13 +59,26 @@ fn production(jwks: &str, extra: &[&str]) -> TokenService {
         ORIGIN,
         "--response-format",
         "json",
+        // The suite's keys are published: only a local trial may use them.
+        "--try-production-locally",
     ];
     let jwks: Vec<&str> = if jwks.starts_with("http") {
         vec!["--caller-jwks-url", jwks]
     } else {
         vec!["--caller-jwks-file", jwks]
     };
-    let all = args.iter().chain(&jwks).chain(extra).copied();
+    let policy = if extra.contains(&"--token-policy-file") {
+        vec![]
+    } else {
+        let any_room = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/any-room-policy.toml");
+        vec!["--token-policy-file", any_room]
+    };
+    let all = args
+        .iter()
+        .chain(&jwks)
+        .chain(&policy)
+        .chain(extra)
+        .copied();
     TokenService::new(&Settings::from_args("test", all).expect("valid settings"))
 }
 
@@ -467,7 +480,7 @@ fn production_without_its_settings_refuses_to_start() {
     assert_eq!(
         err.to_string(),
         "TOKEN_SERVER_MODE=production needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
-         CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS (see README, production mode)"
+         CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS, TOKEN_POLICY_FILE (see README, production mode)"
     );
     for (flag, value) in [
         ("--caller-algorithms", "HS256"),
