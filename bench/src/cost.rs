@@ -61,7 +61,7 @@ pub const CONFIGURATIONS: [Configuration; 7] = [
     production("production-rs256", CallerKey::Rsa),
     production("production-eddsa", CallerKey::Ed25519),
 ];
-const PRODUCTION: [&str; 12] = [
+const PRODUCTION: [&str; 15] = [
     "--mode",
     "production",
     "--caller-issuer",
@@ -75,6 +75,13 @@ const PRODUCTION: [&str; 12] = [
     ),
     "--cors-allowed-origins",
     "https://bench.invalid",
+    "--token-policy-file",
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/production/any-room.toml"
+    ),
+    // The suite's keys are published: only a local trial may trust them.
+    "--try-production-locally",
     // The tutorial's lifetime, so both modes mint the same token.
     "--token-ttl-seconds",
     "21600",

@@ -62,8 +62,23 @@ pub fn production_settings(format: &str, jwks_url: &str, origin: &str, extra: &[
         jwks_url,
         "--cors-allowed-origins",
         origin,
+        // The suite's keys are published: only a local trial may trust them.
+        "--try-production-locally",
     ];
-    let flags: Vec<&str> = production.iter().chain(extra).copied().collect();
+    let policy = if extra.contains(&"--token-policy-file") {
+        &[][..]
+    } else {
+        &[
+            "--token-policy-file",
+            crate::binary_checks::production::ANY_ROOM_POLICY,
+        ][..]
+    };
+    let flags: Vec<&str> = production
+        .iter()
+        .chain(policy)
+        .chain(extra)
+        .copied()
+        .collect();
     settings_with(format, &flags)
 }
 

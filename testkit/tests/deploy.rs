@@ -36,12 +36,42 @@ fn the_manifest_sets_only_known_variables() {
         .map(str::to_owned)
         .collect();
     assert_known(file, &names);
-    for expected in ["LIVEKIT_KEY_FILE", "METRICS_PORT"] {
+    for expected in [
+        "LIVEKIT_KEY_FILE",
+        "METRICS_PORT",
+        "TOKEN_SERVER_MODE",
+        "TOKEN_POLICY_FILE",
+        "TRUSTED_PROXY_HEADER",
+    ] {
         assert!(
             names.iter().any(|name| name == expected),
             "{file} has no {expected}"
         );
     }
+}
+
+/// The example deploys production mode (issue 27: it used to deploy the open contract).
+#[test]
+fn the_manifest_deploys_production_with_a_valid_policy() {
+    let manifest = read("deploy/kubernetes/deployment.yaml");
+    assert!(
+        manifest.contains("- name: TOKEN_SERVER_MODE\n              value: \"production\""),
+        "deployment.yaml does not deploy production mode"
+    );
+    assert!(
+        manifest.contains("path: /readyz"),
+        "the readiness probe is not /readyz"
+    );
+    // The ConfigMap's policy.toml, a YAML block scalar indented by four spaces.
+    let config_map = read("deploy/kubernetes/policy.yaml");
+    let policy: String = config_map
+        .lines()
+        .skip_while(|line| line.trim() != "policy.toml: |")
+        .skip(1)
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    token_core::policy::TokenPolicy::from_toml(&policy)
+        .unwrap_or_else(|err| panic!("policy.yaml's policy.toml: {err}"));
 }
 
 #[test]

@@ -20,7 +20,14 @@ fn sequence() -> Vec<(&'static str, Vec<u8>, u16)> {
     };
     let names = r#"{"roomName":"room1","participantName":"alice"}"#;
     let source = "POST /livekit/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-                  Forwarded: for=198.51.100.1\r\nContent-Length: 2\r\n\r\n{}";
+                  X-Forwarded-For: 198.51.100.1\r\nContent-Length: 2\r\n\r\n{}";
+    // A client's own `Forwarded`, passed through by an X-Forwarded-For proxy: never read.
+    let spoofed = format!(
+        "POST /token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Forwarded: for=203.0.113.5\r\nX-Forwarded-For: 198.51.100.1\r\n\
+         Content-Length: {}\r\n\r\n{names}",
+        names.len()
+    );
     let forged = "POST /livekit/webhook HTTP/1.1\r\nHost: x\r\nAuthorization: forged\r\n\
                   X-Forwarded-For: 198.51.100.3\r\nContent-Length: 2\r\n\r\n{}";
     vec![
@@ -30,6 +37,7 @@ fn sequence() -> Vec<(&'static str, Vec<u8>, u16)> {
         ("over, invalid body", token("198.51.100.1", "1.1", "{"), 429),
         ("over, HTTP/1.0", token("198.51.100.1", "1.0", names), 429),
         ("over, standard endpoint", source.as_bytes().to_vec(), 429),
+        ("over, a spoofed Forwarded", spoofed.into_bytes(), 429),
         ("another client", token("198.51.100.2", "1.1", names), 200),
         ("first forgery", forged.as_bytes().to_vec(), 401),
         ("second forgery", forged.as_bytes().to_vec(), 429),

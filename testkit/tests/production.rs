@@ -17,7 +17,6 @@ const ORIGIN: &str = "https://app.example";
 /// The policy every backend runs under.
 const POLICY: &str = r#"
 max_metadata_bytes = 16
-allowed_agents = ["helper"]
 
 [[rule]]
 claim = "groups"
@@ -27,6 +26,10 @@ grants = "hidden"
 
 [[rule]]
 rooms = ["user-{sub}-*"]
+
+[[rule]]
+rooms = ["studio-*"]
+agents = ["helper"]
 
 [[rule]]
 rooms = ["lobby"]
@@ -60,6 +63,9 @@ fn preflight(origin: &str) -> Vec<u8> {
 fn sequence(provider: &IdentityProvider) -> Vec<(String, Vec<u8>, u16)> {
     let bearer = |token: String| format!("Bearer {token}");
     let alice = bearer(provider.token(CallerKey::P256, CALLER, &json!({})));
+    // LiveKit refuses identities and room names over 256 bytes.
+    let long_identity = bearer(provider.token(CallerKey::P256, &"a".repeat(257), &json!({})));
+    let long_room = format!(r#"{{"room_name":"{}"}}"#, "r".repeat(257));
     let token_body = r#"{"roomName":"user-alice-1","participantName":"Alice"}"#;
     let mut sequence = Vec::new();
     for key in CallerKey::PUBLISHED {
@@ -205,15 +211,34 @@ fn sequence(provider: &IdentityProvider) -> Vec<(String, Vec<u8>, u16)> {
         (
             "allowed agent",
             &alice,
-            r#"{"room_name":"lobby","room_config":{"agents":[{"agent_name":"helper"}]}}"#,
+            r#"{"room_name":"studio-1","room_config":{"agents":[{"agent_name":"helper"}]}}"#,
             201,
         ),
         (
             "another agent",
             &alice,
-            r#"{"room_name":"lobby","room_config":{"agents":[{"agent_name":"other"}]}}"#,
+            r#"{"room_name":"studio-1","room_config":{"agents":[{"agent_name":"other"}]}}"#,
             403,
         ),
+        (
+            "an agent from a rule that dispatches none",
+            &alice,
+            r#"{"room_name":"lobby","room_config":{"agents":[{"agent_name":"helper"}]}}"#,
+            403,
+        ),
+        (
+            "two agents",
+            &alice,
+            r#"{"room_name":"studio-1","room_config":{"agents":[{"agent_name":"helper"},{"agent_name":"helper"}]}}"#,
+            403,
+        ),
+        (
+            "an identity over 256 bytes",
+            &long_identity,
+            r#"{"room_name":"lobby"}"#,
+            403,
+        ),
+        ("a room name over 256 bytes", &alice, &long_room, 400),
         ("no room", &alice, "{}", 400),
     ] {
         sequence.push((

@@ -77,6 +77,9 @@ const CONFIGURATIONS: &[(&str, &[&str])] = &[
             ),
             "--cors-allowed-origins",
             generate::ALLOWED_ORIGIN,
+            "--token-policy-file",
+            testkit::binary_checks::production::ANY_ROOM_POLICY,
+            "--try-production-locally",
         ],
     ),
 ];

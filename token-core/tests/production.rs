@@ -70,7 +70,10 @@ fn production(jwks: &str, extra: &[&str]) -> TokenService {
     let policy = if extra.contains(&"--token-policy-file") {
         vec![]
     } else {
-        let any_room = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/any-room-policy.toml");
+        let any_room = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/production/any-room.toml"
+        );
         vec!["--token-policy-file", any_room]
     };
     let all = args

@@ -67,6 +67,24 @@ pub async fn limits_bursts_per_client(exe: &str) {
     );
     assert_eq!(header("ratelimit").as_deref(), Some("\"tokens\";r=0;t=2"));
     assert_eq!(header("access-control-allow-origin").as_deref(), Some("*"));
+    // Issue 27: behind a proxy appending to X-Forwarded-For, a client's own `Forwarded`
+    // (passed through untouched) once chose its address, and with it a fresh quota.
+    for spoof in ["for=203.0.113.77", "for=\"[2001:db8::77]\"", "for=_hidden"] {
+        let spoofed = client
+            .post(under_test.url("/token"))
+            .header("content-type", "application/json")
+            .header("forwarded", spoof)
+            .header("x-forwarded-for", "198.51.100.1")
+            .body(r#"{"roomName":"room1","participantName":"alice"}"#)
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(
+            spoofed.status(),
+            429,
+            "Forwarded: {spoof} chose the client's address"
+        );
+    }
     let other = token("198.51.100.2").await.expect("answer").status();
     assert_eq!(
         other, 200,

@@ -9,6 +9,16 @@ use serde_json::json;
 use super::{credentialed, start, temp_dir};
 
 const ORIGIN: &str = "https://app.example";
+/// The policy the suite's production profile assumes: any caller, any room.
+pub const ANY_ROOM_POLICY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../examples/production/any-room.toml"
+);
+/// The suite's published test keys.
+const PUBLISHED_JWKS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../conformance/keys/caller-jwks.json"
+);
 
 /// Configured by `TOKEN_SERVER_MODE=production` and the `CALLER_*` variables, the binary
 /// mints a token for the caller's identity, refuses a missing or forged token with 401 and
@@ -25,7 +35,10 @@ pub async fn admits_only_authenticated_callers(exe: &str) {
         .env("CALLER_ISSUER", DEFAULT_ISSUER)
         .env("CALLER_AUDIENCE", DEFAULT_AUDIENCE)
         .env("CALLER_JWKS_URL", provider.jwks_url())
-        .env("CORS_ALLOWED_ORIGINS", ORIGIN);
+        .env("CORS_ALLOWED_ORIGINS", ORIGIN)
+        .env("TOKEN_POLICY_FILE", ANY_ROOM_POLICY)
+        // The suite's keys are published: only a local trial may trust them.
+        .env("TRY_PRODUCTION_LOCALLY", "true");
     let mut server = start(command);
     let client = conformance::runner::client().expect("an HTTP client");
     let token_url = format!("{}/token", server.url());
@@ -114,5 +127,120 @@ pub async fn admits_only_authenticated_callers(exe: &str) {
     assert!(
         !logs.contains(payload),
         "a caller's token reached the logs: {logs}"
+    );
+}
+
+/// Issue 27: configurations that left production open are refused, each with exit 2 and one
+/// line naming the setting: production settings without the mode, LiveKit's development
+/// credentials, a short secret, the suite's published keys, an empty policy, a global
+/// metadata grant. `TRY_PRODUCTION_LOCALLY` lets the quick start run, warned at start.
+pub fn refuses_an_open_configuration(exe: &str) {
+    use conformance::supervisor::Supervised;
+    let dir = temp_dir();
+    let private_jwks = dir.path().join("jwks.json");
+    std::fs::write(
+        &private_jwks,
+        r#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"k","x":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}]}"#,
+    )
+    .expect("write the JWKS");
+    let empty_policy = dir.path().join("empty.toml");
+    std::fs::write(&empty_policy, "# no rule yet\n").expect("write the policy");
+    let private_jwks = private_jwks.to_str().expect("UTF-8").to_owned();
+    let empty_policy = empty_policy.to_str().expect("UTF-8").to_owned();
+    let production = |jwks: &str, policy: &str| {
+        vec![
+            ("TOKEN_SERVER_MODE", "production".to_owned()),
+            ("CALLER_ISSUER", DEFAULT_ISSUER.to_owned()),
+            ("CALLER_AUDIENCE", DEFAULT_AUDIENCE.to_owned()),
+            ("CALLER_JWKS_FILE", jwks.to_owned()),
+            ("CORS_ALLOWED_ORIGINS", ORIGIN.to_owned()),
+            ("TOKEN_POLICY_FILE", policy.to_owned()),
+        ]
+    };
+    let own = [
+        ("LIVEKIT_API_KEY", "APIown".to_owned()),
+        (
+            "LIVEKIT_API_SECRET",
+            "own-secret-0123456789abcdef0123456789".to_owned(),
+        ),
+    ];
+    let with = |base: Vec<(&'static str, String)>, extra: &[(&'static str, String)]| {
+        base.into_iter()
+            .chain(extra.iter().cloned())
+            .collect::<Vec<_>>()
+    };
+    let mut without_mode = production(&private_jwks, ANY_ROOM_POLICY);
+    without_mode.remove(0);
+    let refused: [(&str, Vec<(&str, String)>); 6] = [
+        ("TOKEN_SERVER_MODE", with(without_mode, &own)),
+        (
+            "LIVEKIT_API_SECRET",
+            production(&private_jwks, ANY_ROOM_POLICY),
+        ),
+        (
+            "LIVEKIT_API_SECRET",
+            with(
+                production(&private_jwks, ANY_ROOM_POLICY),
+                &[
+                    ("LIVEKIT_API_KEY", "APIown".to_owned()),
+                    (
+                        "LIVEKIT_API_SECRET",
+                        "only-31-bytes-0123456789abcdefg".to_owned(),
+                    ),
+                ],
+            ),
+        ),
+        (
+            "CALLER_JWKS_FILE",
+            with(production(PUBLISHED_JWKS, ANY_ROOM_POLICY), &own),
+        ),
+        (
+            "TOKEN_POLICY_FILE",
+            with(production(&private_jwks, &empty_policy), &own),
+        ),
+        (
+            "TOKEN_CAN_UPDATE_OWN_METADATA",
+            with(
+                production(&private_jwks, ANY_ROOM_POLICY),
+                &[
+                    &own[..],
+                    &[("TOKEN_CAN_UPDATE_OWN_METADATA", "true".to_owned())],
+                ]
+                .concat(),
+            ),
+        ),
+    ];
+    for (named, variables) in refused {
+        let mut command = super::command(exe, dir.path());
+        command.envs(variables.iter().map(|(name, value)| (name, value)));
+        let mut child = Supervised::spawn(command).expect("start the binary");
+        let status = child
+            .wait_for_exit(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|| panic!("{variables:?} was accepted: the server kept running"));
+        let output = child.tail(usize::MAX);
+        assert_eq!(status.code(), Some(2), "{variables:?}: {output}");
+        assert_eq!(output.lines().count(), 1, "{variables:?}: {output}");
+        assert!(
+            output.contains(named),
+            "{variables:?}: {output} does not name {named}"
+        );
+        assert!(
+            !output.contains("0123456789abcdef"),
+            "a secret was printed: {output}"
+        );
+    }
+    // The quick start: the suite's keys and the development credentials, on one machine.
+    let mut trial = super::command(exe, dir.path());
+    trial
+        .envs(production(PUBLISHED_JWKS, ANY_ROOM_POLICY))
+        .env("TRY_PRODUCTION_LOCALLY", "true");
+    let server = start(trial);
+    assert!(
+        server.wait_for_output(
+            "TRY_PRODUCTION_LOCALLY is set",
+            std::time::Duration::from_secs(20)
+        ),
+        "the local trial is not warned at start: {}",
+        server.output()
     );
 }

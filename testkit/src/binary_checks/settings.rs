@@ -71,6 +71,7 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("AUTH_FAILURE_RATE_LIMIT", "0/min"),
         ("RATE_LIMITS", "sometimes"),
         ("TRUSTED_PROXIES", "proxy.local"),
+        ("TRUSTED_PROXY_HEADER", "x-real-ip"),
         ("METRICS_PORT", "metrics"),
         ("TOKEN_SERVER_MODE", "strict"),
         // Production without its settings: the line names the mode and what is missing.
