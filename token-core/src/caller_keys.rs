@@ -19,6 +19,7 @@ use crate::caller_auth::{
     AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token, removed,
 };
 use crate::contract::ContractError;
+use crate::secret_text::redacted_url;
 
 /// The least time between two reloads: an unknown `kid` or a failure waits this long.
 pub const MIN_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
@@ -27,8 +28,9 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest JWKS read; identity providers publish a few KiB.
 pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 
-/// Where the JWKS comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the JWKS comes from. A URL shows without the credentials it may hold
+/// ([`redacted_url`]), in `Display`, `Debug` and every error.
+#[derive(Clone, PartialEq, Eq)]
 pub enum JwksSource {
     /// An `https` URL, or `http` on a loopback address.
     Url(reqwest::Url),
@@ -40,7 +42,7 @@ impl JwksSource {
     /// Parses `CALLER_JWKS_URL`: https, or http when the host is a loopback address.
     pub fn url(text: &str) -> Result<Self, String> {
         let url = reqwest::Url::parse(text)
-            .map_err(|err| format!("CALLER_JWKS_URL {text:?} is not a URL: {err}"))?;
+            .map_err(|err| format!("CALLER_JWKS_URL is not a URL: {err}"))?;
         let host = url.host_str().unwrap_or_default();
         let loopback = host.eq_ignore_ascii_case("localhost")
             || host
@@ -52,7 +54,8 @@ impl JwksSource {
             "https" => Ok(Self::Url(url)),
             "http" if loopback => Ok(Self::Url(url)),
             _ => Err(format!(
-                "CALLER_JWKS_URL {text:?} must be https (http only on a loopback address)"
+                "CALLER_JWKS_URL {} must be https (http only on a loopback address)",
+                redacted_url(&url)
             )),
         }
     }
@@ -75,22 +78,22 @@ impl JwksSource {
                     .header("accept", "application/json")
                     .send()
                     .await
-                    .map_err(|err| format!("cannot fetch {url}: {err}"))?;
+                    .map_err(|err| format!("cannot fetch {self}: {}", err.without_url()))?;
                 if !response.status().is_success() {
-                    return Err(format!("{url} answered {}", response.status()));
+                    return Err(format!("{self} answered {}", response.status()));
                 }
                 let mut body = Vec::new();
                 while let Some(chunk) = response
                     .chunk()
                     .await
-                    .map_err(|err| format!("cannot read {url}: {err}"))?
+                    .map_err(|err| format!("cannot read {self}: {}", err.without_url()))?
                 {
                     body.extend_from_slice(&chunk);
                     if body.len() > MAX_JWKS_BYTES {
-                        return Err(format!("{url} sent over {MAX_JWKS_BYTES} bytes"));
+                        return Err(format!("{self} sent over {MAX_JWKS_BYTES} bytes"));
                     }
                 }
-                String::from_utf8(body).map_err(|_| format!("{url} sent a body that is not UTF-8"))
+                String::from_utf8(body).map_err(|_| format!("{self} sent a body that is not UTF-8"))
             }
         }
     }
@@ -99,8 +102,17 @@ impl JwksSource {
 impl std::fmt::Display for JwksSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Url(url) => write!(f, "{url}"),
+            Self::Url(url) => f.write_str(&redacted_url(url)),
             Self::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl std::fmt::Debug for JwksSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Url(url) => f.debug_tuple("Url").field(&redacted_url(url)).finish(),
+            Self::File(path) => f.debug_tuple("File").field(path).finish(),
         }
     }
 }

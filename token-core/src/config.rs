@@ -216,7 +216,7 @@ impl Settings {
         match dotenvy::from_path(".env") {
             Ok(_) => {}
             Err(err) if err.not_found() => {}
-            Err(err) => return Err(ConfigError::Invalid(format!("cannot read .env: {err}"))),
+            Err(err) => return Err(ConfigError::Invalid(dotenv_error(&err))),
         }
         Self::from_args(name, std::env::args_os())
     }
@@ -420,6 +420,21 @@ fn parse_livekit_url(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
+/// Why `.env` cannot be read, naming the line but never showing it: dotenvy's own message
+/// quotes the line, which may hold a secret.
+fn dotenv_error(err: &dotenvy::Error) -> String {
+    let dotenvy::Error::LineParse(text, _) = err else {
+        return format!("cannot read .env: {err}");
+    };
+    let line = std::fs::read_to_string(".env")
+        .ok()
+        .and_then(|file| Some(file[..file.find(text.as_str())?].matches('\n').count() + 1));
+    match line {
+        Some(line) => format!("cannot read .env, line {line}: not a NAME=value line"),
+        None => "cannot read .env: a line is not NAME=value".to_owned(),
+    }
+}
+
 /// Why the settings could not be loaded.
 #[derive(Debug)]
 pub enum ConfigError {
@@ -436,6 +451,13 @@ impl ConfigError {
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
                 Self::Informational(err.render().to_string())
             }
+            // A stray word is most often the rest of an unquoted value (`--keys APIa: secret`),
+            // which clap would quote.
+            ErrorKind::UnknownArgument if !invalid_arg_is_long_flag(&err) => Self::Invalid(
+                "an argument that is not a --flag (not shown: it may be a secret); quote a \
+                 value that holds spaces"
+                    .to_owned(),
+            ),
             // clap's message ends with a usage hint on further lines; operators want one line,
             // and most set the environment variable rather than the flag, so it is named too.
             _ => {
@@ -449,6 +471,12 @@ impl ConfigError {
             }
         }
     }
+}
+
+/// Whether the argument a clap error is about is a `--flag`, which clap shows without its value.
+fn invalid_arg_is_long_flag(err: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue};
+    matches!(err.get(ContextKind::InvalidArg), Some(ContextValue::String(arg)) if arg.starts_with("--"))
 }
 
 /// The environment variable behind the argument a clap error is about.
@@ -501,14 +529,11 @@ mod tests {
             &["--port", "70000"],
             &["--api-key", ""],
             &["--api-key", "  "],
-            &["--api-secret", ""],
             &["--token-ttl-seconds", "0"],
             &["--token-ttl-seconds", "6h"],
             &["--host", "localhost:80"],
             &["--response-format", "xml"],
             &["--log-format", "yaml"],
-            &["--keys", "APIa"],
-            &["--keys", "APIa: one\nAPIa: two"],
         ] {
             match parse(args) {
                 Err(ConfigError::Invalid(line)) => {
@@ -522,10 +547,79 @@ mod tests {
     }
 
     #[test]
+    fn invalid_secrets_name_the_setting_never_the_value() {
+        let secret = "a-very-long-production-secret-value-0123456789";
+        let keys = format!("APIa: {secret}\nAPIa: {secret}");
+        let url = format!("http://user:{secret}@idp.example.com/jwks?token={secret}");
+        let production = [
+            "--mode",
+            "production",
+            "--caller-issuer",
+            "https://idp",
+            "--caller-audience",
+            "tokens",
+            "--cors-allowed-origins",
+            "https://app.example.com",
+            "--caller-jwks-url",
+        ];
+        for (args, setting) in [
+            (vec!["--api-secret", ""], "LIVEKIT_API_SECRET"),
+            (vec!["--api-secret", "line\nbreak"], "LIVEKIT_API_SECRET"),
+            (vec!["--keys", secret], "LIVEKIT_KEYS"),
+            (
+                vec!["--keys", "APIa:", secret],
+                "an argument that is not a --flag",
+            ),
+            (
+                vec!["--api-secret", "-", secret],
+                "an argument that is not a --flag",
+            ),
+            (
+                vec![&format!("--api-secrt={secret}")],
+                "unexpected argument '--api-secrt'",
+            ),
+            (vec!["--keys", &keys], "LIVEKIT_KEYS, line 2"),
+            (
+                production.iter().copied().chain([url.as_str()]).collect(),
+                "CALLER_JWKS_URL http://***@idp.example.com/jwks?*** must be https",
+            ),
+        ] {
+            match parse(&args) {
+                Err(ConfigError::Invalid(line)) => {
+                    assert!(line.starts_with(setting), "{args:?}: {line:?}");
+                    assert!(!line.contains('\n'), "{args:?}: {line:?}");
+                    assert!(!line.contains("production-secret"), "{line:?}");
+                }
+                other => panic!("{args:?} should be invalid, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn the_secret_never_shows() {
         let secret = "a-very-long-production-secret-value-0123456789";
         let settings = parse(&["--api-secret", secret]).expect("valid");
         assert!(!format!("{settings:?}").contains(secret));
+        let url = format!("https://user:{secret}@idp.example.com/jwks?token={secret}");
+        let production = parse(&[
+            "--mode",
+            "production",
+            "--caller-issuer",
+            "https://idp",
+            "--caller-audience",
+            "tokens",
+            "--cors-allowed-origins",
+            "https://app.example.com",
+            "--caller-jwks-url",
+            &url,
+        ])
+        .expect("valid");
+        let shown = format!("{production:?}");
+        assert!(
+            shown.contains("https://***@idp.example.com/jwks?***"),
+            "{shown}"
+        );
+        assert!(!shown.contains(secret), "{shown}");
         assert!(settings.warnings().is_empty() || !settings.warnings()[0].contains(secret));
         let help = Settings::command().render_long_help().to_string();
         assert!(help.contains("LIVEKIT_API_SECRET"));

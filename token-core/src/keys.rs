@@ -2,15 +2,21 @@
 //!
 //! LiveKit itself holds several key/secret pairs (for rotation; egress can sign webhooks with
 //! its own key), read from a key file or `LIVEKIT_KEYS` in the form `key: secret`, one pair
-//! per line. This server reads the same format, so one file can serve both, and takes each
-//! secret from a file too (`LIVEKIT_API_SECRET_FILE`, for Docker and Kubernetes secrets).
-//! Every error names the setting and the line, never a secret.
+//! per line (YAML, read by [`crate::key_list`]). This server reads the same format, so one
+//! file can serve both, and takes each secret from a file too (`LIVEKIT_API_SECRET_FILE`,
+//! for Docker and Kubernetes secrets).
+//!
+//! clap takes the secret-carrying settings as [`SecretText`] without judging them (clap's
+//! messages quote the value); [`KeySources::resolve`] validates them, and every error names
+//! the setting and the line, never a secret.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{ApiSecret, DEV_API_KEY, DEV_API_SECRET};
+use crate::key_list;
+use crate::secret_text::SecretText;
 
 /// The key settings as given, before they are resolved into [`Credentials`].
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -22,8 +28,8 @@ pub struct KeySources {
 
     /// LiveKit API secret of that key [default: the LiveKit dev server's secret, or the key's
     /// secret in LIVEKIT_KEYS or the key file].
-    #[arg(long, env = "LIVEKIT_API_SECRET", hide_env_values = true, value_parser = parse_api_secret)]
-    pub api_secret: Option<ApiSecret>,
+    #[arg(long, env = "LIVEKIT_API_SECRET", hide_env_values = true)]
+    pub api_secret: Option<SecretText>,
 
     /// A file holding the API secret (a Docker or Kubernetes secret); trailing line breaks
     /// are ignored. Instead of LIVEKIT_API_SECRET.
@@ -32,23 +38,13 @@ pub struct KeySources {
 
     /// Several API keys in LiveKit's own format, `key: secret` per line: webhooks signed
     /// with any of them are accepted.
-    #[arg(long, env = "LIVEKIT_KEYS", hide_env_values = true, value_parser = parse_keys_text)]
-    pub keys: Option<KeysText>,
+    #[arg(long, env = "LIVEKIT_KEYS", hide_env_values = true)]
+    pub keys: Option<SecretText>,
 
     /// A file of API keys in LiveKit's own format (as `livekit-server --key-file` reads),
     /// instead of LIVEKIT_KEYS.
     #[arg(long, env = "LIVEKIT_KEY_FILE")]
     pub key_file: Option<PathBuf>,
-}
-
-/// The text of `LIVEKIT_KEYS`; it prints as `KeysText(***)`.
-#[derive(Clone)]
-pub struct KeysText(String);
-
-impl fmt::Debug for KeysText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KeysText(***)")
-    }
 }
 
 /// The resolved keys: the one that signs tokens, and every one that may sign webhooks.
@@ -111,7 +107,7 @@ impl KeySources {
                     "set LIVEKIT_API_SECRET or LIVEKIT_API_SECRET_FILE, not both".to_owned(),
                 );
             }
-            (Some(secret), None) => Some(secret.clone()),
+            (Some(text), None) => Some(checked_secret(text.expose(), "LIVEKIT_API_SECRET")?),
             (None, Some(path)) => Some(read_secret_file(path)?),
             (None, None) => None,
         };
@@ -119,12 +115,14 @@ impl KeySources {
             (Some(_), Some(_)) => {
                 return Err("set LIVEKIT_KEYS or LIVEKIT_KEY_FILE, not both".to_owned());
             }
-            (Some(KeysText(text)), None) => parse_key_lines(text, "LIVEKIT_KEYS")?,
+            (Some(text), None) => {
+                key_list::parse(text.expose()).map_err(|err| err.message("LIVEKIT_KEYS"))?
+            }
             (None, Some(path)) => {
                 let source = format!("LIVEKIT_KEY_FILE {}", path.display());
                 let text = std::fs::read_to_string(path)
                     .map_err(|err| format!("cannot read {source}: {err}"))?;
-                parse_key_lines(&text, &source)?
+                key_list::parse(&text).map_err(|err| err.message(&source))?
             }
             (None, None) => BTreeMap::new(),
         };
@@ -186,54 +184,28 @@ fn read_secret_file(path: &Path) -> Result<ApiSecret, String> {
     let text =
         std::fs::read_to_string(path).map_err(|err| format!("cannot read {source}: {err}"))?;
     // `echo secret > file` and most secret stores end the file with a line break.
-    parse_api_secret(text.trim_end_matches(['\n', '\r'])).map_err(|err| format!("{source}: {err}"))
+    checked_secret(text.trim_end_matches(['\n', '\r']), &source)
 }
 
-/// Parses LiveKit's key list: `key: secret` per line, blank lines and `#` comments skipped.
-///
-/// LiveKit reads it as a YAML map. A YAML parser would be the only one in the server and the
-/// well-kept Rust ones are gone (serde_yaml is archived), so the flat subset LiveKit documents
-/// is parsed here: plain values, or values quoted without escapes.
-fn parse_key_lines(text: &str, source: &str) -> Result<BTreeMap<String, ApiSecret>, String> {
-    let mut keys = BTreeMap::new();
-    for (number, line) in text
-        .lines()
-        .enumerate()
-        .map(|(i, line)| (i + 1, line.trim()))
-    {
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let invalid = |why: &str| format!("{source}, line {number}: {why}");
-        let (key, secret) = line
-            .split_once(':')
-            .ok_or_else(|| invalid("expected `key: secret`"))?;
-        let key = key.trim();
-        if key.is_empty() || key.chars().any(char::is_whitespace) {
-            return Err(invalid("expected `key: secret`"));
-        }
-        let secret = unquote(secret.trim()).ok_or_else(|| invalid("unsupported quoting"))?;
-        let secret = parse_api_secret(secret).map_err(|err| invalid(&err))?;
-        if keys.insert(key.to_owned(), secret).is_some() {
-            return Err(invalid(&format!("API key {key} is listed twice")));
-        }
+/// `secret` as an [`ApiSecret`], or an error naming `source` (never the secret).
+fn checked_secret(secret: &str, source: &str) -> Result<ApiSecret, String> {
+    match secret_problem(secret) {
+        Some(why) => Err(format!("{source}: {why}")),
+        None => Ok(ApiSecret::new(secret)),
     }
-    if keys.is_empty() {
-        return Err(format!("{source} lists no API key"));
-    }
-    Ok(keys)
 }
 
-/// A YAML scalar without its quotes, or `None` for quoting this parser does not read.
-fn unquote(value: &str) -> Option<&str> {
-    for quote in ['"', '\''] {
-        if let Some(rest) = value.strip_prefix(quote) {
-            let inner = rest.strip_suffix(quote)?;
-            let escaped = inner.contains(quote) || (quote == '"' && inner.contains('\\'));
-            return (!escaped).then_some(inner);
-        }
+/// Why `secret` cannot be an API secret, if it cannot: empty, or holding a line break or
+/// another control character (a pasted key list or a second line, never part of a secret
+/// LiveKit could be given in its YAML key list unquoted).
+pub(crate) fn secret_problem(secret: &str) -> Option<&'static str> {
+    if secret.is_empty() {
+        Some("the API secret must not be empty")
+    } else if secret.chars().any(char::is_control) {
+        Some("the API secret must not hold line breaks or other control characters")
+    } else {
+        None
     }
-    Some(value)
 }
 
 fn parse_api_key(value: &str) -> Result<String, String> {
@@ -243,18 +215,6 @@ fn parse_api_key(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
 }
 
-fn parse_api_secret(value: &str) -> Result<ApiSecret, String> {
-    if value.is_empty() {
-        return Err("the API secret must not be empty".to_owned());
-    }
-    Ok(ApiSecret::new(value))
-}
-
-fn parse_keys_text(value: &str) -> Result<KeysText, String> {
-    parse_key_lines(value, "LIVEKIT_KEYS")?;
-    Ok(KeysText(value.to_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,8 +222,8 @@ mod tests {
     const SECRET_A: &str = "secret-a-0123456789abcdef0123456789";
     const SECRET_B: &str = "secret-b-0123456789abcdef0123456789";
 
-    fn keys_text(text: &str) -> Option<KeysText> {
-        Some(KeysText(text.to_owned()))
+    fn keys_text(text: &str) -> Option<SecretText> {
+        Some(SecretText::from(text))
     }
 
     fn secrets(credentials: &Credentials) -> Vec<(&str, &str)> {
@@ -291,39 +251,113 @@ mod tests {
     }
 
     #[test]
-    fn the_key_list_reads_livekit_format() {
-        let text = format!(
-            "# rotation\nAPIa: {SECRET_A}\n\n  APIb:\t\"{SECRET_B}\"  \r\nAPIc: 'x:y # z'\n"
-        );
-        let keys = parse_key_lines(&text, "test").expect("valid");
-        let keys: Vec<_> = keys.iter().map(|(k, s)| (k.as_str(), s.expose())).collect();
+    fn the_key_list_is_livekit_yaml() {
+        // A comment is not part of the secret; quoted, `#` is.
+        let sources = KeySources {
+            api_key: Some("APIb".into()),
+            keys: keys_text(&format!(
+                "# rotation\nAPIa: {SECRET_A} # previous\nAPIb: '{SECRET_B} # current'\n"
+            )),
+            ..KeySources::default()
+        };
+        let credentials = sources.resolve().expect("valid");
         assert_eq!(
-            keys,
-            [("APIa", SECRET_A), ("APIb", SECRET_B), ("APIc", "x:y # z")]
+            secrets(&credentials),
+            [
+                ("APIa", SECRET_A),
+                ("APIb", format!("{SECRET_B} # current").as_str())
+            ]
         );
     }
 
     #[test]
-    fn bad_key_lists_say_where_and_never_the_secret() {
-        for (text, expected) in [
-            ("APIa", "line 1: expected `key: secret`"),
-            ("ok: s\n: {s}", "line 2: expected `key: secret`"),
-            ("two words: {s}", "line 1: expected `key: secret`"),
-            ("APIa:", "line 1: the API secret must not be empty"),
-            ("APIa: \"{s}\\n\"", "line 1: unsupported quoting"),
-            ("APIa: '{s}", "line 1: unsupported quoting"),
+    fn bad_secrets_name_the_setting_and_the_line_never_the_secret() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key_file = dir.path().join("keys.yaml");
+        let secret_file = dir.path().join("secret");
+        let cases = [
             (
-                "APIa: {s}\nAPIa: {s}",
-                "line 2: API key APIa is listed twice",
+                KeySources {
+                    keys: keys_text(&format!("APIa: {SECRET_A}\nAPIa: {SECRET_B}")),
+                    ..KeySources::default()
+                },
+                None,
+                "LIVEKIT_KEYS, line 2: an API key listed twice (first on line 1)",
             ),
-            ("# only a comment\n", "lists no API key"),
-        ] {
-            let text = text.replace("{s}", SECRET_A);
-            let err = parse_key_lines(&text, "LIVEKIT_KEYS").expect_err(&text);
-            assert!(err.starts_with("LIVEKIT_KEYS"), "{err}");
-            assert!(err.ends_with(expected), "{text:?}: {err}");
-            assert!(!err.contains(SECRET_A), "{err}");
+            (
+                KeySources {
+                    keys: keys_text(&format!("APIa: {SECRET_A} APIb:")),
+                    ..KeySources::default()
+                },
+                None,
+                "LIVEKIT_KEYS, line 1: not valid YAML",
+            ),
+            (
+                KeySources {
+                    keys: keys_text("# nothing\n"),
+                    ..KeySources::default()
+                },
+                None,
+                "LIVEKIT_KEYS lists no API key",
+            ),
+            (
+                KeySources {
+                    api_secret: Some(SecretText::from("")),
+                    ..KeySources::default()
+                },
+                None,
+                "LIVEKIT_API_SECRET: the API secret must not be empty",
+            ),
+            (
+                KeySources {
+                    api_secret: Some(SecretText::from(format!("{SECRET_A}\n{SECRET_B}"))),
+                    ..KeySources::default()
+                },
+                None,
+                "LIVEKIT_API_SECRET: the API secret must not hold line breaks",
+            ),
+            (
+                KeySources {
+                    api_secret_file: Some(secret_file.clone()),
+                    ..KeySources::default()
+                },
+                Some((&secret_file, format!("{SECRET_A}\n{SECRET_B}\n"))),
+                "LIVEKIT_API_SECRET_FILE ",
+            ),
+            (
+                KeySources {
+                    key_file: Some(key_file.clone()),
+                    ..KeySources::default()
+                },
+                Some((&key_file, format!("\nAPIa:\n  nested: {SECRET_A}\n"))),
+                "LIVEKIT_KEY_FILE ",
+            ),
+        ];
+        for (sources, file, expected) in cases {
+            if let Some((path, text)) = file {
+                std::fs::write(path, text).expect("write");
+            }
+            let err = sources.resolve().expect_err(expected);
+            assert!(err.starts_with(expected), "{err}");
+            assert!(!err.contains('\n'), "{err}");
+            assert!(
+                !err.contains("secret-a") && !err.contains("secret-b"),
+                "{err}"
+            );
         }
+        let err = KeySources {
+            key_file: Some(key_file.clone()),
+            ..KeySources::default()
+        }
+        .resolve()
+        .expect_err("nested secret");
+        assert_eq!(
+            err,
+            format!(
+                "LIVEKIT_KEY_FILE {}, line 2: a secret must be text, not a list or mapping",
+                key_file.display()
+            )
+        );
     }
 
     #[test]
@@ -368,7 +402,7 @@ mod tests {
         let list = keys_text(&format!("APIa: {SECRET_A}"));
         let added = KeySources {
             api_key: Some("APIb".into()),
-            api_secret: Some(ApiSecret::new(SECRET_B)),
+            api_secret: Some(SecretText::from(SECRET_B)),
             keys: list.clone(),
             ..KeySources::default()
         };
@@ -379,7 +413,7 @@ mod tests {
         );
         let contradicting = KeySources {
             api_key: Some("APIa".into()),
-            api_secret: Some(ApiSecret::new(SECRET_B)),
+            api_secret: Some(SecretText::from(SECRET_B)),
             keys: list,
             ..KeySources::default()
         };
@@ -411,7 +445,7 @@ mod tests {
         );
 
         let both = KeySources {
-            api_secret: Some(ApiSecret::new(SECRET_A)),
+            api_secret: Some(SecretText::from(SECRET_A)),
             api_secret_file: Some(secret_file),
             ..KeySources::default()
         };
@@ -436,7 +470,7 @@ mod tests {
     fn debug_shows_keys_but_no_secret() {
         let sources = KeySources {
             api_key: Some("APIa".into()),
-            api_secret: Some(ApiSecret::new(SECRET_A)),
+            api_secret: Some(SecretText::from(SECRET_A)),
             keys: keys_text(&format!("APIb: {SECRET_B}")),
             ..KeySources::default()
         };

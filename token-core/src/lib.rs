@@ -17,7 +17,8 @@
 //! - [`body`]: reading a request body under the size limit, from any framework's stream.
 //! - [`request`]: parsing and validating the `POST /token` body.
 //! - [`keys`]: the API keys: the one that signs tokens, every one webhooks may be signed
-//!   with, from the environment, LiveKit's key-file format and secret files.
+//!   with, from the environment, LiveKit's key-file format ([`key_list`]) and secret files;
+//!   [`secret_text`] holds settings that may carry a secret until they are validated.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
 //! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
 //! - [`metrics`]: Prometheus metrics (`prometheus-client`), served on `METRICS_PORT`.
@@ -39,6 +40,7 @@ pub mod config;
 pub mod contract;
 pub mod cors;
 pub mod head;
+pub mod key_list;
 pub mod keys;
 pub mod limits;
 pub mod log_names;
@@ -49,6 +51,7 @@ pub mod published_keys;
 pub mod recent_clients;
 pub mod reply;
 pub mod request;
+pub mod secret_text;
 pub mod service;
 pub mod startup;
 pub mod token;

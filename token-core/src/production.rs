@@ -17,6 +17,7 @@ use crate::caller_auth::{
 };
 use crate::caller_keys::{CallerKeys, JwksSource, MIN_RELOAD_INTERVAL};
 use crate::policy::TokenPolicy;
+use crate::secret_text::SecretText;
 
 /// The default `CALLER_JWKS_CACHE_SECONDS`: ten minutes, as common JWKS clients keep keys.
 pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
@@ -77,9 +78,15 @@ pub struct ProductionArgs {
     #[arg(long, env = "CALLER_AUDIENCE")]
     pub caller_audience: Option<String>,
 
-    /// Production: the identity provider's JWKS URL (https; http only on loopback).
-    #[arg(long, env = "CALLER_JWKS_URL", conflicts_with = "caller_jwks_file")]
-    pub caller_jwks_url: Option<String>,
+    /// Production: the identity provider's JWKS URL (https; http only on loopback). Its
+    /// user, password and query never show in logs or errors.
+    #[arg(
+        long,
+        env = "CALLER_JWKS_URL",
+        hide_env_values = true,
+        conflicts_with = "caller_jwks_file"
+    )]
+    pub caller_jwks_url: Option<SecretText>,
 
     /// Production: a file holding the identity provider's JWKS, instead of a URL.
     #[arg(long, env = "CALLER_JWKS_FILE")]
@@ -175,7 +182,7 @@ impl ProductionArgs {
         if non_empty(&self.caller_audience).is_none() {
             missing.push("CALLER_AUDIENCE");
         }
-        if non_empty(&self.caller_jwks_url).is_none() && self.caller_jwks_file.is_none() {
+        if self.jwks_url().is_none() && self.caller_jwks_file.is_none() {
             missing.push("CALLER_JWKS_URL or CALLER_JWKS_FILE");
         }
         if self
@@ -212,7 +219,7 @@ impl ProductionArgs {
             policy.fault = self.caller_fault;
         }
         policy.check()?;
-        let (source, initial) = match (&self.caller_jwks_file, non_empty(&self.caller_jwks_url)) {
+        let (source, initial) = match (&self.caller_jwks_file, self.jwks_url()) {
             (Some(path), _) => {
                 let text = std::fs::read_to_string(path).map_err(|err| {
                     format!("cannot read CALLER_JWKS_FILE {}: {err}", path.display())
@@ -242,6 +249,14 @@ impl ProductionArgs {
             origins,
             rules,
         })
+    }
+}
+
+impl ProductionArgs {
+    /// `CALLER_JWKS_URL` when it is set to something other than blanks.
+    fn jwks_url(&self) -> Option<&str> {
+        let url = self.caller_jwks_url.as_ref()?.expose();
+        (!url.trim().is_empty()).then_some(url)
     }
 }
 

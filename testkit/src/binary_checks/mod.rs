@@ -10,6 +10,7 @@ pub mod logs;
 pub mod metrics;
 pub mod production;
 pub mod resilience;
+pub mod secrets;
 pub mod settings;
 pub mod suite;
 
@@ -123,6 +124,8 @@ macro_rules! binary_tests {
             async settings::reads_dotenv_and_the_environment_wins,
             sync settings::rejects_invalid_settings,
             sync settings::help_lists_settings_without_the_secret,
+            sync secrets::refuses_secrets_without_printing_them,
+            async secrets::jwks_url_credentials_stay_out_of_logs,
             async lifecycle::stops_on_sigterm,
             async lifecycle::finishes_in_flight_requests_on_sigterm,
             sync lifecycle::health_check_flag_probes_the_port,
