@@ -507,6 +507,12 @@ impl std::error::Error for ConfigError {}
 mod tests {
     use super::*;
 
+    /// Any caller, any room: the policy production tests run under.
+    const ANY_ROOM_POLICY: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/production/any-room.toml"
+    );
+
     fn parse(args: &[&str]) -> Result<Settings, ConfigError> {
         Settings::from_args("test", std::iter::once("test").chain(args.iter().copied()))
     }
@@ -560,6 +566,8 @@ mod tests {
             "tokens",
             "--cors-allowed-origins",
             "https://app.example.com",
+            "--token-policy-file",
+            ANY_ROOM_POLICY,
             "--caller-jwks-url",
         ];
         for (args, setting) in [
@@ -610,6 +618,12 @@ mod tests {
             "tokens",
             "--cors-allowed-origins",
             "https://app.example.com",
+            "--token-policy-file",
+            ANY_ROOM_POLICY,
+            "--api-key",
+            "APIabc",
+            "--api-secret",
+            secret,
             "--caller-jwks-url",
             &url,
         ])
