@@ -7,10 +7,19 @@
 //! - the algorithm comes from an allow-list that never holds `HS*` or `none`, and must match
 //!   the key's type and curve and its `alg` when the JWK names one (`DecodingKey::from_jwk`
 //!   ignores both);
-//! - `oct` keys and keys for encryption are never used (`from_jwk` accepts them);
-//! - the `jku`, `x5u` and `jwk` headers are ignored: keys come only from the operator's JWKS.
+//! - `oct` keys, keys for encryption and RSA keys under [`MIN_RSA_BITS`] are never used
+//!   (`from_jwk` accepts them);
+//! - the `jku`, `x5u` and `jwk` headers are ignored: keys come only from the operator's JWKS;
+//! - a token whose `typ` names another kind of token (a logout token, a security event) is
+//!   refused (RFC 8725 §3.11): only the [`TokenType`]s of the policy are accepted;
+//! - a claim named `email` counts only with `email_verified: true` (as the identity, a
+//!   refusal; for policy rules, left out), or anyone who can make the provider sign an
+//!   address they do not own becomes its owner.
 
 use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine as _;
 
 use jsonwebtoken::jwk::{
     AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse,
@@ -27,6 +36,16 @@ pub const DEFAULT_LEEWAY_SECONDS: u64 = 60;
 pub const MAX_LEEWAY_SECONDS: u64 = 300;
 /// The longest bearer token read; identity providers' tokens are a few KiB.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// The smallest RSA modulus used (RFC 7518 §3.3: 2048 bits or larger is a MUST).
+pub const MIN_RSA_BITS: usize = 2048;
+/// The claim whose value is only an identity with [`EMAIL_VERIFIED_CLAIM`] `true`.
+pub const EMAIL_CLAIM: &str = "email";
+/// The OpenID Connect claim saying the provider checked the caller owns its `email`.
+pub const EMAIL_VERIFIED_CLAIM: &str = "email_verified";
+/// How `CALLER_TOKEN_TYPES` spells a token without `typ`.
+pub const UNTYPED: &str = "none";
+/// The default `CALLER_TOKEN_TYPES`: no `typ`, `JWT`, and OAuth access tokens (RFC 9068).
+pub const DEFAULT_TOKEN_TYPES: &str = "none,JWT,at+jwt";
 
 /// One check of production mode, removed on purpose to prove that the conformance suite
 /// catches its absence (`testkit/tests/mutants.rs`). Only with the `fault-injection`
@@ -93,6 +112,8 @@ pub struct CallerPolicy {
     /// Whether a JWKS may hold the test keys published in this repository
     /// (`TRY_PRODUCTION_LOCALLY`); see [`crate::published_keys`].
     pub allows_published_keys: bool,
+    /// The kinds of token (`typ` headers) accepted.
+    pub token_types: Vec<TokenType>,
     /// A check removed on purpose, in tests of the suite.
     #[cfg(feature = "fault-injection")]
     pub fault: Option<CallerFault>,
@@ -108,6 +129,7 @@ impl CallerPolicy {
             leeway_seconds: DEFAULT_LEEWAY_SECONDS,
             identity_claim: "sub".to_owned(),
             allows_published_keys: false,
+            token_types: TokenType::defaults(),
             #[cfg(feature = "fault-injection")]
             fault: None,
         }
@@ -131,6 +153,9 @@ impl CallerPolicy {
         if self.algorithms.is_empty() {
             return Err("no algorithm is allowed".to_owned());
         }
+        if self.token_types.is_empty() {
+            return Err("no kind of token (typ) is accepted".to_owned());
+        }
         if self.leeway_seconds > MAX_LEEWAY_SECONDS {
             return Err(format!(
                 "a leeway of {} s is over the {MAX_LEEWAY_SECONDS} s allowed",
@@ -138,6 +163,74 @@ impl CallerPolicy {
             ));
         }
         Ok(())
+    }
+}
+
+/// A kind of token a caller may present, by its `typ` header (RFC 7515 §4.1.9), compared
+/// without case and with an `application/` prefix taken as omitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenType {
+    /// No `typ` header, as many identity providers send.
+    Untyped,
+    /// A media type, lower-case and without `application/`.
+    Named(String),
+}
+
+impl TokenType {
+    /// The kinds accepted by default: [`DEFAULT_TOKEN_TYPES`].
+    pub fn defaults() -> Vec<Self> {
+        vec![
+            Self::Untyped,
+            Self::Named("jwt".to_owned()),
+            Self::Named("at+jwt".to_owned()),
+        ]
+    }
+
+    /// Whether a token's `typ` header (`None` without one) is of this kind.
+    pub fn matches(&self, typ: Option<&str>) -> bool {
+        match (self, typ) {
+            (Self::Untyped, None) => true,
+            (Self::Named(name), Some(typ)) => *name == normalised(typ),
+            _ => false,
+        }
+    }
+}
+
+/// A `typ` value as compared: lower-case, without `application/` (RFC 7515 §4.1.9).
+fn normalised(typ: &str) -> String {
+    let lower = typ.to_ascii_lowercase();
+    match lower.strip_prefix("application/") {
+        Some(rest) => rest.to_owned(),
+        None => lower,
+    }
+}
+
+impl FromStr for TokenType {
+    type Err = String;
+
+    /// One entry of `CALLER_TOKEN_TYPES`: [`UNTYPED`], or a media type such as `at+jwt`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case(UNTYPED) {
+            return Ok(Self::Untyped);
+        }
+        let name = normalised(text);
+        let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$&-^_.+/".contains(c);
+        if name.is_empty() || !name.chars().all(token_char) {
+            return Err(format!(
+                "a kind of token is a media type such as at+jwt, or {UNTYPED} for tokens without typ"
+            ));
+        }
+        Ok(Self::Named(name))
+    }
+}
+
+impl fmt::Display for TokenType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Untyped => f.write_str(UNTYPED),
+            Self::Named(name) => f.write_str(name),
+        }
     }
 }
 
@@ -169,6 +262,10 @@ pub enum AuthFailure {
     MissingClaim,
     /// The identity claim is missing or not a non-empty string.
     NoIdentity,
+    /// The `typ` header names a kind of token the policy does not accept.
+    WrongTokenType,
+    /// The identity is an `email` without `email_verified: true`.
+    EmailNotVerified,
 }
 
 impl AuthFailure {
@@ -187,6 +284,8 @@ impl AuthFailure {
             Self::WrongAudience => "wrong audience",
             Self::MissingClaim => "missing or invalid claim",
             Self::NoIdentity => "no identity",
+            Self::WrongTokenType => "another kind of token (typ)",
+            Self::EmailNotVerified => "email not verified (email_verified)",
         }
     }
 }
@@ -248,7 +347,10 @@ impl CallerVerifier {
         for (index, entry) in entries.iter().enumerate() {
             match usable_key(entry, &policy) {
                 Ok(key) => keys.push(key),
-                Err(why) => skipped.push(format!("key {index}: {why}")),
+                Err(why) => match entry.get("kid").and_then(Value::as_str) {
+                    Some(kid) => skipped.push(format!("key {index} (kid {kid:?}): {why}")),
+                    None => skipped.push(format!("key {index}: {why}")),
+                },
             }
         }
         if keys.is_empty() {
@@ -268,6 +370,10 @@ impl CallerVerifier {
         if !allowed && !removed!(self.policy.fault(), AlgorithmAllowList) {
             return Err(AuthFailure::AlgorithmNotAllowed);
         }
+        let typ = header.typ.as_deref();
+        if !self.policy.token_types.iter().any(|kind| kind.matches(typ)) {
+            return Err(AuthFailure::WrongTokenType);
+        }
         let key = self.key_for(header.kid.as_deref(), header.alg)?;
         let mut validation = Validation::new(header.alg);
         validation.algorithms = vec![header.alg];
@@ -282,19 +388,25 @@ impl CallerVerifier {
         validation.validate_nbf = !removed!(self.policy.fault(), NotBefore);
         validation.validate_exp = !removed!(self.policy.fault(), Expiry);
         validation.leeway = self.policy.leeway_seconds;
-        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
-            .map_err(|err| failure(err.kind()))?;
-        let identity = data
-            .claims
+        let mut claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|err| failure(err.kind()))?
+            .claims;
+        // An address the provider did not check is nobody's: neither the identity nor
+        // anything a policy rule can match.
+        let verified = claims.get(EMAIL_VERIFIED_CLAIM) == Some(&Value::Bool(true));
+        if !verified
+            && claims.remove(EMAIL_CLAIM).is_some()
+            && self.policy.identity_claim == EMAIL_CLAIM
+        {
+            return Err(AuthFailure::EmailNotVerified);
+        }
+        let identity = claims
             .get(&self.policy.identity_claim)
             .and_then(Value::as_str)
             .filter(|identity| !identity.is_empty())
             .ok_or(AuthFailure::NoIdentity)?
             .to_owned();
-        Ok(Caller {
-            identity,
-            claims: data.claims,
-        })
+        Ok(Caller { identity, claims })
     }
 
     /// The key for a token's `kid` and algorithm: by `kid` when it has one, else the only
@@ -372,7 +484,15 @@ fn usable_key(entry: &Value, policy: &CallerPolicy) -> Result<VerificationKey, S
         return Err("not for verifying (key_ops)".to_owned());
     }
     let fits: &'static [Algorithm] = match &jwk.algorithm {
-        AlgorithmParameters::RSA(_) => &[Algorithm::RS256, Algorithm::PS256],
+        AlgorithmParameters::RSA(rsa) => {
+            let bits = modulus_bits(&rsa.n).ok_or("an RSA modulus that is not base64url")?;
+            if bits < MIN_RSA_BITS {
+                return Err(format!(
+                    "an RSA key of {bits} bits, under the {MIN_RSA_BITS} required"
+                ));
+            }
+            &[Algorithm::RS256, Algorithm::PS256]
+        }
         AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
             &[Algorithm::ES256]
         }
@@ -402,6 +522,17 @@ fn usable_key(entry: &Value, policy: &CallerPolicy) -> Result<VerificationKey, S
         fits,
         key,
     })
+}
+
+/// The size in bits of an RSA modulus written in base64url, as JWKs write it (RFC 7518
+/// §6.3.1.1: big-endian, without leading zero bytes, though some providers add one).
+fn modulus_bits(n: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(n.trim_end_matches('='))
+        .ok()?;
+    let significant = bytes.iter().position(|byte| *byte != 0)?;
+    let leading = usize::try_from(bytes[significant].leading_zeros()).ok()?;
+    Some((bytes.len() - significant) * 8 - leading)
 }
 
 /// The signing algorithm a JWK's `alg` names, if it names one this module verifies.
@@ -527,6 +658,7 @@ mod tests {
         let (by_email, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
         let mut with_email = claims();
         with_email["email"] = json!("alice@example.com");
+        with_email["email_verified"] = json!(true);
         let token = signed(Algorithm::ES256, Some("p256-1"), &with_email);
         let caller = by_email.verify(Some(&bearer(&token))).expect("valid");
         assert_eq!(caller.identity, "alice@example.com");
@@ -704,6 +836,180 @@ mod tests {
                 .map(|caller| caller.identity.as_str())
                 .map_err(|e| *e);
             assert_eq!(got, expected, "{authorization:?}");
+        }
+    }
+
+    /// A 1024-bit RSA key, PKCS#1 DER in base64: deliberately weak, never to be trusted.
+    const RSA_1024: &str = "\
+        MIICWwIBAAKBgQDOw4YFTUCzqyeDTf/T5gVyFYAvPKL9v7ht+buCk6h6xOHbVOB595QIAYcxdkel\
+        X05OtYVjbUZT+ifItRthx1RPpR3XA8ARrV8HuwF+N4ft2hshQN6oOaGL9eXMBNJOnr7TNBJIpmbF\
+        CEuYXqJTXDLoWOAoRsJoJR/q/VLRArSmbQIDAQABAoGAUjxuB5nMTCmc05qoT81DCTcH/sGtSiOA\
+        5SzYqXy1G+9GrYe6qIgR9oU1EjUrFdksOh30abFCsY/jVu7Bb0hqfXMWb58iIUE7y4kMhWaYOqBI\
+        UHciVepE7LLB/9pvzsRFkbgcOQmXllV4MHhBlRUk3r/bhJw2VaXokC2auMTyO/kCQQD93EOoPtoQ\
+        9TP9aATDGHAVf5qk3lBKwoc0t8DuQcitdxxtJKv4DKu9din+Ua+0254z04JaiAtp9sIsSRYW5z4P\
+        AkEA0IGkblMc0y+UZ7PZjepXwT1LLT/WU4fL7qAo8LyMvO4By3JOHPPSQT45ZWvo08XMkDxQ1Zcx\
+        nREEnSdJ0rqPwwJAcBqt8gVXbTerLtOZjsIi9Qt1sirOkEUZSgl/dHeudBPuhLA2FQMbcD5XSwyt\
+        qBN36HEV1n7Pc4rZso7P52tUtwJARH9yn3Pacl6dKHxjKkYkUi1qtxDTvllMW7Zt/LhUm/SszkNc\
+        +hH3rstcW79Zm8jNbU0DWUf0Wp8unto7XGlBtQJAVMXmpeqvbrq71ke/Fhh80CIQa0Fs+sHouqI7\
+        qH4dNYsnsRQFDiZqDhkJXuWmQ37Ihb5/zhVkpn0FImd2yn0Pzg==";
+    /// Its modulus, base64url, as a JWKS publishes it.
+    const RSA_1024_N: &str = "zsOGBU1As6sng03_0-YFchWALzyi_b-4bfm7gpOoesTh21TgefeUCAGHMXZHpV9OTrWFY21GU_onyLUbYcdUT6Ud1wPAEa1fB7sBfjeH7dobIUDeqDmhi_XlzATSTp6-0zQSSKZmxQhLmF6iU1wy6FjgKEbCaCUf6v1S0QK0pm0";
+
+    #[test]
+    fn rsa_keys_under_2048_bits_are_never_used() {
+        let mut jwks: Value = serde_json::from_str(JWKS).expect("JSON");
+        let weak = json!({"kty": "RSA", "kid": "rsa-weak", "use": "sig", "alg": "RS256",
+                          "n": RSA_1024_N, "e": "AQAB"});
+        jwks["keys"].as_array_mut().expect("keys").push(weak);
+        let (verifier, skipped) = CallerVerifier::from_jwks(&jwks.to_string(), test_policy())
+            .expect("usable keys remain");
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(
+            skipped[0].contains("rsa-weak") && skipped[0].contains("1024"),
+            "the warning names the kid and the size: {skipped:?}"
+        );
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(RSA_1024)
+            .expect("base64");
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("rsa-weak".to_owned());
+        let token = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_rsa_der(&der))
+            .expect("sign");
+        assert_eq!(
+            verifier.verify(Some(&bearer(&token))).map(|c| c.identity),
+            Err(AuthFailure::UnknownKey)
+        );
+        // The strong keys of the same JWKS still verify.
+        let strong = signed(Algorithm::RS256, Some("rsa-1"), &claims());
+        assert!(verifier.verify(Some(&bearer(&strong))).is_ok());
+    }
+
+    /// `claims` signed with the P-256 test key under a header with `typ`.
+    fn typed(typ: Option<&str>) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some("p256-1".to_owned());
+        header.typ = typ.map(str::to_owned);
+        jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ec_der(P256)).expect("sign")
+    }
+
+    #[test]
+    fn tokens_of_another_kind_are_refused() {
+        for accepted in [
+            None,
+            Some("JWT"),
+            Some("jwt"),
+            Some("at+jwt"),
+            Some("AT+JWT"),
+            Some("application/at+jwt"),
+            Some("Application/JWT"),
+        ] {
+            assert!(verify(&typed(accepted)).is_ok(), "{accepted:?}");
+        }
+        for other in [
+            "logout+jwt",
+            "secevent+jwt",
+            "application/logout+jwt",
+            "dpop+jwt",
+            "text/jwt",
+            "",
+            "at+jwt ",
+        ] {
+            assert_eq!(
+                verify(&typed(Some(other))),
+                Err(AuthFailure::WrongTokenType),
+                "{other:?}"
+            );
+        }
+        // The kinds accepted are the operator's: here access tokens only, typ required.
+        let mut policy = test_policy();
+        policy.token_types = vec!["Application/AT+JWT".parse().expect("a media type")];
+        let (access_only, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
+        let verify = |typ| access_only.verify(Some(&bearer(&typed(typ)))).map(|_| ());
+        assert_eq!(verify(Some("at+jwt")), Ok(()));
+        for other in [None, Some("JWT")] {
+            assert_eq!(verify(other), Err(AuthFailure::WrongTokenType), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn token_types_are_read_from_the_setting() {
+        assert_eq!("NONE".parse(), Ok(TokenType::Untyped));
+        assert_eq!(
+            " application/JWT ".parse(),
+            Ok(TokenType::Named("jwt".to_owned()))
+        );
+        let parsed: Vec<TokenType> = DEFAULT_TOKEN_TYPES
+            .split(',')
+            .map(|entry| entry.parse().expect("valid"))
+            .collect();
+        assert_eq!(parsed, TokenType::defaults());
+        for invalid in ["", " ", "application/", "at jwt", "at+jwt,"] {
+            assert!(invalid.parse::<TokenType>().is_err(), "{invalid:?}");
+        }
+        let mut policy = test_policy();
+        policy.token_types.clear();
+        assert!(CallerVerifier::from_jwks(JWKS, policy).is_err());
+    }
+
+    proptest::proptest! {
+        /// Any `typ` a token may carry is compared without panicking, and matches a named
+        /// kind exactly when it is that kind up to case and an `application/` prefix.
+        #[test]
+        fn any_typ_is_compared_safely(typ in "(?i:(application/)?)[ -~]{0,20}|\\PC{0,20}") {
+            let at_jwt = TokenType::Named("at+jwt".to_owned());
+            let lower = typ.to_ascii_lowercase();
+            let expected = lower == "at+jwt" || lower == "application/at+jwt";
+            proptest::prop_assert_eq!(at_jwt.matches(Some(&typ)), expected);
+            proptest::prop_assert!(!TokenType::Untyped.matches(Some(&typ)));
+            let _ = typ.parse::<TokenType>();
+        }
+    }
+
+    #[test]
+    fn an_email_identity_must_be_verified() {
+        let mut policy = test_policy();
+        policy.identity_claim = "email".to_owned();
+        let (by_email, _) = CallerVerifier::from_jwks(JWKS, policy).expect("usable");
+        let with = |verified: Option<Value>| {
+            let mut claims = claims();
+            claims["email"] = json!("alice@example.com");
+            if let Some(verified) = verified {
+                claims["email_verified"] = verified;
+            }
+            let token = signed(Algorithm::ES256, Some("p256-1"), &claims);
+            by_email
+                .verify(Some(&bearer(&token)))
+                .map(|caller| caller.identity)
+        };
+        assert_eq!(with(Some(json!(true))), Ok("alice@example.com".to_owned()));
+        // With another identity claim, an unverified email is left out of what policy
+        // rules see; a verified one stays.
+        for (verified, kept) in [(json!(false), false), (json!(true), true)] {
+            let mut claims = claims();
+            claims["email"] = json!("alice@example.com");
+            claims["email_verified"] = verified;
+            let caller = verify(&signed(Algorithm::ES256, Some("p256-1"), &claims)).expect("valid");
+            assert_eq!(caller.identity, "alice");
+            assert_eq!(caller.claims.contains_key("email"), kept, "{claims}");
+        }
+        // Without any email, an email identity is simply missing.
+        let token = signed(Algorithm::ES256, Some("p256-1"), &claims());
+        assert_eq!(
+            by_email.verify(Some(&bearer(&token))).map(|c| c.identity),
+            Err(AuthFailure::NoIdentity)
+        );
+        for unverified in [
+            None,
+            Some(json!(false)),
+            Some(json!("true")),
+            Some(json!(1)),
+            Some(Value::Null),
+        ] {
+            assert_eq!(
+                with(unverified.clone()),
+                Err(AuthFailure::EmailNotVerified),
+                "{unverified:?}"
+            );
         }
     }
 }

@@ -6,9 +6,16 @@
 //!   never more often than every [`MIN_RELOAD_INTERVAL`], so a flood of unknown `kid`s
 //!   cannot flood the identity provider.
 //! - A URL is fetched with a timeout and a size cap, without following redirects.
-//! - A failed reload keeps the last good keys; with none, callers get 503 and when to retry.
+//! - A failed reload keeps the last good keys, but never longer than the maximum age
+//!   (`CALLER_JWKS_MAX_AGE_SECONDS`, a day by default) after the last good load, so a key
+//!   the provider removed is not trusted for ever; with none, callers get 503 and when to
+//!   retry, and the server is not ready (`GET /readyz`).
+//! - Servers load the keys at start-up and keep them fresh whether or not callers arrive
+//!   ([`CallerKeys::keep_fresh`]), retrying a failure after [`FIRST_RETRY`], then twice as
+//!   long each time up to [`MIN_RELOAD_INTERVAL`].
 //! - One reload runs at a time; requests that have keys never wait for it.
 
+use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -23,6 +30,9 @@ use crate::secret_text::redacted_url;
 
 /// The least time between two reloads: an unknown `kid` or a failure waits this long.
 pub const MIN_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
+/// The wait before the first retry of a failed load in the background; each failure
+/// doubles it, up to [`MIN_RELOAD_INTERVAL`].
+pub const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// How long one fetch of a JWKS URL may take, connecting included.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The largest JWKS read; identity providers publish a few KiB.
@@ -123,6 +133,7 @@ pub struct CallerKeys {
     source: JwksSource,
     policy: CallerPolicy,
     cache_for: Duration,
+    max_age: Duration,
     client: reqwest::Client,
     state: RwLock<KeyState>,
     reloading: tokio::sync::Mutex<()>,
@@ -136,12 +147,14 @@ struct KeyState {
 }
 
 impl CallerKeys {
-    /// Keys from `source` under `policy`, starting from `initial` when the caller already
-    /// has them (a file is read once at start-up, to refuse a bad one there).
+    /// Keys from `source` under `policy`, reloaded after `cache_for` and kept at most
+    /// `max_age` after their last good load, starting from `initial` when the caller
+    /// already has them (a file is read once at start-up, to refuse a bad one there).
     pub fn new(
         source: JwksSource,
         policy: CallerPolicy,
         cache_for: Duration,
+        max_age: Duration,
         initial: Option<Arc<CallerVerifier>>,
     ) -> Self {
         let client = reqwest::Client::builder()
@@ -156,6 +169,7 @@ impl CallerKeys {
             source,
             policy,
             cache_for,
+            max_age: max_age.max(cache_for),
             client,
             state: RwLock::new(KeyState {
                 verifier: initial,
@@ -169,6 +183,57 @@ impl CallerKeys {
     /// What callers' tokens must say.
     pub fn policy(&self) -> &CallerPolicy {
         &self.policy
+    }
+
+    /// Whether callers can be verified now: keys loaded and not past their maximum age;
+    /// otherwise the 503 callers get, with when to retry.
+    pub fn ready(&self) -> Result<(), ContractError> {
+        match self.current() {
+            Some(_) => Ok(()),
+            None => Err(self.unavailable()),
+        }
+    }
+
+    /// Loads the keys now unless they are fresh, then keeps them so, whether or not callers
+    /// arrive: reloaded when the cache time has passed, a failure retried after
+    /// [`FIRST_RETRY`], twice as long after each further failure, at most
+    /// [`MIN_RELOAD_INTERVAL`]. It never returns: servers run it beside serving and drop it
+    /// when they stop.
+    pub async fn keep_fresh(&self) -> Infallible {
+        let mut backoff = FIRST_RETRY;
+        loop {
+            let wait = match self.refresh().await {
+                Some(fresh_for) => {
+                    backoff = FIRST_RETRY;
+                    fresh_for
+                }
+                None => {
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(MIN_RELOAD_INTERVAL);
+                    wait
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Loads the keys unless they are fresh: how long they stay fresh, or `None` when they
+    /// could not be loaded.
+    async fn refresh(&self) -> Option<Duration> {
+        let _reloading = self.reloading.lock().await;
+        match self.fresh_for() {
+            Some(fresh_for) => Some(fresh_for),
+            None => self.attempt().await.then_some(self.cache_for),
+        }
+    }
+
+    /// How long the keys stay fresh, if they are.
+    fn fresh_for(&self) -> Option<Duration> {
+        self.current()?;
+        let loaded = self.read_state(|state| state.loaded)?;
+        self.cache_for
+            .checked_sub(loaded.elapsed())
+            .filter(|left| !left.is_zero())
     }
 
     /// Authenticates the caller of a request from its `Authorization` header: 401 without a
@@ -195,7 +260,29 @@ impl CallerKeys {
         }
     }
 
+    /// The keys to verify with: `None` before the first good load, and once the last good
+    /// load is older than the maximum age (then they are dropped, and that is logged once).
     fn current(&self) -> Option<Arc<CallerVerifier>> {
+        let (verifier, loaded) = self.read_state(|state| (state.verifier.clone(), state.loaded));
+        let verifier = verifier?;
+        if loaded.is_some_and(|at| at.elapsed() < self.max_age) {
+            return Some(verifier);
+        }
+        let mut dropped = false;
+        self.write_state(|state| {
+            // Another request may have loaded new keys meanwhile.
+            if state.loaded == loaded {
+                dropped = state.verifier.take().is_some();
+            }
+        });
+        if dropped {
+            tracing::warn!(
+                source = %self.source,
+                max_age_seconds = self.max_age.as_secs(),
+                "callers' keys dropped: not loaded again within their maximum age \
+                 (CALLER_JWKS_MAX_AGE_SECONDS); callers get 503 until the JWKS loads"
+            );
+        }
         self.read_state(|state| state.verifier.clone())
     }
 
@@ -236,27 +323,41 @@ impl CallerKeys {
         // Another request may have reloaded while this one waited for the lock.
         let fresh_enough = loaded.is_some_and(|at| !unknown_kid && at.elapsed() < self.cache_for);
         if may_attempt && !fresh_enough {
-            self.write_state(|state| state.attempted = Some(Instant::now()));
-            match self.load().await {
-                Ok(verifier) => {
-                    let verifier = Arc::new(verifier);
-                    self.write_state(|state| {
-                        state.verifier = Some(Arc::clone(&verifier));
-                        state.loaded = Some(Instant::now());
-                    });
-                }
-                Err(why) => {
-                    tracing::warn!(source = %self.source, "callers' keys not reloaded: {why}");
-                }
-            }
+            self.attempt().await;
         }
         drop(guard);
-        self.current().ok_or_else(|| {
-            let attempted = self.read_state(|state| state.attempted);
-            let waited = attempted.map_or(Duration::ZERO, |at| at.elapsed());
-            let retry = MIN_RELOAD_INTERVAL.saturating_sub(waited).as_secs().max(1);
-            ContractError::KeysUnavailable(retry)
-        })
+        self.current().ok_or_else(|| self.unavailable())
+    }
+
+    /// The 503 of a server without keys, with when to retry: when a reload may be tried
+    /// again.
+    fn unavailable(&self) -> ContractError {
+        let attempted = self.read_state(|state| state.attempted);
+        let waited = attempted.map_or(Duration::ZERO, |at| at.elapsed());
+        let retry = MIN_RELOAD_INTERVAL.saturating_sub(waited).as_secs().max(1);
+        ContractError::KeysUnavailable(retry)
+    }
+
+    /// Loads the keys once, now, under the reload lock: new keys replace the old ones; after
+    /// a failure the old ones stay. Whether it loaded them.
+    async fn attempt(&self) -> bool {
+        self.write_state(|state| state.attempted = Some(Instant::now()));
+        match self.load().await {
+            Ok(verifier) => {
+                let verifier = Arc::new(verifier);
+                self.write_state(|state| {
+                    state.verifier = Some(Arc::clone(&verifier));
+                    state.loaded = Some(Instant::now());
+                });
+                // Logged once they are in use: whoever waits for this line finds them.
+                tracing::info!(source = %self.source, "callers' keys loaded");
+                true
+            }
+            Err(why) => {
+                tracing::warn!(source = %self.source, "callers' keys not reloaded: {why}");
+                false
+            }
+        }
     }
 
     fn write_state(&self, write: impl FnOnce(&mut KeyState)) {
@@ -274,7 +375,6 @@ impl CallerKeys {
         for why in skipped {
             tracing::warn!(source = %self.source, "a caller key is not used: {why}");
         }
-        tracing::info!(source = %self.source, "callers' keys loaded");
         Ok(verifier)
     }
 }

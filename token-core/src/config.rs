@@ -166,6 +166,11 @@ pub struct Settings {
     #[arg(long, env = "METRICS_PORT")]
     pub metrics_port: Option<u16>,
 
+    /// Address the metrics port listens on; the default is the loopback only, since metrics
+    /// are served without authentication (a pod's scrape needs 0.0.0.0).
+    #[arg(long, env = "METRICS_HOST", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub metrics_host: IpAddr,
+
     /// Log lines as human-readable text or as JSON objects (one per line).
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -180,8 +185,9 @@ pub struct Settings {
     )]
     pub log_names: bool,
 
-    /// Instead of serving, check that the server on --port answers GET /healthz, and exit
-    /// 0 if it does (for container health checks).
+    /// Instead of serving, check that the server on --host and --port answers GET /healthz
+    /// (on the loopback when the host is every interface), and exit 0 if it does (for
+    /// container health checks).
     #[arg(long)]
     pub health_check: bool,
 }

@@ -43,13 +43,21 @@ pub enum Endpoint {
     TokenSource,
     /// `POST /livekit/webhook`: receive a signed LiveKit event.
     Webhook,
-    /// `GET /healthz`: liveness and readiness for load balancers.
+    /// `GET /healthz`: liveness for load balancers and orchestrators.
     Health,
+    /// `GET /readyz`: readiness: 503 while production mode has no keys to verify callers.
+    Ready,
 }
 
 impl Endpoint {
     /// Every endpoint.
-    pub const ALL: [Self; 4] = [Self::Token, Self::TokenSource, Self::Webhook, Self::Health];
+    pub const ALL: [Self; 5] = [
+        Self::Token,
+        Self::TokenSource,
+        Self::Webhook,
+        Self::Health,
+        Self::Ready,
+    ];
 
     /// The endpoint at `path`, matched byte for byte: no percent-decoding, no trailing
     /// slash, no case folding, so every backend routes alike.
@@ -66,6 +74,7 @@ impl Endpoint {
             Self::TokenSource => "/livekit/token",
             Self::Webhook => "/livekit/webhook",
             Self::Health => "/healthz",
+            Self::Ready => "/readyz",
         }
     }
 
@@ -73,7 +82,7 @@ impl Endpoint {
     pub fn method(self) -> &'static str {
         match self {
             Self::Token | Self::TokenSource | Self::Webhook => "POST",
-            Self::Health => "GET",
+            Self::Health | Self::Ready => "GET",
         }
     }
 
@@ -81,7 +90,7 @@ impl Endpoint {
     pub fn allow(self) -> &'static str {
         match self {
             Self::Token | Self::TokenSource | Self::Webhook => "POST, OPTIONS",
-            Self::Health => "GET, HEAD, OPTIONS",
+            Self::Health | Self::Ready => "GET, HEAD, OPTIONS",
         }
     }
 
@@ -90,7 +99,7 @@ impl Endpoint {
         match self {
             Self::Token | Self::TokenSource => Some(MAX_TOKEN_BODY_BYTES),
             Self::Webhook => Some(MAX_WEBHOOK_BODY_BYTES),
-            Self::Health => None,
+            Self::Health | Self::Ready => None,
         }
     }
 }

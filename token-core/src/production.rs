@@ -13,7 +13,8 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 
 use crate::caller_auth::{
-    CallerPolicy, CallerVerifier, DEFAULT_LEEWAY_SECONDS, MAX_LEEWAY_SECONDS,
+    CallerPolicy, CallerVerifier, DEFAULT_LEEWAY_SECONDS, DEFAULT_TOKEN_TYPES, MAX_LEEWAY_SECONDS,
+    TokenType,
 };
 use crate::caller_keys::{CallerKeys, JwksSource, MIN_RELOAD_INTERVAL};
 use crate::policy::TokenPolicy;
@@ -21,6 +22,11 @@ use crate::secret_text::SecretText;
 
 /// The default `CALLER_JWKS_CACHE_SECONDS`: ten minutes, as common JWKS clients keep keys.
 pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
+/// The default `CALLER_JWKS_MAX_AGE_SECONDS`: keys are kept a day while the JWKS cannot be
+/// loaded, then dropped.
+pub const DEFAULT_JWKS_MAX_AGE_SECONDS: u64 = 86_400;
+/// The longest `CALLER_JWKS_MAX_AGE_SECONDS`: a week.
+pub const MAX_JWKS_MAX_AGE_SECONDS: u64 = 7 * 86_400;
 /// The default token lifetime in production: ten minutes, enough to join (a participant
 /// stays in the room after its token expires).
 pub const DEFAULT_PRODUCTION_TTL_SECONDS: u32 = 600;
@@ -124,6 +130,26 @@ pub struct ProductionArgs {
     )]
     pub caller_jwks_cache_seconds: u64,
 
+    /// Production: how long the last keys loaded are kept while the JWKS cannot be loaded
+    /// again, in seconds (at least CALLER_JWKS_CACHE_SECONDS); then callers get 503.
+    #[arg(
+        long,
+        env = "CALLER_JWKS_MAX_AGE_SECONDS",
+        default_value_t = DEFAULT_JWKS_MAX_AGE_SECONDS,
+        value_parser = clap::value_parser!(u64).range(MIN_RELOAD_INTERVAL.as_secs()..=MAX_JWKS_MAX_AGE_SECONDS)
+    )]
+    pub caller_jwks_max_age_seconds: u64,
+
+    /// Production: the kinds of token (`typ` header) callers may present, comma-separated,
+    /// `none` for tokens without `typ`; compared without case, `application/` omitted.
+    #[arg(
+        long,
+        env = "CALLER_TOKEN_TYPES",
+        value_delimiter = ',',
+        default_value = DEFAULT_TOKEN_TYPES
+    )]
+    pub caller_token_types: Vec<TokenType>,
+
     /// Production: the origins whose pages may call the server, comma-separated
     /// (`https://app.example.com`); other origins get no CORS headers, their preflights 403.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -214,6 +240,12 @@ impl ProductionArgs {
         policy.leeway_seconds = self.caller_leeway_seconds;
         policy.identity_claim = self.caller_identity_claim.clone();
         policy.allows_published_keys = self.try_production_locally;
+        policy.token_types.clone_from(&self.caller_token_types);
+        if self.caller_jwks_max_age_seconds < self.caller_jwks_cache_seconds {
+            return Err(
+                "CALLER_JWKS_MAX_AGE_SECONDS must be at least CALLER_JWKS_CACHE_SECONDS".to_owned(),
+            );
+        }
         #[cfg(feature = "fault-injection")]
         {
             policy.fault = self.caller_fault;
@@ -245,6 +277,7 @@ impl ProductionArgs {
             jwks: source,
             policy,
             cache_for: Duration::from_secs(self.caller_jwks_cache_seconds),
+            max_age: Duration::from_secs(self.caller_jwks_max_age_seconds),
             initial: initial.map(Arc::new),
             origins,
             rules,
@@ -274,6 +307,8 @@ pub struct Production {
     pub policy: CallerPolicy,
     /// How long loaded keys are kept.
     pub cache_for: Duration,
+    /// How long the last keys loaded are kept while reloads fail.
+    pub max_age: Duration,
     /// The keys read at start-up, from a file.
     pub initial: Option<Arc<CallerVerifier>>,
     /// The origins allowed to call from a browser.
@@ -291,6 +326,7 @@ impl Production {
                 self.jwks.clone(),
                 self.policy.clone(),
                 self.cache_for,
+                self.max_age,
                 self.initial.clone(),
             ),
             origins: self.origins.clone(),

@@ -99,6 +99,17 @@ impl TokenService {
         })
     }
 
+    /// Production mode: loads the callers' keys now and keeps them loaded whether or not
+    /// callers arrive ([`crate::caller_keys::CallerKeys::keep_fresh`]); in tutorial mode,
+    /// nothing. It never returns: servers run it beside serving and drop it when they stop
+    /// ([`crate::startup::serve_all`]).
+    pub async fn keep_keys_fresh(&self) -> std::convert::Infallible {
+        match &self.inner.production {
+            Some(production) => production.keys.keep_fresh().await,
+            None => std::future::pending().await,
+        }
+    }
+
     /// The most connections a server serves at once (`SERVER_MAX_CONNECTIONS`); every
     /// engine waits to accept more until one closes.
     pub fn max_connections(&self) -> usize {
@@ -412,6 +423,12 @@ impl TokenService {
                 ResponseFormat::Text,
                 SuccessBody::Status("ok"),
             )),
+            // Ready once production mode can verify callers; tutorial mode always is.
+            Endpoint::Ready => match &self.inner.production {
+                Some(production) => production.keys.ready(),
+                None => Ok(()),
+            }
+            .map(|()| Reply::success(ResponseFormat::Text, SuccessBody::Status("ok"))),
         };
         result.unwrap_or_else(|err| self.endpoint_error(endpoint, err))
     }

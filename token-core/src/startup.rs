@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::io::{self, IsTerminal};
-use std::net::{SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::pin::Pin;
 use std::process::ExitCode;
 
@@ -72,7 +72,7 @@ where
     let address = listener.local_addr()?;
     let metrics = match settings.metrics_port {
         Some(port) => {
-            let requested = SocketAddr::new(settings.host, port);
+            let requested = SocketAddr::new(settings.metrics_host, port);
             let listener = bind(requested).map_err(|err| {
                 io::Error::new(
                     err.kind(),
@@ -118,7 +118,29 @@ where
 /// Serves `service` on `listener` and, when `metrics` is given and metrics are on, its
 /// metrics on that listener, both with the backend's own `serve`, until `shutdown`. Should
 /// either stop on its own, the other is stopped too.
+///
+/// Beside them, production mode's callers' keys are loaded at once and kept fresh
+/// ([`TokenService::keep_keys_fresh`]), until serving ends: no task outlives the server.
 pub async fn serve_all<S, F>(
+    serve: S,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    service: TokenService,
+    shutdown: ShutdownSignal,
+) -> io::Result<()>
+where
+    S: Fn(TcpListener, TokenService, ShutdownSignal) -> F,
+    F: Future<Output = io::Result<()>>,
+{
+    let keys = service.clone();
+    tokio::select! {
+        served = serve_ports(serve, listener, metrics, service, shutdown) => served,
+        never = keys.keep_keys_fresh() => match never {},
+    }
+}
+
+/// [`serve_all`] without the keys.
+async fn serve_ports<S, F>(
     serve: S,
     listener: TcpListener,
     metrics: Option<TcpListener>,
@@ -193,14 +215,14 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// `GET /healthz` on the local port: exit 0 on a 200, 1 otherwise.
+/// `GET /healthz` on the server's own host and port: exit 0 on a 200, 1 otherwise.
 ///
 /// Written on `std::net` because a container health check must work in an image with no
 /// shell or curl, and one request does not justify an HTTP client in the server.
 fn health_check(settings: &Settings) -> ExitCode {
     use std::io::{Read, Write};
     use std::time::Duration;
-    let address = SocketAddr::from(([127, 0, 0, 1], settings.port));
+    let address = SocketAddr::new(probed_host(settings.host), settings.port);
     let probe = || -> io::Result<bool> {
         let mut stream = std::net::TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
         stream.set_read_timeout(Some(Duration::from_secs(2)))?;
@@ -220,6 +242,16 @@ fn health_check(settings: &Settings) -> ExitCode {
             eprintln!("unhealthy: GET /healthz on {address}: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The address that reaches a server listening on `host`: the host itself, or for every
+/// interface (`0.0.0.0`, `::`) the loopback of the same family.
+pub fn probed_host(host: IpAddr) -> IpAddr {
+    match host {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        host => host,
     }
 }
 
@@ -245,5 +277,26 @@ pub fn shutdown_signal() -> io::Result<ShutdownSignal> {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutdown signal received: finishing in-flight requests");
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_health_check_probes_the_listening_host() {
+        for (listening, probed) in [
+            ("0.0.0.0", "127.0.0.1"),
+            ("::", "::1"),
+            ("::1", "::1"),
+            ("127.0.0.1", "127.0.0.1"),
+            ("192.0.2.7", "192.0.2.7"),
+            ("2001:db8::7", "2001:db8::7"),
+        ] {
+            let listening: IpAddr = listening.parse().expect("an address");
+            let probed: IpAddr = probed.parse().expect("an address");
+            assert_eq!(probed_host(listening), probed, "{listening}");
+        }
     }
 }

@@ -105,26 +105,31 @@ async fn refuses_connections(address: std::net::SocketAddr, within: Duration) ->
     true
 }
 
-/// `--health-check` exits 0 when the server on `SERVER_PORT` answers `/healthz`, 1 when
-/// nothing does (the container image's `HEALTHCHECK`).
+/// `--health-check` exits 0 when the server on `SERVER_HOST` and `SERVER_PORT` answers
+/// `/healthz`, on IPv4 and on IPv6's loopback, 1 when nothing does (the container image's
+/// `HEALTHCHECK`).
 pub fn health_check_flag_probes_the_port(exe: &str) {
     let dir = temp_dir();
-    let server = start(command(exe, dir.path()));
-    let probe = |port: u16| {
+    let probe = |host: &str, port: u16| {
         command(exe, dir.path())
+            .env("SERVER_HOST", host)
             .env("SERVER_PORT", port.to_string())
             .arg("--health-check")
             .output()
             .expect("run --health-check")
     };
-    let healthy = probe(server.address().port());
-    assert!(healthy.status.success(), "{healthy:?}");
-    drop(server);
+    for host in ["127.0.0.1", "::1"] {
+        let mut listening = command(exe, dir.path());
+        listening.env("SERVER_HOST", host);
+        let server = start(listening);
+        let healthy = probe(host, server.address().port());
+        assert!(healthy.status.success(), "SERVER_HOST={host}: {healthy:?}");
+    }
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let unhealthy = probe(closed);
+    let unhealthy = probe("127.0.0.1", closed);
     assert_eq!(unhealthy.status.code(), Some(1), "{unhealthy:?}");
     assert!(String::from_utf8_lossy(&unhealthy.stderr).contains("unhealthy"));
 }

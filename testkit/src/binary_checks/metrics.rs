@@ -6,13 +6,19 @@ use std::time::Duration;
 use super::{credentialed, start, temp_dir};
 use crate::exposition;
 
-/// With `METRICS_PORT=0`, the binary logs where it serves metrics; a scrape after one token
-/// request parses and counts it; the token port does not serve them; SIGTERM stops both.
+/// With `METRICS_PORT=0`, the binary logs where it serves metrics: on the loopback by
+/// default (`METRICS_HOST`), even when the token port listens on every interface; a scrape
+/// after one token request parses and counts it; the token port does not serve them;
+/// SIGTERM stops both.
 pub async fn serves_metrics_on_their_own_port(exe: &str) {
     let dir = temp_dir();
     let mut command = credentialed(exe, dir.path());
-    command.env("METRICS_PORT", "0");
+    command
+        .env("METRICS_PORT", "0")
+        .env("SERVER_HOST", "0.0.0.0");
     let server = start(command);
+    let token_port = server.address().port();
+    let token_url = format!("http://127.0.0.1:{token_port}");
     assert!(
         server.wait_for_output("serving metrics", Duration::from_secs(5)),
         "no \"serving metrics\" line: {}",
@@ -31,9 +37,28 @@ pub async fn serves_metrics_on_their_own_port(exe: &str) {
                 .ok()
         })
         .unwrap_or_else(|| panic!("no metrics address in {output}"));
+    assert_eq!(
+        metrics.ip(),
+        std::net::Ipv4Addr::LOCALHOST,
+        "metrics listen beyond the loopback: {output}"
+    );
+    // On Linux all of 127.0.0.0/8 reaches the loopback: the token port, on every interface,
+    // answers there; the metrics, on 127.0.0.1 only, must not.
+    let elsewhere = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    if tokio::net::TcpStream::connect((elsewhere, token_port))
+        .await
+        .is_ok()
+    {
+        assert!(
+            tokio::net::TcpStream::connect((elsewhere, metrics.port()))
+                .await
+                .is_err(),
+            "metrics answer on {elsewhere}"
+        );
+    }
     let client = conformance::runner::client().expect("an HTTP client");
     let token = client
-        .post(format!("{}/token", server.url()))
+        .post(format!("{token_url}/token"))
         .header("content-type", "application/json")
         .body(r#"{"roomName":"room1","participantName":"alice"}"#)
         .send()
@@ -41,7 +66,7 @@ pub async fn serves_metrics_on_their_own_port(exe: &str) {
         .expect("answer");
     assert_eq!(token.status(), 200);
     let not_here = client
-        .get(format!("{}/metrics", server.url()))
+        .get(format!("{token_url}/metrics"))
         .send()
         .await
         .expect("answer");

@@ -137,6 +137,7 @@ macro_rules! binary_tests {
             async metrics::serves_metrics_on_their_own_port,
             async production::admits_only_authenticated_callers,
             sync production::refuses_an_open_configuration,
+            async production::readiness_waits_for_the_callers_keys,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
             async resilience::panics_become_500s,

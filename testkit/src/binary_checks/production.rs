@@ -243,4 +243,83 @@ pub fn refuses_an_open_configuration(exe: &str) {
         "the local trial is not warned at start: {}",
         server.output()
     );
+/// Production mode's readiness: `/readyz` answers 503 (with `Retry-After`) while the
+/// identity provider is down, from start-up and without any caller asking; the binary keeps
+/// retrying on its own, and answers 200 once the keys are loaded. `/healthz` is 200 all along;
+/// keeping the keys fresh does not hold up SIGTERM.
+pub async fn readiness_waits_for_the_callers_keys(exe: &str) {
+    let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+        .await
+        .expect("the identity provider starts");
+    provider.go_down(true);
+    let dir = temp_dir();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "[[rule]]\nrooms = [\"*\"]\n").expect("write the policy");
+    let mut command = credentialed(exe, dir.path());
+    command
+        .env("TOKEN_SERVER_MODE", "production")
+        .env("CALLER_ISSUER", DEFAULT_ISSUER)
+        .env("CALLER_AUDIENCE", DEFAULT_AUDIENCE)
+        .env("CALLER_JWKS_URL", provider.jwks_url())
+        .env("CORS_ALLOWED_ORIGINS", ORIGIN)
+        .env("TOKEN_POLICY_FILE", &policy)
+        // The suite's identity provider signs with the repository's own test keys.
+        .env("TRY_PRODUCTION_LOCALLY", "true");
+    let mut server = start(command);
+    let patience = std::time::Duration::from_secs(40);
+    assert!(
+        server.wait_for_output("callers' keys not reloaded", patience),
+        "the keys were not fetched at start-up: {}",
+        server.output()
+    );
+    let client = conformance::runner::client().expect("an HTTP client");
+    let readyz = format!("{}/readyz", server.url());
+    for method in [reqwest::Method::GET, reqwest::Method::HEAD] {
+        let not_ready = client
+            .request(method.clone(), &readyz)
+            .send()
+            .await
+            .expect("a response");
+        assert_eq!(not_ready.status(), 503, "{method} /readyz without keys");
+        let retry = not_ready
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        assert!(
+            retry.is_some_and(|seconds| (1..=30).contains(&seconds)),
+            "{retry:?}"
+        );
+    }
+    let health = client
+        .get(format!("{}/healthz", server.url()))
+        .send()
+        .await
+        .expect("a response");
+    assert_eq!(health.status(), 200, "liveness does not wait for the keys");
+
+    provider.go_down(false);
+    assert!(
+        server.wait_for_output("callers' keys loaded", patience),
+        "the keys were not fetched again without callers: {}",
+        server.output()
+    );
+    let ready = client.get(&readyz).send().await.expect("a response");
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.expect("a body"), "ok");
+    assert!(
+        provider.fetches() >= 2,
+        "{} fetches of the JWKS",
+        provider.fetches()
+    );
+    server.terminate().expect("SIGTERM");
+    let exit = server.wait_for_exit(std::time::Duration::from_secs(15));
+    let logs = server.output();
+    assert!(
+        exit.is_some_and(|status| status.success()),
+        "{exit:?}: {logs}"
+    );
+    assert!(
+        !logs.contains("path=\"/token\"") && !logs.contains("path=/token"),
+        "a caller was served: {logs}"
+    );
 }

@@ -1,0 +1,353 @@
+//! Production mode's keys over time, through `TokenService` as every backend calls it: loaded
+//! at start-up and retried without callers, readiness (`GET /readyz`) following them, kept
+//! while reloads fail only up to their maximum age; and the kinds of token and identities
+//! callers are refused for.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::stream;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use token_core::caller_auth::CallerPolicy;
+use token_core::caller_keys::{CallerKeys, JwksSource, MIN_RELOAD_INTERVAL};
+use token_core::config::ConfigError;
+use token_core::{HttpVersion, Reply, RequestHead, Settings, TokenService};
+
+const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
+const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
+const ISSUER: &str = "https://id.example";
+const AUDIENCE: &str = "token-server";
+const TOKEN_BODY: &str = r#"{"roomName":"r1","participantName":"Alice"}"#;
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A caller token signed with the P-256 test key, with `typ` in its header and `extra`
+/// claims.
+fn caller_token(typ: Option<&str>, extra: &Value) -> String {
+    let mut claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": now() + 300});
+    if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
+        claims.extend(extra.clone());
+    }
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some("p256-1".to_owned());
+    header.typ = typ.map(str::to_owned);
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(P256)).expect("sign")
+}
+
+fn bearer() -> String {
+    format!("Bearer {}", caller_token(Some("JWT"), &json!({})))
+}
+
+fn args<'a>(jwks: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let source = if jwks.starts_with("http") {
+        "--caller-jwks-url"
+    } else {
+        "--caller-jwks-file"
+    };
+    [
+        "test",
+        "--mode",
+        "production",
+        "--caller-issuer",
+        ISSUER,
+        "--caller-audience",
+        AUDIENCE,
+        "--cors-allowed-origins",
+        "https://app.example",
+        "--response-format",
+        "json",
+        // The suite's keys are published: only a local trial may use them.
+        "--try-production-locally",
+        "--token-policy-file",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/production/any-room.toml"
+        ),
+        source,
+        jwks,
+    ]
+    .iter()
+    .chain(extra)
+    .copied()
+    .collect()
+}
+
+fn production(jwks: &str, extra: &[&str]) -> TokenService {
+    let settings = Settings::from_args("test", args(jwks, extra)).expect("valid settings");
+    TokenService::new(&settings)
+}
+
+fn write_jwks(dir: &Path, jwks: &str) -> PathBuf {
+    let path = dir.join("jwks.json");
+    std::fs::write(&path, jwks).expect("write the JWKS");
+    path
+}
+
+async fn request(
+    service: &TokenService,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let mut all = vec![("host", "x"), ("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    let head = RequestHead::new(
+        method,
+        path,
+        HttpVersion::Http11,
+        all.iter().map(|(name, value)| (*name, value.as_bytes())),
+    );
+    let body = if method == "POST" { TOKEN_BODY } else { "" };
+    service
+        .respond(&head, stream::iter([Ok::<_, ()>(body.as_bytes())]))
+        .await
+}
+
+async fn token_status(service: &TokenService, authorization: &str) -> u16 {
+    request(
+        service,
+        "POST",
+        "/token",
+        &[("authorization", authorization)],
+    )
+    .await
+    .status
+}
+
+async fn ready_status(service: &TokenService) -> u16 {
+    request(service, "GET", "/readyz", &[]).await.status
+}
+
+#[tokio::test]
+async fn readyz_is_503_without_callers_keys_and_200_in_tutorial_mode() {
+    let tutorial = TokenService::new(&Settings::from_args("test", ["test"]).expect("valid"));
+    for method in ["GET", "HEAD"] {
+        let reply = request(&tutorial, method, "/readyz", &[]).await;
+        assert_eq!((reply.status, reply.body.as_str()), (200, "ok"), "{method}");
+    }
+    let options = request(&tutorial, "OPTIONS", "/readyz", &[]).await;
+    assert_eq!(
+        (options.status, options.header("allow")),
+        (200, Some("GET, HEAD, OPTIONS"))
+    );
+    let post = request(&tutorial, "POST", "/readyz", &[]).await;
+    assert_eq!(post.status, 405);
+
+    // Nothing listens on port 9 of the loopback: no keys.
+    let without_keys = production("http://127.0.0.1:9/jwks", &[]);
+    for method in ["GET", "HEAD"] {
+        let reply = request(&without_keys, method, "/readyz", &[]).await;
+        assert_eq!(reply.status, 503, "{method}");
+        let retry: u64 = reply
+            .header("retry-after")
+            .and_then(|value| value.parse().ok())
+            .expect("Retry-After in seconds");
+        assert!((1..=30).contains(&retry), "{retry}");
+        let body: Value = serde_json::from_str(&reply.body).expect("the configured format");
+        assert!(body["errorMessage"].is_string(), "{body}");
+    }
+    let health = request(&without_keys, "GET", "/healthz", &[]).await;
+    assert_eq!(health.status, 200, "liveness does not wait for keys");
+
+    let keys_from_a_file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../conformance/keys/caller-jwks.json"
+    );
+    assert_eq!(ready_status(&production(keys_from_a_file, &[])).await, 200);
+}
+
+#[tokio::test(start_paused = true)]
+async fn keys_load_without_callers_and_failures_are_retried_within_30_s() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("jwks.json");
+    let keys = CallerKeys::new(
+        JwksSource::File(path.clone()),
+        CallerPolicy {
+            allows_published_keys: true,
+            ..CallerPolicy::new(ISSUER, AUDIENCE)
+        },
+        Duration::from_secs(600),
+        Duration::from_secs(3600),
+        None,
+    );
+    let checks = async {
+        assert!(keys.ready().is_err(), "no JWKS yet");
+        // Several retries fail while the file is missing.
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        assert!(keys.ready().is_err());
+        write_jwks(dir.path(), JWKS);
+        let written = tokio::time::Instant::now();
+        while keys.ready().is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            written.elapsed() <= MIN_RELOAD_INTERVAL,
+            "retried {:?} after the JWKS appeared",
+            written.elapsed()
+        );
+        // The provider breaks: the last keys are kept until their maximum age, then dropped.
+        std::fs::write(&path, "{not json").expect("break the JWKS");
+        let loaded = tokio::time::Instant::now();
+        while keys.ready().is_ok() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        let kept = loaded.elapsed();
+        assert!(
+            (Duration::from_secs(3595)..=Duration::from_secs(3601)).contains(&kept),
+            "kept {kept:?}"
+        );
+        // Loaded again as soon as the provider is back, whether or not callers arrive.
+        write_jwks(dir.path(), JWKS);
+        let fixed = tokio::time::Instant::now();
+        while keys.ready().is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            fixed.elapsed() <= MIN_RELOAD_INTERVAL,
+            "{:?}",
+            fixed.elapsed()
+        );
+    };
+    tokio::select! {
+        () = checks => {}
+        never = keys.keep_fresh() => match never {},
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn keys_are_dropped_after_their_maximum_age_without_a_good_load() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = write_jwks(dir.path(), JWKS);
+    let path = path.to_str().expect("UTF-8");
+    let service = production(path, &[]);
+    let authorization = bearer();
+    assert_eq!(token_status(&service, &authorization).await, 200);
+    // The provider fails from now on: the last keys serve past the cache time...
+    std::fs::write(path, "{not json").expect("break the JWKS");
+    tokio::time::advance(Duration::from_secs(601)).await;
+    assert_eq!(token_status(&service, &authorization).await, 200);
+    assert_eq!(ready_status(&service).await, 200);
+    // ...but not past their maximum age, a day by default: 503, and not ready.
+    tokio::time::advance(Duration::from_secs(86_400 - 601)).await;
+    let refused = request(
+        &service,
+        "POST",
+        "/token",
+        &[("authorization", &authorization)],
+    )
+    .await;
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert!(refused.header("retry-after").is_some());
+    assert_eq!(ready_status(&service).await, 503);
+    // The provider is back: the next reload serves callers again.
+    write_jwks(dir.path(), JWKS);
+    tokio::time::advance(MIN_RELOAD_INTERVAL).await;
+    assert_eq!(token_status(&service, &authorization).await, 200);
+    assert_eq!(ready_status(&service).await, 200);
+}
+
+#[test]
+fn the_maximum_age_is_checked_at_start_up() {
+    let url = "https://id.example/jwks";
+    let invalid = |extra: &[&str]| match Settings::from_args("test", args(url, extra)) {
+        Err(ConfigError::Invalid(line)) => line,
+        other => panic!("{extra:?} should be invalid, got {other:?}"),
+    };
+    let line = invalid(&["--caller-jwks-max-age-seconds", "599"]);
+    assert_eq!(
+        line,
+        "CALLER_JWKS_MAX_AGE_SECONDS must be at least CALLER_JWKS_CACHE_SECONDS"
+    );
+    for extra in [
+        &["--caller-jwks-max-age-seconds", "10"][..],
+        &["--caller-jwks-max-age-seconds", "1d"],
+        &["--caller-token-types", "at jwt"],
+        &["--caller-token-types", ""],
+    ] {
+        let line = invalid(extra);
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains(" (set by CALLER_"), "{line}");
+    }
+    let settings = Settings::from_args(
+        "test",
+        args(
+            url,
+            &[
+                "--caller-jwks-cache-seconds",
+                "60",
+                "--caller-jwks-max-age-seconds",
+                "60",
+            ],
+        ),
+    );
+    assert!(settings.is_ok(), "{settings:?}");
+}
+
+#[tokio::test]
+async fn callers_presenting_another_kind_of_token_are_refused() {
+    let jwks = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../conformance/keys/caller-jwks.json"
+    );
+    let service = production(jwks, &["--rate-limits", "off"]);
+    let status = |typ: Option<&'static str>| {
+        let authorization = format!("Bearer {}", caller_token(typ, &json!({})));
+        let service = &service;
+        async move { token_status(service, &authorization).await }
+    };
+    for accepted in [
+        None,
+        Some("JWT"),
+        Some("at+jwt"),
+        Some("application/AT+JWT"),
+    ] {
+        assert_eq!(status(accepted).await, 200, "{accepted:?}");
+    }
+    for refused in ["logout+jwt", "secevent+jwt", "id-jag+jwt"] {
+        assert_eq!(status(Some(refused)).await, 401, "{refused}");
+    }
+    // The operator's list: access tokens only.
+    let access_only = production(
+        jwks,
+        &["--caller-token-types", "at+jwt", "--rate-limits", "off"],
+    );
+    for (typ, expected) in [(Some("at+jwt"), 200), (Some("JWT"), 401), (None, 401)] {
+        let authorization = format!("Bearer {}", caller_token(typ, &json!({})));
+        assert_eq!(
+            token_status(&access_only, &authorization).await,
+            expected,
+            "{typ:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_email_identity_needs_email_verified() {
+    let jwks = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../conformance/keys/caller-jwks.json"
+    );
+    let service = production(
+        jwks,
+        &["--caller-identity-claim", "email", "--rate-limits", "off"],
+    );
+    let email = "alice@example.com";
+    for (verified, expected) in [
+        (json!({"email": email, "email_verified": true}), 200),
+        (json!({"email": email, "email_verified": false}), 401),
+        (json!({"email": email}), 401),
+        (json!({"email": email, "email_verified": "true"}), 401),
+    ] {
+        let authorization = format!("Bearer {}", caller_token(None, &verified));
+        assert_eq!(
+            token_status(&service, &authorization).await,
+            expected,
+            "{verified}"
+        );
+    }
+}
