@@ -1069,7 +1069,7 @@ fn not_minted(
                 _ => vec![Finding::new(
                     Defect::TokenForInvalidInput,
                     format!(
-                        "{}: a token for a {} byte {what}, over LiveKit's {LIVEKIT_NAME_LIMIT}",
+                        "{}: a token for a {} byte {what}, over LiveKit's {LIVEKIT_NAME_LIMIT}-byte limit",
                         got.status,
                         asked.len()
                     ),
