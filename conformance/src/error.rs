@@ -34,6 +34,12 @@ pub enum Error {
     /// The response's body could not be read.
     #[error("reading the response failed: {}", Causes(.0))]
     Response(reqwest::Error),
+    /// The response's body is larger than the suite ever reads.
+    #[error(
+        "the response's body is larger than {} KiB",
+        crate::wire::MAX_RESPONSE_BYTES / 1024
+    )]
+    ResponseTooLarge,
     /// A case names a method no client can send.
     #[error("bad method in case: {0}")]
     Method(String),

@@ -3,12 +3,13 @@
 //!
 //! - **MUST** (a `FAIL`): an official client or LiveKit fails or misbehaves on requests it
 //!   really sends; a security hole (a forged webhook accepted, a token for invalid input,
-//!   grants beyond joining the room, no body limit); a server fault (a 5xx for a client's
-//!   error, a hang).
+//!   grants beyond joining the room, no body limit, LiveKit's public development credentials
+//!   in production); a server fault (a 5xx for a client's error, a hang).
 //! - **SHOULD** (a `WARN`): this contract's stricter choices that no official client or
 //!   LiveKit notices: the exact 4xx within the error class, message wording, the type and
 //!   body of errors no client reads, `Allow`, `Max-Age`, keep-alive, routing normalisations
-//!   the RFCs allow.
+//!   the RFCs allow; costs that stay bounded (a higher body limit, a webhook body read before
+//!   its signature is checked).
 //!
 //! A case's outcome is its worst failed check. No profile changes a level: a profile only
 //! chooses the endpoints and the response format it judges. This project's own backends are
@@ -64,6 +65,9 @@ pub enum Defect {
     /// Production mode: a forged, expired or misdirected caller token admitted, or a URL
     /// from a token's header fetched.
     CallerForgery,
+    /// Production mode: tokens signed, or webhooks accepted, with LiveKit's public development
+    /// secret (`devkey`/`secret` of `livekit-server --dev`).
+    DevCredentials,
     /// Production mode: CORS for an origin the operator did not allow.
     OpenOrigin,
     /// Production mode: unknown `kid`s make the server fetch the JWKS again and again.
@@ -101,13 +105,16 @@ pub enum Defect {
     HttpDetails,
     /// A body limit above the contract's (but under the megabyte a MUST case sends).
     HigherBodyLimit,
+    /// A webhook's body read before its `Authorization` is checked: a forged webhook with
+    /// its body withheld gets no 401 until the body arrives.
+    ReadsUnverifiedWebhooks,
     /// Production mode: a 401 without the `Bearer` challenge RFC 6750 asks for.
     NoChallenge,
 }
 
 impl Defect {
     /// Every defect, in report order (the serious first).
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 31] = [
         Self::RefusesClientRequest,
         Self::RefusesWebhook,
         Self::UnreadableAnswer,
@@ -120,6 +127,7 @@ impl Defect {
         Self::ExcessGrants,
         Self::WebhookForgery,
         Self::CallerForgery,
+        Self::DevCredentials,
         Self::OpenOrigin,
         Self::FloodsKeySource,
         Self::NoBodyLimit,
@@ -136,6 +144,7 @@ impl Defect {
         Self::CorsExtras,
         Self::HttpDetails,
         Self::HigherBodyLimit,
+        Self::ReadsUnverifiedWebhooks,
         Self::NoChallenge,
     ];
 
@@ -154,6 +163,7 @@ impl Defect {
             | Self::ExcessGrants
             | Self::WebhookForgery
             | Self::CallerForgery
+            | Self::DevCredentials
             | Self::OpenOrigin
             | Self::FloodsKeySource
             | Self::NoBodyLimit
@@ -170,6 +180,7 @@ impl Defect {
             | Self::CorsExtras
             | Self::HttpDetails
             | Self::HigherBodyLimit
+            | Self::ReadsUnverifiedWebhooks
             | Self::NoChallenge => Level::Should,
         }
     }
@@ -189,6 +200,7 @@ impl Defect {
             Self::ExcessGrants => "excess-grants",
             Self::WebhookForgery => "webhook-forgery",
             Self::CallerForgery => "caller-forgery",
+            Self::DevCredentials => "dev-credentials",
             Self::OpenOrigin => "open-origin",
             Self::FloodsKeySource => "floods-key-source",
             Self::NoBodyLimit => "no-body-limit",
@@ -205,6 +217,7 @@ impl Defect {
             Self::CorsExtras => "cors-extras",
             Self::HttpDetails => "http-details",
             Self::HigherBodyLimit => "higher-body-limit",
+            Self::ReadsUnverifiedWebhooks => "reads-unverified-webhooks",
             Self::NoChallenge => "no-challenge",
         }
     }
@@ -224,6 +237,7 @@ impl Defect {
             Self::ExcessGrants => "grants beyond joining the room",
             Self::WebhookForgery => "accepts forged, unsigned, expired or tampered webhooks",
             Self::CallerForgery => "admits forged, expired or misdirected caller tokens",
+            Self::DevCredentials => "signs or verifies with LiveKit's public development secret",
             Self::OpenOrigin => "CORS for origins the operator did not allow",
             Self::FloodsKeySource => "fetches the JWKS for every unknown kid",
             Self::NoBodyLimit => "no body limit (a megabyte accepted)",
@@ -242,6 +256,7 @@ impl Defect {
             Self::CorsExtras => "CORS missing where no official client's page reads",
             Self::HttpDetails => "HTTP details (Allow, Max-Age, keep-alive)",
             Self::HigherBodyLimit => "a body limit above the contract's",
+            Self::ReadsUnverifiedWebhooks => "reads webhook bodies before checking their signature",
             Self::NoChallenge => "401 without a Bearer challenge",
         }
     }
@@ -261,6 +276,7 @@ impl Defect {
             Self::ExcessGrants => "any caller gets more than the tutorial needs",
             Self::WebhookForgery => "anyone can fake LiveKit's events",
             Self::CallerForgery => "anyone can get tokens as anyone",
+            Self::DevCredentials => "anyone can mint tokens and forge webhooks offline",
             Self::OpenOrigin => "any site's page can use the server with a caller's token",
             Self::FloodsKeySource => "one client can make the server flood the identity provider",
             Self::NoBodyLimit => "a client can make the server read without bound",
@@ -277,6 +293,9 @@ impl Defect {
             Self::CorsExtras => "no official client reads that answer from a page",
             Self::HttpDetails => "clients work without them, perhaps slower",
             Self::HigherBodyLimit => "the body is still bounded: a megabyte is refused",
+            Self::ReadsUnverifiedWebhooks => {
+                "a forger holds memory per connection, but the body is still bounded"
+            }
             Self::NoChallenge => "clients branch on the 401, not on the challenge",
         }
     }

@@ -477,6 +477,16 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// The path a request head (as much of it as arrived) asks for; empty when it names none.
+fn requested_path(head: &[u8]) -> String {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut request = httparse::Request::new(&mut headers);
+    match request.parse(head) {
+        Ok(_) => request.path.unwrap_or_default().to_owned(),
+        Err(_) => String::new(),
+    }
+}
+
 /// Answers one request and closes.
 async fn answer(mut stream: TcpStream, shared: Arc<Shared>) {
     let mut head = Vec::new();
@@ -487,12 +497,7 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>) {
             Ok(read) => head.extend_from_slice(&buffer[..read]),
         }
     }
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut request = httparse::Request::new(&mut headers);
-    let path = match request.parse(&head) {
-        Ok(_) => request.path.unwrap_or_default().to_owned(),
-        Err(_) => String::new(),
-    };
+    let path = requested_path(&head);
     let serving = *shared
         .serving
         .lock()
@@ -519,4 +524,32 @@ async fn answer(mut stream: TcpStream, shared: Arc<Shared>) {
     );
     let _ = stream.write_all(response.as_bytes()).await;
     let _ = stream.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn the_path_is_read_from_a_whole_or_partial_head() {
+        assert_eq!(
+            requested_path(b"GET /jwks.json HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "/jwks.json"
+        );
+        assert_eq!(
+            requested_path(b"GET /jwks.json HTTP/1.1\r\nHo"),
+            "/jwks.json"
+        );
+        assert_eq!(requested_path(b"\x00\xff garbage"), "");
+    }
+
+    proptest! {
+        /// Whatever a server sends when it fetches keys: a path or none, never a panic.
+        #[test]
+        fn any_request_bytes_give_a_path_or_none(head in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = requested_path(&head);
+        }
+    }
 }

@@ -458,7 +458,10 @@ fn sign_webhook(args: &SignWebhook) -> ExitCode {
                     .await
                     .map_err(|err| conformance::Error::Request(err).to_string())?;
                 let status = response.status();
-                let text = response.text().await.unwrap_or_default();
+                let body = conformance::runner::read_body(response)
+                    .await
+                    .unwrap_or_default();
+                let text = String::from_utf8_lossy(&body).into_owned();
                 Ok::<_, String>((status, text))
             })
         });

@@ -3,7 +3,9 @@
 //! tokens for their own identity; every forgery of RFC 8725 and OWASP's JWT cheat sheet gets
 //! 401 with a `Bearer` challenge; CORS names only the allowed origin; the JWKS is reloaded
 //! for a rotated key but not for a flood of unknown ones, and headers pointing elsewhere for
-//! keys are never followed.
+//! keys are never followed. What the server mints must be usable by LiveKit and by nobody
+//! else: never on LiveKit's public development secret, never with an identity or room name
+//! over LiveKit's 256 bytes. A forged webhook is refused before its body is read.
 //!
 //! The server must be configured with the provider's JWKS URL, issuer and audience,
 //! [`ALLOWED_ORIGIN`] among its CORS origins, and a policy that lets any caller join
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderMap;
 use serde_json::json;
 
-use crate::case::Finding;
+use crate::case::{Finding, Flaw, Signer, WebhookAuth};
 use crate::error::Error;
 use crate::harm::{Defect, Level};
 use crate::identity_provider::{
@@ -25,6 +27,7 @@ use crate::judge::decode_segment;
 use crate::report::{Outcome, Report, Verdict};
 use crate::runner::Selection;
 use crate::server_under_test::ServerUnderTest;
+use crate::wire::ReadError;
 
 /// The origin the suite's pages call from; the server must allow it.
 pub const ALLOWED_ORIGIN: &str = "https://app.conformance.invalid";
@@ -38,6 +41,24 @@ pub const ROTATION_PATIENCE: Duration = Duration::from_secs(45);
 pub const RECOVERY_PATIENCE: Duration = ROTATION_PATIENCE;
 /// How many tokens with unknown `kid`s the flood sends.
 pub const FLOOD: usize = 20;
+/// The API key of LiveKit's development server (`livekit-server --dev`), public in its
+/// documentation.
+pub const DEV_API_KEY: &str = "devkey";
+/// The API secret of LiveKit's development server: anyone can sign with it.
+pub const DEV_API_SECRET: &str = "secret";
+/// LiveKit refuses identities and room names longer than this, in bytes.
+pub const LIVEKIT_NAME_LIMIT: usize = 256;
+/// The length of the identities and room names the suite sends over LiveKit's limit.
+pub const TOO_LONG: usize = 300;
+/// How long the suite waits for the refusal of a forged webhook whose body it withholds.
+pub const WEBHOOK_PATIENCE: Duration = Duration::from_secs(3);
+/// The body the forged webhook announces: under any sensible webhook limit (LiveKit's events
+/// fit in 64 KiB), so only the order of the server's checks decides whether it waits.
+pub const ANNOUNCED_WEBHOOK_BYTES: usize = 60_000;
+/// How much of that body the suite sends.
+const SENT_WEBHOOK_BYTES: usize = 1024;
+/// A LiveKit event, for the webhooks the suite sends.
+const EVENT: &[u8] = br#"{"event":"room_started","room":{"sid":"RM_conformance","name":"room1"},"id":"EV_conformance","createdAt":"1700000000"}"#;
 
 /// One production case: an ID, its requirement, and how it is checked.
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +104,56 @@ pub enum CallerCheck {
     FollowsNoKeyHeaders,
     /// The provider publishes a new key: tokens signed with it are admitted soon after.
     PicksUpRotatedKey,
+    /// Tokens minted on both endpoints do not verify with LiveKit's development secret, and
+    /// a webhook signed with `devkey`/`secret` is not acknowledged.
+    NoDevCredentials,
+    /// A caller whose identity claim is over LiveKit's limit: 403 on this endpoint, never a
+    /// token.
+    RefusesLongIdentity(TokenEndpoint),
+    /// A room name over LiveKit's limit: 400 on this endpoint, never a token.
+    RefusesLongRoom(TokenEndpoint),
+    /// A forged webhook announcing a body it mostly withholds: 401 without waiting for it.
+    VerifiesWebhookBeforeBody,
+}
+
+/// The endpoints that mint tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenEndpoint {
+    /// `POST /token`, the tutorials' endpoint.
+    Tutorial,
+    /// `POST /livekit/token`, LiveKit's standard endpoint.
+    Standard,
+}
+
+impl TokenEndpoint {
+    /// Both endpoints.
+    pub const ALL: [Self; 2] = [Self::Tutorial, Self::Standard];
+
+    /// The endpoint's path.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Tutorial => "/token",
+            Self::Standard => "/livekit/token",
+        }
+    }
+
+    /// A request body for `room`, in the endpoint's field names.
+    fn body(self, room: &str) -> String {
+        match self {
+            Self::Tutorial => json!({"roomName": room, "participantName": "Alice"}).to_string(),
+            Self::Standard => json!({"room_name": room}).to_string(),
+        }
+    }
+
+    /// The token of the endpoint's answer, if it has one.
+    fn token(self, got: &Answer) -> Option<String> {
+        match self {
+            Self::Tutorial => token_of(got),
+            Self::Standard => serde_json::from_str::<serde_json::Value>(&got.body)
+                .ok()
+                .and_then(|body| body["participant_token"].as_str().map(str::to_owned)),
+        }
+    }
 }
 
 /// What a refused request carries.
@@ -101,10 +172,16 @@ pub enum Credential {
 }
 
 impl CallerCase {
-    /// How much a miss matters: the worst defect the check can show.
+    /// How much a miss matters: the worst defect the check can show (a 5xx, or a forged
+    /// webhook acknowledged, always MUST, aside).
     pub fn level(&self) -> Level {
         match self.check {
-            CallerCheck::AdmitsWithinLeeway { .. } => Level::Should,
+            CallerCheck::AdmitsWithinLeeway { .. } => Defect::OtherStatus.level(),
+            CallerCheck::NoDevCredentials => Defect::DevCredentials.level(),
+            CallerCheck::RefusesLongIdentity(_) | CallerCheck::RefusesLongRoom(_) => {
+                Defect::TokenForInvalidInput.level()
+            }
+            CallerCheck::VerifiesWebhookBeforeBody => Defect::ReadsUnverifiedWebhooks.level(),
             _ => Level::Must,
         }
     }
@@ -126,7 +203,9 @@ pub fn caller_cases() -> impl Iterator<Item = &'static CallerCase> {
         .iter()
         .chain(&ADMITTED)
         .chain(&REFUSED)
+        .chain(&MINTED)
         .chain(&FORGED)
+        .chain(&WEBHOOK)
         .chain(&REST)
 }
 
@@ -196,6 +275,34 @@ const REFUSED: [CallerCase; 5] = [
         check: CallerCheck::RefusesImpersonation,
     },
 ];
+/// What the server mints: usable by LiveKit, and by nobody without the server's secret.
+const MINTED: [CallerCase; 5] = [
+    CallerCase {
+        id: "caller/minted/dev-credentials",
+        requirement: "No token minted on either endpoint verifies with LiveKit's public development secret (livekit-server --dev: devkey/secret), and no webhook signed with it is acknowledged: anyone could mint tokens and forge events offline.",
+        check: CallerCheck::NoDevCredentials,
+    },
+    CallerCase {
+        id: "caller/too-long/identity",
+        requirement: "A caller whose identity claim is 300 bytes, over LiveKit's 256-byte limit on identities, gets 403 on POST /token, never a token.",
+        check: CallerCheck::RefusesLongIdentity(TokenEndpoint::Tutorial),
+    },
+    CallerCase {
+        id: "caller/too-long/identity-standard",
+        requirement: "A caller whose identity claim is 300 bytes, over LiveKit's 256-byte limit on identities, gets 403 on POST /livekit/token, never a token.",
+        check: CallerCheck::RefusesLongIdentity(TokenEndpoint::Standard),
+    },
+    CallerCase {
+        id: "caller/too-long/room",
+        requirement: "A roomName of 300 bytes, over LiveKit's 256-byte limit on room names, gets 400 on POST /token, never a token.",
+        check: CallerCheck::RefusesLongRoom(TokenEndpoint::Tutorial),
+    },
+    CallerCase {
+        id: "caller/too-long/room-standard",
+        requirement: "A room_name of 300 bytes, over LiveKit's 256-byte limit on room names, gets 400 on POST /livekit/token, never a token.",
+        check: CallerCheck::RefusesLongRoom(TokenEndpoint::Standard),
+    },
+];
 const FORGED: [CallerCase; 25] = forgery_cases![
     "alg-none", AlgNone, "alg: none without a signature: 401.";
     "no-signature", NoSignature, "A valid token with its signature cut off: 401.";
@@ -223,6 +330,13 @@ const FORGED: [CallerCase; 25] = forgery_cases![
     "malformed", Malformed, "Three segments that are not base64url JSON: 401.";
     "oversized", Oversized, "A token over 8 KiB: 401 (not a 5xx).";
 ];
+/// Webhooks are verified alike in both modes; production is where the cost of reading a
+/// forger's body first is checked.
+const WEBHOOK: [CallerCase; 1] = [CallerCase {
+    id: "webhook/verified-before-body",
+    requirement: "A webhook whose Authorization is forged gets 401 before its body is read: with a head announcing 60,000 bytes and only 1 KiB sent, the 401 comes within 3 s.",
+    check: CallerCheck::VerifiesWebhookBeforeBody,
+}];
 const REST: [CallerCase; 7] = [
     CallerCase {
         id: "caller/cors/allowed-origin",
@@ -293,9 +407,7 @@ async fn run_cases(
     provider: &IdentityProvider,
     selection: &Selection,
 ) -> Vec<Outcome> {
-    let mut outcomes = Vec::with_capacity(
-        FIRST.len() + REST.len() + ADMITTED.len() + REFUSED.len() + FORGED.len(),
-    );
+    let mut outcomes = Vec::with_capacity(caller_cases().count());
     let client = match crate::runner::client() {
         Ok(client) => client,
         Err(err) => {
@@ -628,8 +740,162 @@ impl Judge<'_> {
                     .await?,
                 );
             }
+            CallerCheck::NoDevCredentials => findings.extend(self.dev_credentials().await?),
+            CallerCheck::RefusesLongIdentity(endpoint) => {
+                let identity = "i".repeat(TOO_LONG);
+                let authorization = format!(
+                    "Bearer {}",
+                    self.provider.token(CallerKey::P256, &identity, &json!({}))
+                );
+                let got = self
+                    .post(
+                        endpoint.path(),
+                        &[("authorization", &authorization)],
+                        &endpoint.body("room1"),
+                    )
+                    .await?;
+                findings.extend(not_minted(&got, endpoint, 403, Named::Identity(&identity)));
+            }
+            CallerCheck::RefusesLongRoom(endpoint) => {
+                let room = "r".repeat(TOO_LONG);
+                let authorization = self.bearer(CallerKey::P256, &json!({}));
+                let got = self
+                    .post(
+                        endpoint.path(),
+                        &[("authorization", &authorization)],
+                        &endpoint.body(&room),
+                    )
+                    .await?;
+                findings.extend(not_minted(&got, endpoint, 400, Named::Room(&room)));
+            }
+            CallerCheck::VerifiesWebhookBeforeBody => {
+                findings.extend(self.webhook_before_body().await?);
+            }
         }
         Ok(findings)
+    }
+
+    /// A token from each endpoint, and a webhook signed with `devkey`/`secret`: findings for
+    /// each on LiveKit's development credentials. `Err` when neither endpoint minted a token
+    /// to judge (the admitting cases say why).
+    async fn dev_credentials(&self) -> Result<Vec<Finding>, String> {
+        let mut findings = Vec::new();
+        let mut judged = 0;
+        for endpoint in TokenEndpoint::ALL {
+            let authorization = self.bearer(CallerKey::P256, &json!({}));
+            let got = self
+                .post(
+                    endpoint.path(),
+                    &[("authorization", &authorization)],
+                    &endpoint.body("room1"),
+                )
+                .await?;
+            let Some(token) = endpoint
+                .token(&got)
+                .filter(|_| (200..300).contains(&got.status))
+            else {
+                continue;
+            };
+            judged += 1;
+            if signed_with_dev_secret(&token) {
+                findings.push(Finding::new(
+                    Defect::DevCredentials,
+                    format!(
+                        "the token from POST {} verifies with LiveKit's development secret \"{DEV_API_SECRET}\"",
+                        endpoint.path()
+                    ),
+                ));
+            }
+        }
+        if judged == 0 {
+            return Err("neither endpoint minted a token for a valid caller".to_owned());
+        }
+        let dev = self
+            .server
+            .clone()
+            .with_credentials(DEV_API_KEY, DEV_API_SECRET);
+        let auth = WebhookAuth::Signed {
+            signer: Signer::Suite,
+            flaw: Flaw::None,
+        };
+        let (body, authorization) =
+            crate::signing::webhook_request(&dev, EVENT, auth, 0).map_err(|err| err.to_string())?;
+        let mut request = self
+            .client
+            .post(self.server.url("/livekit/webhook"))
+            .header("content-type", "application/webhook+json")
+            .body(body);
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        let got = answer(request).await?;
+        if (200..300).contains(&got.status) {
+            findings.push(Finding::new(
+                Defect::DevCredentials,
+                format!(
+                    "{}: a webhook signed with {DEV_API_KEY}/{DEV_API_SECRET} is acknowledged",
+                    got.status
+                ),
+            ));
+        }
+        Ok(findings)
+    }
+
+    /// A webhook signed with another secret, its body announced but withheld: 401 at once
+    /// shows the signature checked first; silence (or a 408) shows the body read first.
+    async fn webhook_before_body(&self) -> Result<Vec<Finding>, String> {
+        let auth = WebhookAuth::Signed {
+            signer: Signer::Suite,
+            flaw: Flaw::WrongSecret,
+        };
+        let (body, authorization) =
+            crate::signing::webhook_request(self.server, EVENT, auth, ANNOUNCED_WEBHOOK_BYTES)
+                .map_err(|err| err.to_string())?;
+        let authorization = authorization.unwrap_or_default();
+        let got = crate::scenario::webhook_with_withheld_body(
+            self.server,
+            &authorization,
+            &body,
+            SENT_WEBHOOK_BYTES,
+            WEBHOOK_PATIENCE,
+        )
+        .await?;
+        let withheld = ANNOUNCED_WEBHOOK_BYTES - SENT_WEBHOOK_BYTES;
+        let reads_first = |how: String| {
+            Finding::new(
+                Defect::ReadsUnverifiedWebhooks,
+                format!(
+                    "{how} to a webhook with a forged signature and {withheld} bytes of its body \
+                     withheld: the server reads the body before checking the signature"
+                ),
+            )
+        };
+        Ok(match got {
+            Ok(response) => match response.status {
+                401 => Vec::new(),
+                200..=299 => vec![Finding::new(
+                    Defect::WebhookForgery,
+                    format!(
+                        "{}: a webhook signed with another secret is acknowledged",
+                        response.status
+                    ),
+                )],
+                408 => vec![reads_first("408".to_owned())],
+                status @ 500..=599 => vec![server_error(status)],
+                status => vec![Finding::new(
+                    Defect::OtherStatus,
+                    format!("{status} instead of 401 for a webhook with a forged signature"),
+                )],
+            },
+            Err(ReadError::TimedOut) => vec![reads_first(format!(
+                "no answer within {} s",
+                WEBHOOK_PATIENCE.as_secs()
+            ))],
+            Err(err) => vec![Finding::new(
+                Defect::OtherStatus,
+                format!("no 401 for a webhook with a forged signature: {err}"),
+            )],
+        })
     }
 
     /// Polls `POST /token` with a valid token signed with `key`, once a second, until it is
@@ -701,11 +967,13 @@ async fn answer(request: reqwest::RequestBuilder) -> Result<Answer, String> {
     let response = request.send().await.map_err(|err| err.to_string())?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.text().await.map_err(|err| err.to_string())?;
+    let body = crate::runner::read_body(response)
+        .await
+        .map_err(|err| err.to_string())?;
     Ok(Answer {
         status,
         headers,
-        body,
+        body: String::from_utf8_lossy(&body).into_owned(),
     })
 }
 
@@ -754,6 +1022,81 @@ fn admitted(got: &Answer, status: u16, token: Option<String>) -> Vec<Finding> {
         )),
     }
     findings
+}
+
+/// A name over LiveKit's limit, as the request (or the caller's token) gave it.
+#[derive(Debug, Clone, Copy)]
+enum Named<'a> {
+    /// The caller's identity claim.
+    Identity(&'a str),
+    /// The room asked for.
+    Room(&'a str),
+}
+
+/// Findings for an answer that must refuse a name over LiveKit's limit with `status`: a
+/// token minted for it is one LiveKit refuses, and one for a shortened name is for someone
+/// or somewhere else.
+fn not_minted(
+    got: &Answer,
+    endpoint: TokenEndpoint,
+    status: u16,
+    named: Named<'_>,
+) -> Vec<Finding> {
+    let (what, claim, asked) = match named {
+        Named::Identity(identity) => ("identity", "sub", identity),
+        Named::Room(room) => ("room name", "video.room", room),
+    };
+    match got.status {
+        code if code == status => Vec::new(),
+        200..=299 => {
+            let claims = endpoint
+                .token(got)
+                .and_then(|token| decode_segment(&token, 1).ok());
+            let minted = claims.as_ref().and_then(|claims| match named {
+                Named::Identity(_) => claims["sub"].as_str(),
+                Named::Room(_) => claims["video"]["room"].as_str(),
+            });
+            match minted {
+                Some(minted) if minted != asked => vec![Finding::new(
+                    Defect::WrongIdentityOrRoom,
+                    format!(
+                        "{}: a token whose {claim} is {} bytes, not the {} asked for",
+                        got.status,
+                        minted.len(),
+                        asked.len()
+                    ),
+                )],
+                _ => vec![Finding::new(
+                    Defect::TokenForInvalidInput,
+                    format!(
+                        "{}: a token for a {} byte {what}, over LiveKit's {LIVEKIT_NAME_LIMIT}-byte limit",
+                        got.status,
+                        asked.len()
+                    ),
+                )],
+            }
+        }
+        code @ 500..=599 => vec![server_error(code)],
+        code => vec![Finding::new(
+            Defect::OtherStatus,
+            format!(
+                "{code} instead of {status} for a {} byte {what}",
+                asked.len()
+            ),
+        )],
+    }
+}
+
+/// Whether `jwt` verifies with LiveKit's development secret (HS256, as LiveKit signs), its
+/// claims aside.
+fn signed_with_dev_secret(jwt: &str) -> bool {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    let key = jsonwebtoken::DecodingKey::from_secret(DEV_API_SECRET.as_bytes());
+    jsonwebtoken::decode::<serde_json::Value>(jwt, &key, &validation).is_ok()
 }
 
 /// Findings for an answer that must refuse with 401 and a `Bearer` challenge.
@@ -821,7 +1164,119 @@ fn unix_now() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+    use reqwest::header::HeaderValue;
+
     use super::*;
+
+    fn signed(secret: &str, claims: &serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .expect("sign")
+    }
+
+    fn answer_with(status: u16, body: String) -> Answer {
+        Answer {
+            status,
+            headers: HeaderMap::new(),
+            body,
+        }
+    }
+
+    #[test]
+    fn only_the_development_secret_is_the_development_secret() {
+        let claims = json!({"iss": "devkey", "sub": "alice"});
+        assert!(signed_with_dev_secret(&signed(DEV_API_SECRET, &claims)));
+        // Expired or not, LiveKit's claims or none: the signature is what anyone can make.
+        assert!(signed_with_dev_secret(&signed(
+            DEV_API_SECRET,
+            &json!({"exp": 1})
+        )));
+        assert!(!signed_with_dev_secret(&signed(
+            "a-production-secret-0123456789abcdef",
+            &claims
+        )));
+        assert!(!signed_with_dev_secret("not.a.jwt"));
+    }
+
+    #[test]
+    fn a_name_over_the_limit_is_refused_minted_or_shortened() {
+        let room = "r".repeat(TOO_LONG);
+        let token_for = |room: &str| {
+            json!({"token": signed("s", &json!({"sub": "alice", "video": {"room": room}}))})
+                .to_string()
+        };
+        let judged = |got: Answer| {
+            not_minted(&got, TokenEndpoint::Tutorial, 400, Named::Room(&room))
+                .into_iter()
+                .map(|finding| finding.defect)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(judged(answer_with(400, String::new())), []);
+        assert_eq!(
+            judged(answer_with(200, token_for(&room))),
+            [Defect::TokenForInvalidInput]
+        );
+        assert_eq!(
+            judged(answer_with(200, token_for(&room[..LIVEKIT_NAME_LIMIT]))),
+            [Defect::WrongIdentityOrRoom]
+        );
+        assert_eq!(
+            judged(answer_with(200, "{}".to_owned())),
+            [Defect::TokenForInvalidInput]
+        );
+        assert_eq!(
+            judged(answer_with(403, String::new())),
+            [Defect::OtherStatus]
+        );
+        assert_eq!(
+            judged(answer_with(500, String::new())),
+            [Defect::ServerError]
+        );
+        let identity = "i".repeat(TOO_LONG);
+        let standard = json!({"participant_token": signed("s", &json!({"sub": identity}))});
+        let got = answer_with(201, standard.to_string());
+        let findings = not_minted(
+            &got,
+            TokenEndpoint::Standard,
+            403,
+            Named::Identity(&identity),
+        );
+        assert_eq!(findings[0].defect, Defect::TokenForInvalidInput);
+    }
+
+    proptest! {
+        /// Whatever a server answers, the production judges return findings: no status,
+        /// header or body makes them panic.
+        #[test]
+        fn any_answer_is_judged_without_panic(
+            status in 100u16..1000,
+            challenge in proptest::option::of("[ -~]{0,16}"),
+            body in prop_oneof![
+                "\\PC{0,64}",
+                "[a-zA-Z0-9_-]{0,16}\\.[a-zA-Z0-9_-]{0,24}\\.[a-zA-Z0-9_-]{0,8}",
+                "[ -~]{0,24}".prop_map(|token| json!({"token": token}).to_string()),
+                "[ -~]{0,24}".prop_map(|token| json!({"participant_token": token}).to_string()),
+            ],
+        ) {
+            let mut got = answer_with(status, body);
+            if let Some(value) = challenge.and_then(|value| HeaderValue::from_str(&value).ok()) {
+                got.headers.insert("www-authenticate", value);
+            }
+            let _ = admitted(&got, 200, token_of(&got));
+            let _ = refused(&got, true);
+            for endpoint in TokenEndpoint::ALL {
+                if let Some(token) = endpoint.token(&got) {
+                    let _ = signed_with_dev_secret(&token);
+                }
+                let _ = not_minted(&got, endpoint, 403, Named::Identity("i"));
+                let _ = not_minted(&got, endpoint, 400, Named::Room("r"));
+            }
+        }
+    }
 
     #[test]
     fn every_forgery_has_a_case_and_ids_are_unique() {
@@ -839,6 +1294,9 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), count);
-        assert!(ids.iter().all(|id| id.starts_with("caller/")));
+        assert!(
+            ids.iter()
+                .all(|id| id.starts_with("caller/") || id.starts_with("webhook/"))
+        );
     }
 }

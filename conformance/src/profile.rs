@@ -94,7 +94,10 @@ impl Profile {
     pub fn why_not(self, case: &Case) -> Option<String> {
         let surface = Surface::of(case);
         if self == Self::Production {
-            return Some("the production profile judges callers (caller/...) only".to_owned());
+            return Some(
+                "the production profile runs its own cases (caller/..., and a webhook/ case)"
+                    .to_owned(),
+            );
         }
         (!self.requires(surface)).then(|| {
             format!(

@@ -13,6 +13,7 @@ use crate::judge::{Observed, judge};
 use crate::profile::Profile;
 use crate::report::{Outcome, Report, Verdict};
 use crate::server_under_test::ServerUnderTest;
+use crate::wire::MAX_RESPONSE_BYTES;
 use crate::{scenario, signing};
 
 /// How long one request may take before the case fails.
@@ -189,12 +190,25 @@ pub async fn send(
     let response = builder.send().await.map_err(Error::Request)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await.map_err(Error::Response)?;
+    let body = read_body(response).await?;
     Ok(Observed {
         status,
         headers,
-        body: body.to_vec(),
+        body,
     })
+}
+
+/// The body of `response`, refused past [`MAX_RESPONSE_BYTES`] (as the raw reader does): a
+/// server's length or stream never makes the suite buffer without bound.
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Error::Response)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(Error::ResponseTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A body without a length, so it goes out with `Transfer-Encoding: chunked`.
@@ -230,6 +244,41 @@ mod tests {
             let value: serde_json::Value = serde_json::from_slice(&body).expect("valid JSON");
             assert_eq!(value["participantName"], "alice");
         }
+    }
+
+    #[tokio::test]
+    async fn an_endless_body_is_refused_at_the_limit() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("an address");
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.expect("a connection");
+            // The request first: a client takes no answer before it has asked.
+            let mut request = Vec::new();
+            while !request.ends_with(b"\r\n\r\n") {
+                let mut byte = [0];
+                if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                request.push(byte[0]);
+            }
+            let head = b"HTTP/1.1 200 OK\r\nContent-Length: 999999999999\r\n\r\n";
+            let _ = stream.write_all(head).await;
+            let filler = [b'x'; 64 * 1024];
+            while stream.write_all(&filler).await.is_ok() {}
+        });
+        let response = client()
+            .expect("a client")
+            .get(format!("http://{address}/"))
+            .send()
+            .await
+            .expect("a head");
+        assert!(matches!(
+            read_body(response).await,
+            Err(Error::ResponseTooLarge)
+        ));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Checks that need raw control of connections: keep-alive, oversized uploads, stalled
-//! clients. They speak HTTP/1.1 over a plain TCP stream, read by [`crate::wire`].
+//! clients, a webhook whose body is withheld. They speak HTTP/1.1 over a plain TCP stream,
+//! read by [`crate::wire`].
 
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::case::{Finding, Scenario};
 use crate::error::{Causes, Error};
 use crate::harm::Defect;
 use crate::server_under_test::ServerUnderTest;
-use crate::wire::{RawResponse, ResponseReader};
+use crate::wire::{RawResponse, ReadError, ResponseReader};
 
 /// How long a scenario waits for the server before failing.
 pub const PATIENCE: Duration = Duration::from_secs(5);
@@ -56,6 +57,37 @@ async fn connect(server: &ServerUnderTest) -> Result<TcpStream, Error> {
         Ok(Err(err)) => Err(refused(err.to_string())),
         Err(_) => Err(refused("timed out".to_owned())),
     }
+}
+
+/// Sends `POST /livekit/webhook` with `authorization` and a head announcing all of `body`,
+/// but only its first `sent` bytes, and waits at most `patience` in all for the answer,
+/// never sending the rest. `Err` when the request could not be sent at all.
+pub async fn webhook_with_withheld_body(
+    server: &ServerUnderTest,
+    authorization: &str,
+    body: &[u8],
+    sent: usize,
+    patience: Duration,
+) -> Result<Result<RawResponse, ReadError>, String> {
+    let authority = server.authority().map_err(|err| err.to_string())?;
+    let mut stream = connect(server).await.map_err(|err| err.to_string())?;
+    let mut request = format!(
+        "POST /livekit/webhook HTTP/1.1\r\nHost: {authority}\r\n\
+         Content-Type: application/webhook+json\r\nAuthorization: {authorization}\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body.get(..sent).unwrap_or(body));
+    stream
+        .write_all(&request)
+        .await
+        .map_err(|err| format!("sending the webhook's head failed: {err}"))?;
+    let mut reader = ResponseReader::new(patience);
+    // The reader's patience is per read: the deadline bounds a server that trickles bytes.
+    Ok(timeout(patience, reader.response(&mut stream, false))
+        .await
+        .unwrap_or(Err(ReadError::TimedOut)))
 }
 
 fn valid_request(authority: &str) -> String {

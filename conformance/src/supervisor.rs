@@ -16,6 +16,10 @@ use rustix::process::{Pid, Signal, kill_process, kill_process_group};
 /// suite's memory without bound).
 const KEPT_BYTES: usize = 8 * 1024 * 1024;
 
+/// The longest line kept whole; a longer one is kept in pieces of this size, so output
+/// without a newline cannot grow the suite's memory either.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
 /// How often exit is polled: `std::process::Child` offers no wait with a timeout.
 const EXIT_POLL: Duration = Duration::from_millis(20);
 
@@ -267,10 +271,24 @@ impl Output {
     }
 }
 
+/// Reads `stream` to its end, line by line: bytes that are not UTF-8 are replaced, and a
+/// line longer than [`MAX_LINE_BYTES`] is kept in pieces, so the child's output never stops
+/// being drained and never grows one line without bound.
 fn collect(stream: impl Read + Send + 'static, output: Arc<Output>) {
     thread::spawn(move || {
-        for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            output.push(line);
+        let mut reader = BufReader::new(stream);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let mut limited = (&mut reader).take(MAX_LINE_BYTES as u64);
+            match limited.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                    let text = text.strip_suffix(b"\r").unwrap_or(text);
+                    output.push(String::from_utf8_lossy(text).into_owned());
+                }
+            }
         }
         output.stream_done();
     });
@@ -315,6 +333,25 @@ mod tests {
             "waited past the exit"
         );
         assert_eq!(child.tail(5), "nothing here");
+    }
+
+    #[test]
+    fn bytes_that_are_not_text_and_endless_lines_do_not_stop_the_reading() {
+        let mut child = Supervised::spawn(shell(
+            "printf 'bad \\377\\376 bytes\\n'; head -c 300000 /dev/zero | tr '\\0' x; \
+             echo; echo port=4321; sleep 30",
+        ))
+        .expect("sh starts");
+        let port = child.wait_for_line(Duration::from_secs(10), |line| {
+            line.strip_prefix("port=")?.parse::<u16>().ok()
+        });
+        assert_eq!(port, Some(4321));
+        let longest = child.output().lines().map(str::len).max().unwrap_or(0);
+        assert!(
+            longest <= MAX_LINE_BYTES,
+            "a line of {longest} bytes kept whole"
+        );
+        let _ = child.stop(Duration::from_secs(5));
     }
 
     #[test]

@@ -302,9 +302,17 @@ async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server(
             "--strict",
         ];
         if production {
+            // Production refuses LiveKit's development credentials, short secrets and this
+            // repository's test keys (the suite's JWKS) unless told it is tried locally.
             args.extend([
                 "--env",
                 "TOKEN_SERVER_MODE=production",
+                "--env",
+                "TRY_PRODUCTION_LOCALLY=true",
+                "--env",
+                "LIVEKIT_API_KEY=APIconformance",
+                "--env",
+                "LIVEKIT_API_SECRET=conformance-production-secret-0123456789",
                 "--env",
                 "CALLER_JWKS_URL={jwks_url}",
                 "--env",

@@ -1,18 +1,28 @@
 //! The production profile is proven to catch a server that skips a check: each mutant is
-//! our axum backend in production mode with one check of the core removed (token-core's
-//! `fault-injection` feature, `--caller-fault`). The control, the same server with nothing
-//! removed, must pass every production case without a WARN; every mutant must miss a
-//! contract check (a case without an answer does not count) at the level its harm has: a
-//! FAIL, or a WARN and no FAIL for those in [`CAUGHT_AT_SHOULD`].
+//! our axum backend in production mode with one check removed: a check of the core
+//! (token-core's `fault-injection` feature, `--caller-fault`), the start-up refusal of
+//! LiveKit's development credentials (the settings changed after they were checked), or
+//! verifying a webhook before reading its body (a layer in front reads it first). The
+//! control, the same server with nothing removed, must pass every production case without a
+//! WARN; every mutant must miss a contract check (a case without an answer does not count)
+//! at the level its harm has: a FAIL, or a WARN and no FAIL for those in
+//! [`CAUGHT_AT_SHOULD`].
 //! Run: `cargo test -p testkit --test production_mutants`.
 
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{Next, from_fn};
+use axum::response::{IntoResponse, Response};
 use conformance::harm::{Defect as Harm, Level};
 use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider};
-use conformance::production::ALLOWED_ORIGIN;
+use conformance::production::{ALLOWED_ORIGIN, DEV_API_KEY, DEV_API_SECRET};
 use conformance::{Report, Selection};
 use testkit::backends::BACKENDS;
-use testkit::in_process::{production_settings, start};
+use testkit::in_process::{production_settings, serve_wrapped, start};
 use testkit::official::SHOWN_ONLY_IN_PRODUCTION;
+use token_core::config::ApiSecret;
+use token_core::keys::Credentials;
 
 /// A server configuration of the mutants: extra flags, and cases that do not apply to it.
 struct Configuration {
@@ -33,30 +43,63 @@ const PS256_ALLOWED: Configuration = Configuration {
     skip: &["caller/forged/alg-not-allowed"],
 };
 
-/// Each removable check with the configuration that exposes it; `None` is a control.
-const MUTANTS: &[(Option<&str>, &Configuration)] = &[
-    (None, &DEFAULTS),
-    (None, &PS256_ALLOWED),
-    (Some("required-claims"), &DEFAULTS),
-    (Some("issuer"), &DEFAULTS),
-    (Some("audience"), &DEFAULTS),
-    (Some("not-before"), &DEFAULTS),
-    (Some("expiry"), &DEFAULTS),
-    (Some("algorithm-allow-list"), &DEFAULTS),
-    (Some("jwk-algorithm"), &PS256_ALLOWED),
-    (Some("key-use"), &DEFAULTS),
-    (Some("identity-match"), &DEFAULTS),
-    (Some("origin-restriction"), &DEFAULTS),
-    (Some("preflight-origin"), &DEFAULTS),
-    (Some("reload-throttle"), &DEFAULTS),
-    (Some("challenge"), &DEFAULTS),
+/// What a mutant removes from our server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Removed {
+    /// Nothing: a control.
+    Nothing,
+    /// One check of the core, by its `--caller-fault` name.
+    Check(&'static str),
+    /// The refusal of LiveKit's development credentials: it signs with `devkey`/`secret`.
+    DevCredentialsRefusal,
+    /// Verifying a webhook before reading its body.
+    WebhookVerifiedFirst,
+}
+
+/// Each removable check with the configuration that exposes it.
+const MUTANTS: &[(Removed, &Configuration)] = &[
+    (Removed::Nothing, &DEFAULTS),
+    (Removed::Nothing, &PS256_ALLOWED),
+    (Removed::Check("required-claims"), &DEFAULTS),
+    (Removed::Check("issuer"), &DEFAULTS),
+    (Removed::Check("audience"), &DEFAULTS),
+    (Removed::Check("not-before"), &DEFAULTS),
+    (Removed::Check("expiry"), &DEFAULTS),
+    (Removed::Check("algorithm-allow-list"), &DEFAULTS),
+    (Removed::Check("jwk-algorithm"), &PS256_ALLOWED),
+    (Removed::Check("key-use"), &DEFAULTS),
+    (Removed::Check("identity-match"), &DEFAULTS),
+    (Removed::Check("origin-restriction"), &DEFAULTS),
+    (Removed::Check("preflight-origin"), &DEFAULTS),
+    (Removed::Check("reload-throttle"), &DEFAULTS),
+    (Removed::Check("challenge"), &DEFAULTS),
+    (Removed::DevCredentialsRefusal, &DEFAULTS),
+    (Removed::WebhookVerifiedFirst, &DEFAULTS),
 ];
 
 /// Removed checks whose absence harms nobody, so the suite shows them as a WARN: without
 /// the preflight's 403 the answer still names no other origin, and the browser blocks the
 /// call all the same.
 /// Without the challenge, clients still branch on the 401 itself.
-const CAUGHT_AT_SHOULD: &[&str] = &["preflight-origin", "challenge"];
+/// A webhook body read first is still bounded by the body limit.
+const CAUGHT_AT_SHOULD: &[Removed] = &[
+    Removed::Check("preflight-origin"),
+    Removed::Check("challenge"),
+    Removed::WebhookVerifiedFirst,
+];
+
+/// Reads a webhook's whole body before the server sees the request: the server's own
+/// check of its `Authorization` then comes after the body, whatever the core does.
+async fn read_webhooks_first(request: Request, next: Next) -> Response {
+    if request.uri().path() != "/livekit/webhook" {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match to_bytes(body, 1024 * 1024).await {
+        Ok(body) => next.run(Request::from_parts(parts, Body::from(body))).await,
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
 
 /// Whether `report` has a finding at MUST when levels are `level_of`'s.
 fn fails_at(report: &Report, level_of: impl Fn(Harm) -> Level) -> bool {
@@ -74,18 +117,31 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
         .iter()
         .find(|backend| backend.name() == "axum")
         .expect("the axum backend");
-    let runs = MUTANTS.iter().map(|(fault, configuration)| async move {
+    let runs = MUTANTS.iter().map(|(removed, configuration)| async move {
         // A provider each: the fetch counts are per server.
         let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
             .await
             .expect("the identity provider starts");
         let mut flags = vec!["--rate-limits", "off"];
         flags.extend(configuration.flags);
-        if let Some(fault) = fault {
+        if let Removed::Check(fault) = removed {
             flags.extend(["--caller-fault", fault]);
         }
-        let settings = production_settings("json", &provider.jwks_url(), ALLOWED_ORIGIN, &flags);
-        let server = start(axum, &settings);
+        let mut settings =
+            production_settings("json", &provider.jwks_url(), ALLOWED_ORIGIN, &flags);
+        if *removed == Removed::DevCredentialsRefusal {
+            settings.credentials = Credentials::single(DEV_API_KEY, ApiSecret::new(DEV_API_SECRET));
+        }
+        // The server runs until the end of the test's runtime, or while `running` lives.
+        let (under_test, _running) = if *removed == Removed::WebhookVerifiedFirst {
+            let app = axum::Router::new()
+                .fallback_service(server_axum::app(token_core::TokenService::new(&settings)))
+                .layer(from_fn(read_webhooks_first));
+            (serve_wrapped(app).await, None)
+        } else {
+            let running = start(axum, &settings);
+            (running.under_test.clone(), Some(running))
+        };
         let selection = Selection {
             // Both wait up to 30 s for a reload and no removable check concerns them; the
             // six backends are judged on them in tests/production.rs.
@@ -96,31 +152,30 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
                 .collect(),
             ..Selection::default()
         };
-        let report = conformance::production::run(&server.under_test, &provider, &selection)
+        let report = conformance::production::run(&under_test, &provider, &selection)
             .await
             .expect("the server answers");
-        (*fault, report)
+        (*removed, report)
     });
     let reports = futures_util::future::join_all(runs).await;
-    for (fault, report) in &reports {
-        let fault = *fault;
+    for (removed, report) in &reports {
         let unanswered = report.unanswered_ids();
         assert!(
             unanswered.is_empty(),
-            "{fault:?}: no answer to {unanswered:?}"
+            "{removed:?}: no answer to {unanswered:?}"
         );
-        match fault {
-            None => assert!(
+        match removed {
+            Removed::Nothing => assert!(
                 report.failed() == 0 && report.warned() == 0,
                 "a control misses a case:\n{report}"
             ),
-            Some(fault) if CAUGHT_AT_SHOULD.contains(&fault) => assert!(
+            removed if CAUGHT_AT_SHOULD.contains(removed) => assert!(
                 report.failed() == 0 && report.warned() > 0,
-                "without its {fault} check the server must get a WARN and no FAIL:\n{report}"
+                "without {removed:?} the server must get a WARN and no FAIL:\n{report}"
             ),
-            Some(fault) => assert!(
+            removed => assert!(
                 report.failed() > 0,
-                "without its {fault} check the server still passes:\n{report}"
+                "without {removed:?} the server still passes:\n{report}"
             ),
         }
     }
@@ -132,8 +187,8 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
             (true, Level::Should) => Level::Must,
             (false, level) => level,
         };
-        let still_right = reports.iter().all(|(fault, report)| {
-            let at_should = fault.is_none_or(|fault| CAUGHT_AT_SHOULD.contains(&fault));
+        let still_right = reports.iter().all(|(removed, report)| {
+            let at_should = *removed == Removed::Nothing || CAUGHT_AT_SHOULD.contains(removed);
             at_should != fails_at(report, level_of)
         });
         assert!(

@@ -438,3 +438,172 @@ fn shorten(text: &str) -> String {
     let short: String = text.chars().take(80).collect();
     format!("{short:?}")
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use reqwest::header::{HeaderName, HeaderValue};
+    use serde_json::json;
+
+    use super::*;
+    use crate::case::Check;
+    use crate::cases::CASES;
+
+    const KEY: &str = "APIproperties";
+    const SECRET: &str = "properties-secret-0123456789abcdefghij";
+
+    /// Any JSON value, a few levels deep.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            ".{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map("[a-zA-Z]{0,8}", inner, 0..4)
+                    .prop_map(|fields| Value::Object(fields.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A token signed with the server's secret: valid claims for `room1`/`alice`, some of
+    /// them (the grants' too) replaced by any JSON.
+    fn token() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            Just("sub"),
+            Just("iss"),
+            Just("exp"),
+            Just("nbf"),
+            Just("name"),
+            Just("metadata"),
+            Just("attributes"),
+            Just("roomConfig"),
+            Just("sip"),
+            Just("video"),
+        ];
+        let grant = prop_oneof![
+            Just("room"),
+            Just("roomJoin"),
+            Just("roomAdmin"),
+            Just("canPublish"),
+            Just("canPublishSources"),
+            Just("hidden"),
+        ];
+        (
+            proptest::collection::vec((name, json_value()), 0..3),
+            proptest::collection::vec((grant, json_value()), 0..3),
+        )
+            .prop_map(|(claims, grants)| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |elapsed| elapsed.as_secs());
+                let mut payload = json!({
+                    "iss": KEY, "sub": "alice", "nbf": now, "exp": now + 900,
+                    "video": {"room": "room1", "roomJoin": true},
+                });
+                for (grant, value) in grants {
+                    payload["video"][grant] = value;
+                }
+                for (name, value) in claims {
+                    payload[name] = value;
+                }
+                jsonwebtoken::encode(
+                    &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+                    &payload,
+                    &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+                )
+                .unwrap_or_default()
+            })
+    }
+
+    /// A body as a server might answer: a token bare or in either endpoint's JSON, an error,
+    /// any JSON or any bytes.
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            token().prop_map(String::into_bytes),
+            token().prop_map(|token| json!({"token": token}).to_string().into_bytes()),
+            (token(), ".{0,12}").prop_map(|(token, url)| {
+                json!({"server_url": url, "participant_token": token})
+                    .to_string()
+                    .into_bytes()
+            }),
+            json_value().prop_map(|value| json!({"errorMessage": value}).to_string().into_bytes()),
+            json_value().prop_map(|value| value.to_string().into_bytes()),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        ]
+    }
+
+    /// Headers the judge reads, with any values a header can carry.
+    fn headers() -> impl Strategy<Value = HeaderMap> {
+        let name = prop_oneof![
+            Just("content-type"),
+            Just("access-control-allow-origin"),
+            Just("access-control-allow-methods"),
+            Just("access-control-allow-headers"),
+            Just("access-control-max-age"),
+            Just("vary"),
+            Just("allow"),
+        ];
+        let value = prop_oneof![
+            "[ -~]{0,24}",
+            Just("application/json".to_owned()),
+            Just("text/plain; charset=utf-8".to_owned()),
+            Just(crate::case::ORIGIN.to_owned()),
+        ];
+        proptest::collection::vec(
+            (
+                name,
+                prop_oneof![
+                    value.prop_map(String::into_bytes),
+                    proptest::collection::vec(any::<u8>(), 0..16)
+                ],
+            ),
+            0..6,
+        )
+        .prop_map(|pairs| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                if let Ok(value) = HeaderValue::from_bytes(&value) {
+                    headers.append(HeaderName::from_static(name), value);
+                }
+            }
+            headers
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Whatever a server answers, every case's judge returns findings, in both formats:
+        /// no status, header, body or token makes it panic.
+        #[test]
+        fn any_answer_is_judged_without_panic(
+            status in 100u16..1000,
+            headers in headers(),
+            body in body(),
+        ) {
+            let observed = Observed { status, headers, body };
+            for format in [ResponseFormat::Text, ResponseFormat::Json] {
+                let mut server = ServerUnderTest::new("http://127.0.0.1:1")
+                    .with_credentials(KEY, SECRET);
+                server.format = format;
+                for case in CASES {
+                    if let Check::Exchange { expect, .. } = case.check {
+                        let _ = judge(&expect, case.stakes, &observed, &server);
+                    }
+                }
+            }
+        }
+
+        /// Any text, any segment: decoded, or why not.
+        #[test]
+        fn any_text_decodes_or_says_why(jwt in "\\PC{0,64}", index in 0usize..5) {
+            let _ = decode_segment(&jwt, index);
+        }
+    }
+}

@@ -51,3 +51,22 @@ impl Report {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::harm::Defect;
+
+    #[test]
+    fn the_schema_names_every_defect_in_order() {
+        let schema: Value = serde_json::from_str(include_str!("../../report.schema.json"))
+            .expect("the schema is JSON");
+        let ids: Vec<Value> = Defect::ALL.iter().map(|d| Value::from(d.id())).collect();
+        let finding = &schema["properties"]["cases"]["items"]["properties"]["findings"]["items"]["properties"]
+            ["defect"]["enum"];
+        let grouped = &schema["properties"]["defects"]["items"]["properties"]["id"]["enum"];
+        assert_eq!(finding.as_array(), Some(&ids));
+        assert_eq!(grouped.as_array(), Some(&ids));
+    }
+}

@@ -32,6 +32,9 @@ pub async fn admits_only_authenticated_callers(exe: &str) {
     let mut command = credentialed(exe, dir.path());
     command
         .env("TOKEN_SERVER_MODE", "production")
+        // The suite's JWKS holds this repository's test keys: production refuses them
+        // unless it is tried locally.
+        .env("TRY_PRODUCTION_LOCALLY", "true")
         .env("CALLER_ISSUER", DEFAULT_ISSUER)
         .env("CALLER_AUDIENCE", DEFAULT_AUDIENCE)
         .env("CALLER_JWKS_URL", provider.jwks_url())

@@ -165,8 +165,10 @@ pub const NOT_SHOWN_BY_OFFICIAL_SERVERS: &[Defect] = &[
 /// their levels are pinned by the production mutants (`testkit/tests/production_mutants.rs`).
 pub const SHOWN_ONLY_IN_PRODUCTION: &[Defect] = &[
     Defect::CallerForgery,
+    Defect::DevCredentials,
     Defect::OpenOrigin,
     Defect::FloodsKeySource,
+    Defect::ReadsUnverifiedWebhooks,
     Defect::NoChallenge,
 ];
 
