@@ -310,6 +310,12 @@ async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server(
                 "--env",
                 "TRY_PRODUCTION_LOCALLY=true",
                 "--env",
+                concat!(
+                    "TOKEN_POLICY_FILE=",
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../examples/production/any-room.toml"
+                ),
+                "--env",
                 "LIVEKIT_API_KEY=APIconformance",
                 "--env",
                 "LIVEKIT_API_SECRET=conformance-production-secret-0123456789",

@@ -246,6 +246,8 @@ pub fn refuses_an_open_configuration(exe: &str) {
         "the local trial is not warned at start: {}",
         server.output()
     );
+}
+
 /// Production mode's readiness: `/readyz` answers 503 (with `Retry-After`) while the
 /// identity provider is down, from start-up and without any caller asking; the binary keeps
 /// retrying on its own, and answers 200 once the keys are loaded. `/healthz` is 200 all along;
