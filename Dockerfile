@@ -59,7 +59,8 @@ EXPOSE 6080
 # deploy/kubernetes/); key files and secret files are mounted, see LIVEKIT_KEY_FILE and
 # LIVEKIT_API_SECRET_FILE in README.md.
 # No shell or curl in distroless: the binary checks itself. `--health-check` sends
-# GET /healthz to 127.0.0.1:$SERVER_PORT and exits 0 on 200, 1 otherwise.
+# GET /healthz to $SERVER_HOST:$SERVER_PORT (loopback for 0.0.0.0) and exits 0 on 200,
+# 1 otherwise.
 # (Kubernetes ignores HEALTHCHECK and uses the probes in deploy/kubernetes/ instead.)
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
     CMD ["/app/token-server", "--health-check"]

@@ -410,10 +410,7 @@ impl TokenService {
                         .verify_webhook(head)
                         .and_then(|vouched| vouched.receive(body)),
                 }
-                .and_then(|event| {
-                    event.log(&self.inner.log_names);
-                    Ok(())
-                })
+                .map(|event| event.log(&self.inner.log_names))
                 .map_err(|err| self.count_failure(head, err));
                 self.count(|metrics| metrics.webhook(received.as_ref().copied()));
                 received.map(|()| Reply::success(format, SuccessBody::Status("ok")))
