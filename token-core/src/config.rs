@@ -519,6 +519,20 @@ mod tests {
         "/../examples/production/any-room.toml"
     );
 
+    /// Production's required settings but the JWKS.
+    const PRODUCTION_BUT_THE_JWKS: [&str; 10] = [
+        "--mode",
+        "production",
+        "--caller-issuer",
+        "https://idp",
+        "--caller-audience",
+        "tokens",
+        "--cors-allowed-origins",
+        "https://app.example.com",
+        "--token-policy-file",
+        ANY_ROOM_POLICY,
+    ];
+
     fn parse(args: &[&str]) -> Result<Settings, ConfigError> {
         Settings::from_args("test", std::iter::once("test").chain(args.iter().copied()))
     }
@@ -563,19 +577,7 @@ mod tests {
         let secret = "a-very-long-production-secret-value-0123456789";
         let keys = format!("APIa: {secret}\nAPIa: {secret}");
         let url = format!("http://user:{secret}@idp.example.com/jwks?token={secret}");
-        let production = [
-            "--mode",
-            "production",
-            "--caller-issuer",
-            "https://idp",
-            "--caller-audience",
-            "tokens",
-            "--cors-allowed-origins",
-            "https://app.example.com",
-            "--token-policy-file",
-            ANY_ROOM_POLICY,
-            "--caller-jwks-url",
-        ];
+        let production = [&PRODUCTION_BUT_THE_JWKS[..], &["--caller-jwks-url"]].concat();
         for (args, setting) in [
             (vec!["--api-secret", ""], "LIVEKIT_API_SECRET"),
             (vec!["--api-secret", "line\nbreak"], "LIVEKIT_API_SECRET"),
@@ -615,25 +617,15 @@ mod tests {
         let settings = parse(&["--api-secret", secret]).expect("valid");
         assert!(!format!("{settings:?}").contains(secret));
         let url = format!("https://user:{secret}@idp.example.com/jwks?token={secret}");
-        let production = parse(&[
-            "--mode",
-            "production",
-            "--caller-issuer",
-            "https://idp",
-            "--caller-audience",
-            "tokens",
-            "--cors-allowed-origins",
-            "https://app.example.com",
-            "--token-policy-file",
-            ANY_ROOM_POLICY,
+        let own = [
             "--api-key",
             "APIabc",
             "--api-secret",
             secret,
             "--caller-jwks-url",
             &url,
-        ])
-        .expect("valid");
+        ];
+        let production = parse(&[&PRODUCTION_BUT_THE_JWKS[..], &own].concat()).expect("valid");
         let shown = format!("{production:?}");
         assert!(
             shown.contains("https://***@idp.example.com/jwks?***"),

@@ -512,3 +512,40 @@ fn production_without_its_settings_refuses_to_start() {
         assert!(!err.to_string().contains('\n'), "{err}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Any `Authorization` bytes that are not a valid caller token get 401, never a token, a
+    /// panic or a 500: the bearer parser and the verifier meet untrusted bytes first.
+    #[test]
+    fn any_authorization_header_is_refused_with_401(
+        value in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        scheme in proptest::prop_oneof![
+            proptest::prelude::Just(&b""[..]),
+            proptest::prelude::Just(&b"Bearer "[..]),
+            proptest::prelude::Just(&b"bearer  "[..]),
+        ],
+    ) {
+        let service = production(&test_jwks_path(), &[]);
+        let authorization = [scheme, &value[..]].concat();
+        let head = RequestHead::new(
+            "POST",
+            "/token",
+            HttpVersion::Http11,
+            [
+                ("host", &b"x"[..]),
+                ("content-type", b"application/json"),
+                ("authorization", &authorization[..]),
+            ],
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let reply = runtime.block_on(
+            service.respond(&head, stream::iter([Ok::<_, ()>(TOKEN_BODY.as_bytes())])),
+        );
+        proptest::prop_assert_eq!(reply.status, 401, "{}", reply.body);
+    }
+}

@@ -33,6 +33,14 @@ pub async fn logs_keep_secrets(exe: &str) {
             .text()
             .await
             .expect("token");
+        // A client chooses an unknown path's bytes: the log line carries the route instead.
+        let long_path = format!("/path-marker-3b9e{}", "x".repeat(60_000));
+        let unknown = client
+            .get(under_test.url(&long_path))
+            .send()
+            .await
+            .expect("an unknown path");
+        assert_eq!(unknown.status(), 404);
         let event =
             br#"{"event":"room_started","room":{"name":"room1"},"note":"body-marker-91c3"}"#;
         let (status, authorization) = send_signed_webhook(&under_test, event).await;
@@ -51,6 +59,7 @@ pub async fn logs_keep_secrets(exe: &str) {
             ("a query string", "query-marker-5e2a"),
             ("a token request body", "body-marker-7d1f"),
             ("a webhook body", "body-marker-91c3"),
+            ("a path no endpoint has", "path-marker-3b9e"),
         ] {
             assert!(
                 !secret.is_empty() && !logs.contains(secret),
