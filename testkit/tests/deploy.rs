@@ -74,6 +74,53 @@ fn the_manifest_deploys_production_with_a_valid_policy() {
         .unwrap_or_else(|err| panic!("policy.yaml's policy.toml: {err}"));
 }
 
+/// Applied unedited, the example Secret's placeholder would sign tokens in production: it
+/// is refused like LiveKit's development secret.
+#[test]
+fn the_secrets_placeholder_is_refused_in_production() {
+    let secret = read("deploy/kubernetes/secret.yaml");
+    let pair = secret
+        .lines()
+        .skip_while(|line| line.trim() != "keys.yaml: |")
+        .nth(1)
+        .expect("a key pair under keys.yaml")
+        .trim()
+        .to_owned();
+    let jwks = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(
+        jwks.path(),
+        r#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","x":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}]}"#,
+    )
+    .expect("write the JWKS");
+    let policy = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/production/any-room.toml"
+    );
+    let args = [
+        "test",
+        "--mode",
+        "production",
+        "--caller-issuer",
+        "https://idp.example",
+        "--caller-audience",
+        "tokens",
+        "--caller-jwks-file",
+        jwks.path().to_str().expect("UTF-8"),
+        "--cors-allowed-origins",
+        "https://app.example",
+        "--token-policy-file",
+        policy,
+        "--keys",
+        &pair,
+    ];
+    match Settings::from_args("test", args) {
+        Err(token_core::config::ConfigError::Invalid(line)) => {
+            assert!(line.contains("placeholder"), "{line}");
+        }
+        other => panic!("the placeholder {pair:?} was accepted: {other:?}"),
+    }
+}
+
 #[test]
 fn the_dockerfile_sets_only_known_variables() {
     let file = "Dockerfile";

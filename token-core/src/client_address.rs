@@ -54,16 +54,6 @@ impl TrustedProxies {
         self
     }
 
-    /// The header read.
-    pub fn header(&self) -> ProxyHeader {
-        self.header
-    }
-
-    /// Whether any proxy is trusted.
-    pub fn is_empty(&self) -> bool {
-        self.networks.is_empty()
-    }
-
     fn trusts(&self, address: IpAddr) -> bool {
         let address = address.to_canonical();
         self.networks
@@ -122,12 +112,13 @@ impl FromStr for TrustedProxies {
 }
 
 /// The comma-separated items of every line, in order, empty ones skipped (RFC 9110 §5.6.1).
-/// A line that is not UTF-8 is one item that is not an address.
+/// Items are split before they are decoded: a proxy appends to the client's own line, so a
+/// byte that is not UTF-8 spoils only the client's item, never the proxy's.
 fn list_items<'a>(lines: &'a [&'a [u8]]) -> impl DoubleEndedIterator<Item = &'a str> + 'a {
     lines
         .iter()
-        .flat_map(|line| std::str::from_utf8(line).unwrap_or("\u{fffd}").split(','))
-        .map(str::trim)
+        .flat_map(|line| line.split(|&byte| byte == b','))
+        .map(|item| std::str::from_utf8(item).unwrap_or("\u{fffd}").trim())
         .filter(|item| !item.is_empty())
 }
 
@@ -305,6 +296,8 @@ mod tests {
             (b"198.51.100.1, _hidden, 10.0.0.7", "10.0.0.7"),
             (b"198.51.100.1, 203.0.113.9:http", "10.0.0.2"),
             (b"198.51.100.1, \xff\xfe", "10.0.0.2"),
+            // The client's own bytes on the line the proxy appended to spoil only its item.
+            (b"\xff, 203.0.113.9", "203.0.113.9"),
             (b"198.51.100.1, , 10.0.0.7", "198.51.100.1"),
         ] {
             assert_eq!(
@@ -348,7 +341,6 @@ mod tests {
     #[test]
     fn lists_refuse_what_is_not_an_address() {
         assert_eq!(proxies(""), TrustedProxies::default());
-        assert!(proxies("").is_empty());
         assert!("10.0.0.0/33".parse::<TrustedProxies>().is_err());
         let err = "10.0.0.1, proxy.local"
             .parse::<TrustedProxies>()
@@ -379,6 +371,7 @@ mod tests {
                 xff in prop::collection::vec(header_line(), 0..3),
                 forwarded in prop::collection::vec(header_line(), 0..3),
                 real in any::<[u8; 4]>(),
+                same_line in any::<bool>(),
             ) {
                 let real = IpAddr::from(real);
                 prop_assume!(!proxies("10.0.0.0/8").trusts(real));
@@ -388,14 +381,21 @@ mod tests {
                 }
                 // ingress-nginx: `$proxy_add_x_forwarded_for`, the client's value and its own.
                 let mut appended_xff = xff.clone();
-                appended_xff.push(real.to_string().into_bytes());
+                match appended_xff.last_mut() {
+                    // nginx appends to the client's last line, the same line.
+                    Some(line) if same_line => line.extend_from_slice(format!(", {real}").as_bytes()),
+                    _ => appended_xff.push(real.to_string().into_bytes()),
+                }
                 let xff_proxy = proxies("10.0.0.0/8");
                 prop_assert_eq!(
                     xff_proxy.client(peer, &as_lines(&forwarded), &as_lines(&appended_xff)),
                     real
                 );
                 let mut appended_forwarded = forwarded.clone();
-                appended_forwarded.push(format!("for={real}").into_bytes());
+                match appended_forwarded.last_mut() {
+                    Some(line) if same_line => line.extend_from_slice(format!(", for={real}").as_bytes()),
+                    _ => appended_forwarded.push(format!("for={real}").into_bytes()),
+                }
                 let forwarded_proxy = proxies("10.0.0.0/8").reading(ProxyHeader::Forwarded);
                 prop_assert_eq!(
                     forwarded_proxy.client(peer, &as_lines(&appended_forwarded), &as_lines(&xff)),

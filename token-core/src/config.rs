@@ -71,6 +71,10 @@ pub struct Settings {
     #[command(flatten)]
     pub production_args: ProductionArgs,
 
+    /// The variables of production settings given (not defaults), for tutorial mode's checks.
+    #[arg(skip)]
+    pub production_variables: Vec<String>,
+
     /// Production mode resolved from [`Settings::production_args`] when the settings are
     /// loaded in production mode; `None` in tutorial mode.
     #[arg(skip)]
@@ -240,6 +244,7 @@ impl Settings {
             .map_err(ConfigError::from_clap)?;
         let mut settings = Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)?;
         settings.credentials = settings.keys.resolve().map_err(ConfigError::Invalid)?;
+        settings.production_variables = ProductionArgs::given_variables(&matches);
         match settings.mode {
             Some(Mode::Production) => {
                 let production = settings
@@ -263,7 +268,7 @@ impl Settings {
             None => {
                 // Production settings without a mode would serve the open contract while
                 // their operator believes callers are authenticated.
-                let set = settings.production_args.set_variables();
+                let set = &settings.production_variables;
                 if !set.is_empty() {
                     return Err(ConfigError::Invalid(format!(
                         "{} set without TOKEN_SERVER_MODE: set TOKEN_SERVER_MODE=production to \
@@ -354,7 +359,7 @@ impl Settings {
                     .to_owned(),
             );
         }
-        let ignored = self.production_args.set_variables();
+        let ignored = &self.production_variables;
         if self.mode() == Mode::Tutorial && !ignored.is_empty() {
             warnings.push(format!(
                 "{} set, but TOKEN_SERVER_MODE is tutorial: anyone may get any token; \
@@ -385,8 +390,24 @@ fn refuse_public_credentials(credentials: &Credentials) -> Result<(), String> {
                  {RECOMMENDED_SECRET_BYTES} bytes, which LiveKit refuses too; {HOW}"
             ));
         }
+        if is_published_secret(secret.expose()) {
+            return Err(format!(
+                "TOKEN_SERVER_MODE=production refuses the secret of API key {key}: a placeholder \
+                 or example published with this server; {HOW}"
+            ));
+        }
     }
     Ok(())
+}
+
+/// Secrets anyone can read in this repository: the deployment example's placeholders and
+/// the README's examples.
+const PUBLISHED_SECRETS: [&str; 1] = ["a-local-secret-of-at-least-32-bytes"];
+
+/// Whether a secret is a placeholder (`REPLACE_ME`, any case or dash) or a published example.
+fn is_published_secret(secret: &str) -> bool {
+    let folded = secret.to_ascii_lowercase().replace('-', "_");
+    folded.contains("replace_me") || PUBLISHED_SECRETS.contains(&secret)
 }
 
 /// LiveKit's client SDKs (JS, Swift, Flutter, Rust) reuse a cached token only while its `exp`
@@ -743,6 +764,18 @@ mod tests {
                 "--api-key",
                 "APIown",
                 "--api-secret",
+                "REPLACE_ME_secret_at_least_32_bytes_long",
+            ],
+            &[
+                "--api-key",
+                "APIown",
+                "--api-secret",
+                "a-local-secret-of-at-least-32-bytes",
+            ],
+            &[
+                "--api-key",
+                "APIown",
+                "--api-secret",
                 "0123456789abcdef0123456789abcde",
             ],
             &[
@@ -795,6 +828,22 @@ mod tests {
         );
         let line = invalid(parse(&["--try-production-locally"]));
         assert!(line.contains("TRY_PRODUCTION_LOCALLY"), "{line}");
+        // Settings with defaults count only when given.
+        for (flag, value, variable) in [
+            ("--caller-identity-claim", "email", "CALLER_IDENTITY_CLAIM"),
+            ("--caller-algorithms", "ES256", "CALLER_ALGORITHMS"),
+            (
+                "--caller-jwks-max-age-seconds",
+                "3600",
+                "CALLER_JWKS_MAX_AGE_SECONDS",
+            ),
+        ] {
+            let line = invalid(parse(&[flag, value]));
+            assert!(
+                line.starts_with(&format!("{variable} set without")),
+                "{line}"
+            );
+        }
         let tutorial = parse(&["--mode", "tutorial", "--caller-issuer", "https://idp"])
             .expect("tutorial asked for explicitly");
         assert!(

@@ -11,8 +11,10 @@ use crate::limits::RateLimited;
 
 /// The largest `POST /token` body accepted, counted in bytes as they arrive (chunked too).
 pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;
-/// The largest webhook body accepted; LiveKit's events are a few KiB.
-pub const MAX_WEBHOOK_BODY_BYTES: usize = 64 * 1024;
+/// The largest webhook body accepted, read only once its token is verified. LiveKit's events
+/// are usually a few KiB, but one may carry a room's and a participant's metadata and
+/// attributes, up to 64,000 bytes each by LiveKit's default limits.
+pub const MAX_WEBHOOK_BODY_BYTES: usize = 256 * 1024;
 /// LiveKit's default `limit.max_room_name_length`, in bytes.
 pub const MAX_ROOM_NAME_BYTES: usize = 256;
 /// LiveKit's default `limit.max_participant_identity_length`, in bytes.

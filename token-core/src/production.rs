@@ -178,24 +178,23 @@ pub struct ProductionArgs {
 }
 
 impl ProductionArgs {
-    /// The settings of production mode that are set, by their variables: set in tutorial
-    /// mode they do nothing, which deserves a warning.
-    pub fn set_variables(&self) -> Vec<&'static str> {
-        [
-            ("CALLER_ISSUER", self.caller_issuer.is_some()),
-            ("CALLER_AUDIENCE", self.caller_audience.is_some()),
-            ("CALLER_JWKS_URL", self.caller_jwks_url.is_some()),
-            ("CALLER_JWKS_FILE", self.caller_jwks_file.is_some()),
-            (
-                "CORS_ALLOWED_ORIGINS",
-                !self.cors_allowed_origins.is_empty(),
-            ),
-            ("TOKEN_POLICY_FILE", self.token_policy_file.is_some()),
-            ("TRY_PRODUCTION_LOCALLY", self.try_production_locally),
-        ]
-        .into_iter()
-        .filter_map(|(name, set)| set.then_some(name))
-        .collect()
+    /// The variables of production mode's settings that `matches` took from the command line
+    /// or the environment (not a default): set in tutorial mode they do nothing, which is
+    /// refused unless tutorial mode is named.
+    pub fn given_variables(matches: &clap::ArgMatches) -> Vec<String> {
+        use clap::Args as _;
+        use clap::parser::ValueSource;
+        Self::augment_args(clap::Command::new("production"))
+            .get_arguments()
+            .filter(|argument| {
+                matches!(
+                    matches.value_source(argument.get_id().as_str()),
+                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+                )
+            })
+            .filter_map(|argument| argument.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect()
     }
 
     /// Resolves the settings for production mode: one line naming everything missing, or

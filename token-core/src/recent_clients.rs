@@ -42,11 +42,6 @@ impl<K: Hash + Eq> RecentClients<K> {
         }
     }
 
-    /// The most keys the table holds.
-    pub fn capacity(&self) -> usize {
-        self.per_shard * SHARDS
-    }
-
     fn shard(&self, key: &K) -> std::sync::MutexGuard<'_, LruCache<K, u64>> {
         let index = (self.hasher.hash_one(key) as usize) % SHARDS;
         // A panic while the lock was held left a table of plain numbers, still valid.

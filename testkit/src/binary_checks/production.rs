@@ -39,9 +39,7 @@ pub async fn admits_only_authenticated_callers(exe: &str) {
         .env("CALLER_AUDIENCE", DEFAULT_AUDIENCE)
         .env("CALLER_JWKS_URL", provider.jwks_url())
         .env("CORS_ALLOWED_ORIGINS", ORIGIN)
-        .env("TOKEN_POLICY_FILE", ANY_ROOM_POLICY)
-        // The suite's keys are published: only a local trial may trust them.
-        .env("TRY_PRODUCTION_LOCALLY", "true");
+        .env("TOKEN_POLICY_FILE", ANY_ROOM_POLICY);
     let mut server = start(command);
     let client = conformance::runner::client().expect("an HTTP client");
     let token_url = format!("{}/token", server.url());
