@@ -161,6 +161,19 @@ async fn readyz_is_503_without_callers_keys_and_200_in_tutorial_mode() {
     assert_eq!(ready_status(&production(keys_from_a_file, &[])).await, 200);
 }
 
+/// Polls `done` every 100 ms of the paused clock; a check that never comes true fails after
+/// two hours of it instead of hanging the test.
+async fn poll_until(mut done: impl FnMut() -> bool, what: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2 * 3600);
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: never happened"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn keys_load_without_callers_and_failures_are_retried_within_30_s() {
     let dir = tempfile::tempdir().expect("a directory");
@@ -182,9 +195,11 @@ async fn keys_load_without_callers_and_failures_are_retried_within_30_s() {
         assert!(keys.ready().is_err());
         write_jwks(dir.path(), JWKS);
         let written = tokio::time::Instant::now();
-        while keys.ready().is_err() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        poll_until(
+            || keys.ready().is_ok(),
+            "the keys load once the JWKS appears",
+        )
+        .await;
         assert!(
             written.elapsed() <= MIN_RELOAD_INTERVAL,
             "retried {:?} after the JWKS appeared",
@@ -193,9 +208,7 @@ async fn keys_load_without_callers_and_failures_are_retried_within_30_s() {
         // The provider breaks: the last keys are kept until their maximum age, then dropped.
         std::fs::write(&path, "{not json").expect("break the JWKS");
         let loaded = tokio::time::Instant::now();
-        while keys.ready().is_ok() {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        poll_until(|| keys.ready().is_err(), "the kept keys are dropped").await;
         let kept = loaded.elapsed();
         assert!(
             (Duration::from_secs(3595)..=Duration::from_secs(3601)).contains(&kept),
@@ -204,9 +217,7 @@ async fn keys_load_without_callers_and_failures_are_retried_within_30_s() {
         // Loaded again as soon as the provider is back, whether or not callers arrive.
         write_jwks(dir.path(), JWKS);
         let fixed = tokio::time::Instant::now();
-        while keys.ready().is_err() {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        poll_until(|| keys.ready().is_ok(), "the keys load again").await;
         assert!(
             fixed.elapsed() <= MIN_RELOAD_INTERVAL,
             "{:?}",
