@@ -963,6 +963,39 @@ mod tests {
             proptest::prop_assert!(!TokenType::Untyped.matches(Some(&typ)));
             let _ = typ.parse::<TokenType>();
         }
+
+        /// Any document an identity provider serves is read without panicking: a JWKS is
+        /// usable only with a key, and every key left out is said why.
+        #[test]
+        fn any_jwks_document_is_read_safely(
+            text in "\\PC{0,200}",
+            keys in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["RSA", "EC", "OKP", "oct", "x", ""]),
+                    proptest::option::of("[A-Za-z0-9_=+/-]{0,400}"),
+                    proptest::option::of(proptest::sample::select(vec!["P-256", "P-384", "Ed25519", "X25519"])),
+                    proptest::option::of(proptest::sample::select(vec!["RS256", "ES256", "EdDSA", "HS256", "none"])),
+                    proptest::option::of(proptest::sample::select(vec!["sig", "enc", ""])),
+                ),
+                0..4,
+            ),
+        ) {
+            let _ = CallerVerifier::from_jwks(&text, test_policy());
+            let entries: Vec<Value> = keys
+                .into_iter()
+                .map(|(kty, material, crv, alg, usage)| {
+                    serde_json::json!({
+                        "kty": kty, "n": material, "e": "AQAB", "x": material, "y": material,
+                        "crv": crv, "alg": alg, "use": usage, "kid": "k",
+                    })
+                })
+                .collect();
+            let count = entries.len();
+            let document = serde_json::json!({ "keys": entries }).to_string();
+            if let Ok((_, skipped)) = CallerVerifier::from_jwks(&document, test_policy()) {
+                proptest::prop_assert!(skipped.len() < count);
+            }
+        }
     }
 
     #[test]

@@ -245,7 +245,7 @@ mod tests {
     }
 
     #[test]
-    fn every_node_form_is_read() {
+    fn the_node_forms_proxies_write_are_read() {
         let xff = proxies("127.0.0.1/32,::1");
         let forwarded = xff.clone().reading(ProxyHeader::Forwarded);
         for (node, client) in [

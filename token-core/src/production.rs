@@ -282,9 +282,7 @@ impl ProductionArgs {
             rules,
         })
     }
-}
 
-impl ProductionArgs {
     /// `CALLER_JWKS_URL` when it is set to something other than blanks.
     fn jwks_url(&self) -> Option<&str> {
         let url = self.caller_jwks_url.as_ref()?.expose();

@@ -296,8 +296,10 @@ impl TokenService {
                 Err(err) => err,
             },
             Err(err) => {
-                let mut reply = self.error_reply(self.count_failure(head, err.clone()));
-                self.count(|metrics| metrics.webhook(Err(&err)));
+                // A 401, or the 429 it becomes past the failure limit: counted as answered.
+                let refusal = self.count_failure(head, err);
+                self.count(|metrics| metrics.webhook(Err(&refusal)));
+                let mut reply = self.error_reply(refusal);
                 reply.close_connection = true;
                 return reply;
             }
@@ -1014,6 +1016,26 @@ mod tests {
             respond(&service, &webhook(&signed), event).await.status,
             200
         );
+        // Counted as answered: the failure past the limit is a rate-limited webhook.
+        let counted = limited_service(&["--auth-failure-rate-limit", "1/h", "--metrics-port", "0"]);
+        for expected in [401, 429] {
+            let reply = respond(&counted, &webhook("forged"), b"{}").await;
+            assert_eq!(reply.status, expected);
+            assert!(
+                reply.close_connection,
+                "a forged webhook's body is never read"
+            );
+        }
+        let metrics = counted.metrics_service().expect("metrics on");
+        let scrape = respond(&metrics, &head("GET", "/metrics", &[]), b"")
+            .await
+            .body;
+        for line in [
+            "token_server_webhooks_total{result=\"unauthorized\"} 1",
+            "token_server_webhooks_total{result=\"rate_limited\"} 1",
+        ] {
+            assert!(scrape.contains(line), "{line} not in\n{scrape}");
+        }
         // Failures are not token requests.
         let token = from(head("POST", "/token", &[JSON]), "203.0.113.9");
         let body = br#"{"roomName":"r","participantName":"p"}"#;

@@ -72,6 +72,7 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("RATE_LIMITS", "sometimes"),
         ("TRUSTED_PROXIES", "proxy.local"),
         ("TRUSTED_PROXY_HEADER", "x-real-ip"),
+        ("METRICS_HOST", "localhost"),
         ("METRICS_PORT", "metrics"),
         ("TOKEN_SERVER_MODE", "strict"),
         // Production without its settings: the line names the mode and what is missing.
@@ -79,6 +80,10 @@ pub fn rejects_invalid_settings(exe: &str) {
         ("CALLER_ALGORITHMS", "RS256,HS256"),
         ("CALLER_LEEWAY_SECONDS", "301"),
         ("CALLER_JWKS_CACHE_SECONDS", "5"),
+        ("CALLER_JWKS_MAX_AGE_SECONDS", "5"),
+        ("CALLER_TOKEN_TYPES", "at jwt"),
+        // Any production setting alone, even one with a default: the open contract by mistake.
+        ("CALLER_IDENTITY_CLAIM", "email"),
     ] {
         let mut invalid = command(exe, dir.path());
         invalid.env(name, value);
