@@ -1,7 +1,8 @@
 //! Every relative link in the documentation leads somewhere: README.md, ARCHITECTURE.md,
 //! conformance/CONTRACT.md, every guide in docs/ and the folders' own READMEs. A link's file must exist and a `#anchor`
 //! must name a heading of its Markdown file, by GitHub's rules. External http(s) links are
-//! listed, never fetched (tests run without a network).
+//! listed, never fetched (tests run without a network). The README's configuration table
+//! names every setting.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -151,6 +152,45 @@ fn broken_links(path: &Path, markdown: &str, external: &mut BTreeSet<String>) ->
         }
     }
     broken
+}
+
+/// The first cell of every body row of every table in `markdown`, where it is code.
+fn first_cells(markdown: &str) -> BTreeSet<String> {
+    let mut cells = BTreeSet::new();
+    let (mut in_body_row, mut column) = (false, 0);
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::TableRow) => (in_body_row, column) = (true, 0),
+            Event::End(TagEnd::TableRow | TagEnd::TableHead) => in_body_row = false,
+            Event::End(TagEnd::TableCell) => column += 1,
+            Event::Code(code) if in_body_row && column == 0 => {
+                cells.insert(code.to_string());
+            }
+            _ => {}
+        }
+    }
+    cells
+}
+
+#[test]
+fn the_readme_lists_every_environment_variable() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let listed: BTreeSet<String> = first_cells(&readme)
+        .into_iter()
+        .filter(|cell| cell.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect();
+    // `RUST_LOG` is read by the log filter, not by a setting.
+    let mut read: BTreeSet<String> = token_core::Settings::environment_variables()
+        .into_iter()
+        .collect();
+    read.insert("RUST_LOG".to_owned());
+    let missing: Vec<&String> = read.difference(&listed).collect();
+    let unknown: Vec<&String> = listed.difference(&read).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "README.md's configuration tables must list exactly the variables the server reads; \
+         missing: {missing:?}, read by nothing: {unknown:?}"
+    );
 }
 
 #[test]
