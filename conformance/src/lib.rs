@@ -24,6 +24,7 @@
 //! - [`identity_provider`]: the identity provider the suite plays for production mode: a
 //!   JWKS on loopback, and callers' tokens valid or forged.
 //! - [`error`]: what stops a run, typed.
+//! - [`command`]: what the `conformance` command does (the binary only parses arguments).
 //!
 //! The runner only speaks HTTP: it never links a backend, so it judges servers written in
 //! any language. This repository's own test harness (its backends, binary checks and
@@ -32,6 +33,7 @@
 pub mod browser;
 pub mod case;
 pub mod cases;
+pub mod command;
 pub mod error;
 pub mod harm;
 pub mod identity_provider;
