@@ -23,7 +23,10 @@
 //!   the one child-process [`supervisor`].
 //! - [`identity_provider`]: the identity provider the suite plays for production mode: a
 //!   JWKS on loopback, and callers' tokens valid or forged.
+//! - `local_server`: the suite's own loopback HTTP servers (the JWKS, the browser
+//!   check's page), on hyper, with a timeout on the request head.
 //! - [`error`]: what stops a run, typed.
+//! - [`command`]: what the `conformance` command does (the binary only parses arguments).
 //!
 //! The runner only speaks HTTP: it never links a backend, so it judges servers written in
 //! any language. This repository's own test harness (its backends, binary checks and
@@ -32,11 +35,13 @@
 pub mod browser;
 pub mod case;
 pub mod cases;
+pub mod command;
 pub mod error;
 pub mod harm;
 pub mod identity_provider;
 pub mod judge;
 pub mod listing;
+mod local_server;
 pub mod production;
 pub mod profile;
 pub mod report;

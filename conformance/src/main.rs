@@ -1,22 +1,18 @@
 //! `conformance`: checks any token server against the contract, by URL.
 //!
-//! Exit status: 0 when no case failed (with `--strict`, none warned either; with `--expect`,
-//! the run matched the baseline), 1 otherwise, 2 for bad arguments or a server that cannot
-//! be reached or started at all.
+//! This file only parses the arguments; what the command does is the library's
+//! `conformance::command`, which also documents the exit statuses.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use std::time::Duration;
-
 use clap::Parser;
-use conformance::identity_provider::IdentityProvider;
+use conformance::ResponseFormat;
+use conformance::command::{
+    RunOptions, SignCaller as SignCallerOptions, SignWebhook as SignWebhookOptions,
+};
 use conformance::listing::ListFormat;
-use conformance::production::ALLOWED_ORIGIN;
 use conformance::profile::Profile;
-use conformance::report::Baseline;
-use conformance::spawn::{self, SpawnSpec, Spawned};
-use conformance::{ResponseFormat, Selection, ServerUnderTest};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -175,308 +171,66 @@ struct SignWebhook {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match &cli.command {
-        Some(Command::SignWebhook(args)) => return sign_webhook(args),
-        Some(Command::SignCaller(args)) => return sign_caller(args),
-        None => {}
+    match cli.command {
+        Some(Command::SignWebhook(args)) => conformance::command::sign_webhook(&args.into()),
+        Some(Command::SignCaller(args)) => conformance::command::sign_caller(&args.into()),
+        None => conformance::command::run(&cli.into()),
     }
-    let format = match (cli.profile.format(), cli.response_format) {
-        (Some(profile), Some(asked)) if profile != asked => {
-            eprintln!(
-                "conformance: the {} profile judges {profile:?}, not {asked:?}",
-                cli.profile.name()
-            );
-            return ExitCode::from(2);
-        }
-        (Some(format), _) | (None, Some(format)) => format,
-        (None, None) => ResponseFormat::Text,
-    };
-    let selection = Selection {
-        only: cli.only.clone(),
-        skip: cli.skip.clone(),
-        profile: cli.profile,
-    };
-    if cli.list {
-        print!(
-            "{}",
-            conformance::listing::listing(&selection, cli.format, cli.browser)
-        );
-        return ExitCode::SUCCESS;
-    }
-    match run(&cli, &selection, format) {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("conformance: {err}");
-            ExitCode::from(2)
+}
+
+impl From<Cli> for RunOptions {
+    fn from(cli: Cli) -> Self {
+        Self {
+            url: cli.url,
+            spawn: cli.spawn,
+            envs: cli.envs,
+            cwd: cli.cwd,
+            ready_timeout: cli.ready_timeout,
+            profile: cli.profile,
+            api_key: cli.api_key,
+            api_secret: cli.api_secret,
+            ttl: cli.ttl,
+            response_format: cli.response_format,
+            livekit_url: cli.livekit_url,
+            allow_room_config: cli.allow_room_config,
+            only: cli.only,
+            skip: cli.skip,
+            list: cli.list,
+            list_format: cli.format,
+            strict: cli.strict,
+            junit: cli.junit,
+            json: cli.json,
+            expect: cli.expect,
+            write_baseline: cli.write_baseline,
+            caller_issuer: cli.caller_issuer,
+            caller_audience: cli.caller_audience,
+            jwks_port: cli.jwks_port,
+            browser: cli.browser,
         }
     }
 }
 
-/// Runs the suite (starting the server first with --spawn) and writes every output asked
-/// for; `Err` is a usage or set-up problem (exit 2).
-fn run(
-    cli: &Cli,
-    selection: &Selection,
-    format: ResponseFormat,
-) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    // Refused before anything starts; `--list --browser` still lists the browser cases.
-    #[cfg(not(feature = "browser"))]
-    if cli.browser {
-        return Err(
-            "--browser needs the browser feature: cargo install conformance --features browser"
-                .into(),
-        );
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|err| format!("cannot start the runtime: {err}"))?;
-    // The identity provider serves on the runtime's worker while a spawned server starts.
-    let provider = match cli.profile {
-        Profile::Production => Some(
-            runtime
-                .block_on(IdentityProvider::start(
-                    cli.jwks_port,
-                    &cli.caller_issuer,
-                    &cli.caller_audience,
-                ))
-                .map_err(|err| format!("cannot serve the JWKS: {err}"))?,
-        ),
-        _ => None,
-    };
-    let placeholders: Vec<(&str, String)> = match &provider {
-        Some(provider) => {
-            println!(
-                "identity provider: JWKS {} issuer {} audience {} origin {ALLOWED_ORIGIN}",
-                provider.jwks_url(),
-                provider.issuer(),
-                provider.audience()
-            );
-            vec![
-                ("{jwks_url}", provider.jwks_url()),
-                ("{issuer}", provider.issuer().to_owned()),
-                ("{audience}", provider.audience().to_owned()),
-                ("{origin}", ALLOWED_ORIGIN.to_owned()),
-            ]
-        }
-        None => Vec::new(),
-    };
-    let fill = |text: &str| {
-        placeholders
-            .iter()
-            .fold(text.to_owned(), |text, (name, value)| {
-                text.replace(name, value)
-            })
-    };
-    let port = match &cli.spawn {
-        Some(_) => Some(spawn::free_port().map_err(|err| format!("no free port: {err}"))?),
-        None => None,
-    };
-    let url = match (&cli.url, port) {
-        (Some(url), Some(port)) => spawn::fill_port(url, port),
-        (Some(url), None) => url.clone(),
-        (None, Some(port)) => format!("http://127.0.0.1:{port}"),
-        (None, None) => return Err("--url is required".into()),
-    };
-    let mut spawned_server = None;
-    if let (Some(command), Some(port)) = (&cli.spawn, port) {
-        let uses_port = command.contains(spawn::PORT_PLACEHOLDER)
-            || cli.envs.iter().any(|e| e.contains(spawn::PORT_PLACEHOLDER))
-            || cli.url.is_some();
-        if !uses_port {
-            return Err(
-                "say where the spawned server listens: put {port} in the command or an \
-                        --env value, or give --url"
-                    .into(),
-            );
-        }
-        let env = cli
-            .envs
-            .iter()
-            .map(|pair| {
-                pair.split_once('=')
-                    .map(|(name, value)| (name.to_owned(), fill(value)))
-                    .ok_or_else(|| format!("--env takes NAME=VALUE, not {pair:?}"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let spec = SpawnSpec {
-            command: fill(command),
-            env,
-            cwd: cli.cwd.clone(),
-            ready_timeout: Duration::from_secs_f64(cli.ready_timeout.max(0.1)),
-        };
-        let mut spawned = Spawned::start(&spec, port)?;
-        let address = conformance::server_under_test::authority(&url)?;
-        if let Err(err) = spawned.wait_until_listening(&address, spec.ready_timeout) {
-            return Err(format!("{err}\n--- the server's last output:\n{}", spawned.tail()).into());
-        }
-        spawned_server = Some(spawned);
-    }
-    let mut server = ServerUnderTest::new(url).with_credentials(&cli.api_key, &cli.api_secret);
-    server.ttl_seconds = cli.ttl;
-    server.format = format;
-    server.livekit_url.clone_from(&cli.livekit_url);
-    server.room_config_allowed = cli.allow_room_config;
-
-    let report = match &provider {
-        Some(provider) => {
-            runtime.block_on(conformance::production::run(&server, provider, selection))?
-        }
-        None => runtime.block_on(conformance::run(&server, selection))?,
-    };
-    #[cfg(feature = "browser")]
-    let report = {
-        let mut report = report;
-        if cli.browser {
-            let outcomes = runtime.block_on(conformance::browser::run(&server, selection));
-            report.outcomes.extend(outcomes);
-        }
-        report
-    };
-    println!("{report}");
-    let write = |path: &PathBuf, text: String| {
-        std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
-    };
-    if let Some(path) = &cli.junit {
-        write(path, report.junit())?;
-    }
-    if let Some(path) = &cli.json {
-        let json = report.json(cli.profile.name());
-        write(
-            path,
-            serde_json::to_string_pretty(&json).unwrap_or_default(),
-        )?;
-    }
-    if let Some(path) = &cli.write_baseline {
-        write(path, Baseline::of(&report, cli.strict).to_text())?;
-    }
-    let as_expected = match &cli.expect {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-            let comparison = Baseline::parse(&text).compare(&report, cli.strict);
-            for id in &comparison.new_failures {
-                println!("new failure: {id}");
-            }
-            for id in &comparison.fixed {
-                println!("fixed: {id} (remove it from the baseline)");
-            }
-            println!(
-                "baseline: {} known, {} new, {} fixed",
-                comparison.known.len(),
-                comparison.new_failures.len(),
-                comparison.fixed.len()
-            );
-            comparison.as_expected()
-        }
-        None => report.failing_ids(cli.strict).is_empty(),
-    };
-    if let Some(mut spawned) = spawned_server {
-        let tail = spawned.tail();
-        let status = spawned.stop();
-        if !as_expected {
-            eprintln!("--- the server's last output ({status:?}):\n{tail}");
+impl From<SignCaller> for SignCallerOptions {
+    fn from(args: SignCaller) -> Self {
+        Self {
+            sub: args.sub,
+            issuer: args.issuer,
+            audience: args.audience,
+            claims: args.claims,
         }
     }
-    Ok(if as_expected {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
 }
 
-fn sign_caller(args: &SignCaller) -> ExitCode {
-    let Ok(extra @ serde_json::Value::Object(_)) = serde_json::from_str(&args.claims) else {
-        eprintln!("conformance: --claims takes a JSON object");
-        return ExitCode::from(2);
-    };
-    println!(
-        "{}",
-        conformance::identity_provider::caller_token(
-            &args.issuer,
-            &args.audience,
-            conformance::identity_provider::CallerKey::P256,
-            &args.sub,
-            &extra,
-        )
-    );
-    ExitCode::SUCCESS
-}
-
-fn sign_webhook(args: &SignWebhook) -> ExitCode {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let body = serde_json::json!({
-        "event": args.event,
-        "room": {"sid": "RM_conformance", "name": args.room},
-        "participant": {"sid": "PA_conformance", "identity": args.participant},
-        "id": format!("EV_{now}"),
-        "createdAt": now.to_string(),
-    })
-    .to_string();
-    let server = ServerUnderTest::new(&args.url).with_credentials(&args.api_key, &args.api_secret);
-    let signed = conformance::signing::sign(
-        &server,
-        conformance::case::Signer::LiveKit,
-        conformance::case::Flaw::None,
-        body.as_bytes(),
-    );
-    let authorization = match signed {
-        Ok(authorization) => authorization,
-        Err(err) => {
-            eprintln!("conformance: {err}");
-            return ExitCode::from(2);
-        }
-    };
-    let url = server.url("/livekit/webhook");
-    if !args.send {
-        let quote = |text: &str| format!("'{}'", text.replace('\'', r"'\''"));
-        println!(
-            "curl -i -X POST {} -H 'Content-Type: application/webhook+json' -H {} --data-binary {}",
-            quote(&url),
-            quote(&format!("Authorization: {authorization}")),
-            quote(&body)
-        );
-        return ExitCode::SUCCESS;
-    }
-    let sent = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| err.to_string())
-        .and_then(|runtime| {
-            runtime.block_on(async {
-                let response = conformance::runner::client()
-                    .map_err(|err| err.to_string())?
-                    .post(&url)
-                    .header("content-type", "application/webhook+json")
-                    .header("authorization", &authorization)
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|err| conformance::Error::Request(err).to_string())?;
-                let status = response.status();
-                let body = conformance::runner::read_body(response)
-                    .await
-                    .unwrap_or_default();
-                let text = String::from_utf8_lossy(&body).into_owned();
-                Ok::<_, String>((status, text))
-            })
-        });
-    match sent {
-        Ok((status, text)) => {
-            println!("{status}\n{text}");
-            if status.is_success() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-        Err(err) => {
-            eprintln!("conformance: {err}");
-            ExitCode::from(2)
+impl From<SignWebhook> for SignWebhookOptions {
+    fn from(args: SignWebhook) -> Self {
+        Self {
+            url: args.url,
+            api_key: args.api_key,
+            api_secret: args.api_secret,
+            event: args.event,
+            room: args.room,
+            participant: args.participant,
+            send: args.send,
         }
     }
 }
