@@ -322,7 +322,7 @@ impl Stakes {
     };
 }
 
-/// The defects as a Markdown table (README's "What a FAIL means"): level, ID, what it is and
+/// The defects as a Markdown table (docs/conformance.md's "What a FAIL means"): level, ID, what it is and
 /// why it has that level.
 pub fn markdown_table() -> String {
     let mut table = String::from("| Level | Defect | What | Why this level |\n|---|---|---|---|\n");
