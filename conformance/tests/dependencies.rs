@@ -36,7 +36,15 @@ fn normal_dependencies(features: &[&str]) -> Vec<String> {
         .collect()
 }
 
-const TEST_ONLY: [&str; 4] = ["testkit", "tempfile", "livekit-token-source", "proptest"];
+const TEST_ONLY: [&str; 7] = [
+    "testkit",
+    "cross-backend",
+    "official-emulations",
+    "insta",
+    "tempfile",
+    "livekit-token-source",
+    "proptest",
+];
 const BROWSER_ONLY: [&str; 1] = ["fantoccini"];
 
 #[test]

@@ -2,15 +2,15 @@
 //! callers with each key, every forgery of the suite's identity provider, CORS from allowed
 //! and other origins, each policy refusal) goes to each backend, configured to trust the
 //! provider's JWKS, and every answer is compared; each status is checked as well.
-//! Run: `cargo test -p testkit --test production`.
+//! Run: `cargo test -p cross-backend --test production`.
 
 use conformance::identity_provider::{
     CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, Forgery, IdentityProvider,
 };
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{production_settings, start};
 use serde_json::json;
-use testkit::backends::BACKENDS;
 use testkit::exchange::exchange;
-use testkit::in_process::{production_settings, start};
 
 const ORIGIN: &str = "https://app.example";
 

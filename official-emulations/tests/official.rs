@@ -1,9 +1,9 @@
 //! The official OpenVidu application servers, emulated from the table of their quirks
-//! (`testkit::official`), each judged by the suite with its profile, and the verdicts held
+//! (`official_emulations`), each judged by the suite with its profile, and the verdicts held
 //! exactly: which cases FAIL and WARN and by which defect (`official.expected`), the MUST
 //! defects each server really has (from `shared/reference/official-servers.md`), a judge
 //! whose severity is mutated is caught, and README's table is these runs.
-//! Run: `cargo test -p testkit --test official -- --nocapture`; after a deliberate change of
+//! Run: `cargo test -p official-emulations --test official -- --nocapture`; after a deliberate change of
 //! verdicts, `BLESS_OFFICIAL=1` rewrites `official.expected` (review its diff).
 
 use std::collections::BTreeSet;
@@ -13,12 +13,12 @@ use conformance::harm::Level;
 use conformance::judge::decode_segment;
 use conformance::profile::Profile;
 use conformance::{Report, Selection, ServerUnderTest, Verdict};
-use serde_json::{Value, json};
-use testkit::exchange::exchange;
-use testkit::official::{
+use official_emulations::{
     GO, NODE, NOT_SHOWN_BY_OFFICIAL_SERVERS, OFFICIAL, PHP, PYTHON, Quirks, RUBY, RUST, SEED,
     SHOWN_ONLY_IN_PRODUCTION, markdown_table, start,
 };
+use serde_json::{Value, json};
+use testkit::exchange::exchange;
 
 /// Production-shaped credentials, so that servers that ignore them show it.
 const API_KEY: &str = "APIofficial";

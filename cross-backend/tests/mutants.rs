@@ -4,7 +4,7 @@
 //! contract check (a case without an answer does not count) at the level the harm model gives
 //! its defect: a FAIL for the serious, a WARN and no FAIL for the cosmetic
 //! ([`CAUGHT_AT_SHOULD`]); and every case must miss against at least one mutant.
-//! Run: `cargo test -p testkit --test mutants`.
+//! Run: `cargo test -p cross-backend --test mutants`.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,9 +20,9 @@ use conformance::harm::Defect as Harm;
 use conformance::harm::Level;
 use conformance::judge::decode_segment;
 use conformance::{Report, Selection, ServerUnderTest, Verdict, run};
+use cross_backend::in_process::{API_KEY, API_SECRET, settings};
+use official_emulations::NOT_SHOWN_BY_OFFICIAL_SERVERS;
 use serde_json::Value;
-use testkit::in_process::{API_KEY, API_SECRET, settings};
-use testkit::official::NOT_SHOWN_BY_OFFICIAL_SERVERS;
 use token_core::config::ApiSecret;
 use token_core::keys::Credentials;
 use tokio::sync::Mutex;
@@ -558,7 +558,7 @@ async fn start(defect: Defect) -> ServerUnderTest {
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
-    let mut under_test = testkit::in_process::serve_wrapped(app).await;
+    let mut under_test = cross_backend::in_process::serve_wrapped(app).await;
     under_test.room_config_allowed =
         settings.allow_room_config && defect != Defect::RoomConfigPolicyIgnored;
     // The server answers text; every other mutant is judged in the format it speaks.
