@@ -36,8 +36,9 @@ fn normal_dependencies(features: &[&str]) -> Vec<String> {
         .collect()
 }
 
-const TEST_ONLY: [&str; 7] = [
+const TEST_ONLY: [&str; 8] = [
     "testkit",
+    "test-keys",
     "cross-backend",
     "official-emulations",
     "insta",

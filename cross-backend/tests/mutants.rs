@@ -4,7 +4,10 @@
 //! contract check (a case without an answer does not count) at the level the harm model gives
 //! its defect: a FAIL for the serious, a WARN and no FAIL for the cosmetic
 //! ([`CAUGHT_AT_SHOULD`]); and every case must miss against at least one mutant.
-//! Run: `cargo test -p cross-backend --test mutants`.
+//! Each defect is its own test, `mutant::<Variant>`, generated from the enum; the reports are
+//! judged once per process and shared with the tests over all mutants.
+//! Run: `cargo test -p cross-backend --test mutants`; one mutant alone:
+//! `cargo test -p cross-backend --test mutants -- mutant::WrongTtl --exact`.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -25,9 +28,10 @@ use official_emulations::NOT_SHOWN_BY_OFFICIAL_SERVERS;
 use serde_json::Value;
 use token_core::config::ApiSecret;
 use token_core::keys::Credentials;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, OnceCell};
 
-/// Declares `Defect` and `DEFECTS`, the list of every variant, from one list.
+/// Declares `Defect`, `DEFECTS` (the list of every variant) and one test per variant, named
+/// after it (`mutant::Control` is the control), from one list.
 macro_rules! defects {
     ($($variant:ident,)*) => {
         /// One defect each.
@@ -37,6 +41,17 @@ macro_rules! defects {
         }
 
         const DEFECTS: &[Defect] = &[$(Defect::$variant,)*];
+
+        /// One test per defect: the control passes, the mutant is caught at its level.
+        mod mutant {
+            $(
+                #[allow(non_snake_case)]
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $variant() {
+                    super::judged_alone(super::Defect::$variant).await;
+                }
+            )*
+        }
     };
 }
 
@@ -416,12 +431,7 @@ fn resign_for(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<HeaderValu
         .claims;
     claims.get("sha256")?;
     claims["sha256"] = Value::from(conformance::signing::body_hash(body));
-    let token = jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
-    )
-    .ok()?;
+    let token = test_keys::sign_with_secret(API_SECRET, &claims);
     HeaderValue::from_str(&token).ok()
 }
 
@@ -436,13 +446,7 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
             let jwt = String::from_utf8_lossy(&bytes).into_owned();
             if let Ok(mut claims) = decode_segment(&jwt, 1) {
                 claims["video"]["roomAdmin"] = Value::Bool(true);
-                let resigned = jsonwebtoken::encode(
-                    &jsonwebtoken::Header::default(),
-                    &claims,
-                    &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
-                )
-                .expect("sign");
-                bytes = Bytes::from(resigned);
+                bytes = Bytes::from(test_keys::sign_with_secret(API_SECRET, &claims));
             }
         }
         TokenAsJsonContentType if parts.status == StatusCode::OK => {
@@ -580,51 +584,95 @@ fn fails_at(report: &Report, level_of: impl Fn(Harm) -> Level + Copy) -> bool {
     })
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_mutant_fails_and_every_case_catches_one() {
-    let control = run(&start(Defect::Control).await, &Selection::default())
+/// Each defect's report, judged once per test process: the tests of one mutant, and those
+/// over all of them, share it.
+static REPORTS: [OnceCell<Report>; DEFECTS.len()] =
+    [const { OnceCell::const_new() }; DEFECTS.len()];
+
+/// The suite's report on `defect`'s server (run at the first call).
+async fn report_of(defect: Defect) -> &'static Report {
+    REPORTS[defect as usize]
+        .get_or_init(|| async move {
+            run(&start(defect).await, &Selection::default())
+                .await
+                .expect("reachable")
+        })
         .await
-        .expect("reachable");
-    assert_eq!(
-        control.contract_missed_ids(),
-        Vec::<&str>::new(),
-        "the wrapper without a defect must pass, without a WARN:\n{control}"
-    );
-    assert_eq!(control.failed(), 0, "{control}");
-    let mut caught: BTreeSet<&str> = BTreeSet::new();
-    let mut survivors = Vec::new();
-    let mut wrong_level = Vec::new();
+}
+
+/// Every mutant's report (the control's aside).
+async fn mutant_reports() -> Vec<(Defect, &'static Report)> {
     let mut reports = Vec::new();
-    let mutants = &DEFECTS[1..];
-    for &defect in mutants {
-        let under_test = start(defect).await;
-        let report = run(&under_test, &Selection::default())
-            .await
-            .expect("reachable");
-        let failed = report.contract_missed_ids();
-        println!("{defect:?}: caught by {failed:?}");
-        let should = CAUGHT_AT_SHOULD.contains(&defect);
-        let fails = fails_at(&report, Harm::level);
-        if failed.is_empty() {
-            survivors.push(defect);
-        } else if should == fails {
-            wrong_level.push(format!(
-                "{defect:?} (expected caught at {}): {}",
-                if should { "SHOULD" } else { "MUST" },
-                report
-                    .to_string()
-                    .lines()
-                    .filter(|l| l.starts_with("FAIL") || l.starts_with("WARN"))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ));
-        }
-        caught.extend(failed);
-        reports.push((defect, report));
+    for &defect in DEFECTS.iter().filter(|&&defect| defect != Defect::Control) {
+        reports.push((defect, report_of(defect).await));
     }
-    // A judge whose severity is mutated is caught: flipping the level of a defect no
-    // official server shows (the official servers' test pins the others) puts some mutant
-    // at the wrong level.
+    reports
+}
+
+/// The control passes every case without a WARN; a mutant misses a contract check, at the
+/// level the harm model gives its defect.
+async fn judged_alone(defect: Defect) {
+    let report = report_of(defect).await;
+    if defect == Defect::Control {
+        assert_eq!(
+            report.contract_missed_ids(),
+            Vec::<&str>::new(),
+            "the wrapper without a defect must pass, without a WARN:\n{report}"
+        );
+        assert_eq!(report.failed(), 0, "{report}");
+        return;
+    }
+    let failed = report.contract_missed_ids();
+    println!("{defect:?}: caught by {failed:?}");
+    assert!(
+        !failed.is_empty(),
+        "the suite does not catch the mutant {defect:?}"
+    );
+    let should = CAUGHT_AT_SHOULD.contains(&defect);
+    assert!(
+        should != fails_at(report, Harm::level),
+        "{defect:?} caught at the wrong level (expected caught at {}): {}",
+        if should { "SHOULD" } else { "MUST" },
+        report
+            .to_string()
+            .lines()
+            .filter(|l| l.starts_with("FAIL") || l.starts_with("WARN"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_case_fails_against_some_mutant() {
+    let reports = mutant_reports().await;
+    let caught: BTreeSet<&str> = reports
+        .iter()
+        .flat_map(|(_, report)| report.contract_missed_ids())
+        .collect();
+    let uncaught: Vec<&str> = CASES
+        .iter()
+        .map(|case| case.id)
+        .filter(|id| !caught.contains(id))
+        .collect();
+    println!(
+        "mutation coverage: {} of {} cases fail against at least one of {} mutants ({:.0}%)",
+        CASES.len() - uncaught.len(),
+        CASES.len(),
+        reports.len(),
+        100.0 * (CASES.len() - uncaught.len()) as f64 / CASES.len() as f64
+    );
+    assert!(
+        uncaught.is_empty(),
+        "cases no mutant makes fail: {uncaught:?}"
+    );
+}
+
+/// A judge whose severity is mutated is caught: flipping the level of a defect no official
+/// server shows (the official servers' test pins the others) puts some mutant at the wrong
+/// level.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_judge_with_one_level_changed_is_caught() {
+    let reports = mutant_reports().await;
     let mut undetected = Vec::new();
     for &flipped in NOT_SHOWN_BY_OFFICIAL_SERVERS {
         let level_of = move |harm: Harm| match (harm == flipped, harm.level()) {
@@ -639,33 +687,8 @@ async fn every_mutant_fails_and_every_case_catches_one() {
             undetected.push(flipped);
         }
     }
-    let uncaught: Vec<&str> = CASES
-        .iter()
-        .map(|case| case.id)
-        .filter(|id| !caught.contains(id))
-        .collect();
-    println!(
-        "mutation coverage: {} of {} cases fail against at least one of {} mutants ({:.0}%)",
-        CASES.len() - uncaught.len(),
-        CASES.len(),
-        mutants.len(),
-        100.0 * (CASES.len() - uncaught.len()) as f64 / CASES.len() as f64
-    );
-    assert!(
-        survivors.is_empty(),
-        "mutants the suite does not catch: {survivors:?}"
-    );
-    assert!(
-        wrong_level.is_empty(),
-        "mutants caught at the wrong level:\n{}",
-        wrong_level.join("\n")
-    );
     assert!(
         undetected.is_empty(),
         "levels no mutant's verdict depends on: {undetected:?}"
-    );
-    assert!(
-        uncaught.is_empty(),
-        "cases no mutant makes fail: {uncaught:?}"
     );
 }

@@ -71,10 +71,7 @@ const CONFIGURATIONS: &[(&str, &[&str])] = &[
             "--caller-audience",
             conformance::identity_provider::DEFAULT_AUDIENCE,
             "--caller-jwks-file",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../conformance/keys/caller-jwks.json"
-            ),
+            test_keys::JWKS_PATH,
             "--cors-allowed-origins",
             generate::ALLOWED_ORIGIN,
             "--token-policy-file",
