@@ -8,6 +8,9 @@
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
+/// The folder of the suite's published keys (every JWKS and private key under it).
+pub const KEYS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../conformance/keys");
+
 /// The path of the published JWKS (public halves of the caller keys), for `--caller-jwks-file`.
 pub const JWKS_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -102,6 +105,7 @@ mod tests {
         }
         assert!(caller_key(Algorithm::HS256).is_none());
         assert!(std::path::Path::new(JWKS_PATH).is_file(), "{JWKS_PATH}");
+        assert!(std::path::Path::new(KEYS_DIR).is_dir(), "{KEYS_DIR}");
     }
 
     #[test]
