@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
 # LiveKit token server image. One Dockerfile for every interchangeable backend
-# (testkit::backends::BACKENDS):
+# (cross_backend::backends::BACKENDS):
 #   docker build -t livekit-token-server .                                  # server-axum
 #   docker build --build-arg BACKEND=server-actix -t livekit-token-server .
 #   docker build --build-arg BACKEND=server-warp  -t livekit-token-server .

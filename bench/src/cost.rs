@@ -69,10 +69,7 @@ const PRODUCTION: [&str; 15] = [
     "--caller-audience",
     DEFAULT_AUDIENCE,
     "--caller-jwks-file",
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../conformance/keys/caller-jwks.json"
-    ),
+    test_keys::JWKS_PATH,
     "--cors-allowed-origins",
     "https://bench.invalid",
     "--token-policy-file",

@@ -33,7 +33,7 @@ pub use soak::{SoakResult, soak, soak_markdown, soak_mix};
 
 /// Every backend binary the comparison builds and times, from the one list.
 pub fn backends() -> Vec<&'static str> {
-    testkit::backends::BACKENDS
+    cross_backend::backends::BACKENDS
         .iter()
         .map(|backend| backend.binary)
         .collect()

@@ -7,8 +7,8 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use cross_backend::seed::{Seed, start_seed};
 use support::{against, conformance, owned, stdout};
-use testkit::seed::{Seed, start_seed};
 
 fn ids(text: &str, verdict: &str) -> Vec<String> {
     text.lines()
@@ -294,7 +294,7 @@ async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server(
             dir.path().to_str().expect("UTF-8"),
             "--profile",
             "production",
-            // They wait up to 30 s each; testkit judges every backend on them.
+            // They wait up to 30 s each; cross-backend judges every backend on them.
             "--skip",
             "caller/keys/rotation",
             "--skip",
@@ -407,7 +407,7 @@ fn the_readme_lists_every_defect_with_its_level() {
 fn the_readme_lists_every_backend() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
         .expect("README.md");
-    let table = testkit::backends::markdown_table();
+    let table = cross_backend::backends::markdown_table();
     assert!(
         readme.contains(&table),
         "README.md's backend table is stale; it must read:\n{table}"

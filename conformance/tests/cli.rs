@@ -4,9 +4,9 @@
 mod support;
 
 use conformance::cases::CASES;
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{settings, start};
 use support::{against as args, conformance, owned, stdout};
-use testkit::backends::BACKENDS;
-use testkit::in_process::{settings, start};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_conforming_server_exits_0_with_a_summary_line() {

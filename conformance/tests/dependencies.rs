@@ -36,7 +36,16 @@ fn normal_dependencies(features: &[&str]) -> Vec<String> {
         .collect()
 }
 
-const TEST_ONLY: [&str; 4] = ["testkit", "tempfile", "livekit-token-source", "proptest"];
+const TEST_ONLY: [&str; 8] = [
+    "testkit",
+    "test-keys",
+    "cross-backend",
+    "official-emulations",
+    "insta",
+    "tempfile",
+    "livekit-token-source",
+    "proptest",
+];
 const BROWSER_ONLY: [&str; 1] = ["fantoccini"];
 
 #[test]

@@ -5,7 +5,6 @@
 //! Run: `cargo test -p conformance --test production_cases`.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use conformance::harm::Defect;
@@ -15,6 +14,7 @@ use conformance::production::{DEV_API_KEY, DEV_API_SECRET, LIVEKIT_NAME_LIMIT};
 use conformance::{Report, Selection, ServerUnderTest, Verdict};
 use serde_json::{Value, json};
 use sha2::Digest as _;
+use test_keys::{sign_with_secret, unix_now};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -128,25 +128,15 @@ async fn respond(stream: &mut TcpStream, status: &str, body: &str) {
     let _ = stream.shutdown().await;
 }
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 /// A LiveKit join token for `identity` in `room`.
 fn mint(fixture: Fixture, identity: &str, room: &str) -> String {
     let (key, secret) = fixture.credentials();
+    let now = unix_now();
     let claims = json!({
-        "iss": key, "sub": identity, "nbf": now(), "exp": now() + 600,
+        "iss": key, "sub": identity, "nbf": now, "exp": now + 600,
         "video": {"room": room, "roomJoin": true},
     });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .expect("the fixture signs")
+    sign_with_secret(secret, &claims)
 }
 
 /// The claims of a webhook token signed with the fixture's secret, or `None`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use conformance::wire::{RawResponse, ResponseReader};
 use serde_json::Value;
 
-use crate::in_process::comparable_body;
+use crate::comparable::comparable_body;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 

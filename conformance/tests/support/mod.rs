@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use testkit::in_process::{API_KEY, API_SECRET, TTL_SECONDS};
+use cross_backend::in_process::{API_KEY, API_SECRET, TTL_SECONDS};
 
 /// Runs the `conformance` command line with `args` and collects its output.
 pub async fn conformance(args: Vec<String>) -> Output {

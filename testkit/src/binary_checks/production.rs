@@ -15,10 +15,7 @@ pub const ANY_ROOM_POLICY: &str = concat!(
     "/../examples/production/any-room.toml"
 );
 /// The suite's published test keys.
-const PUBLISHED_JWKS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../conformance/keys/caller-jwks.json"
-);
+const PUBLISHED_JWKS: &str = test_keys::JWKS_PATH;
 
 /// Configured by `TOKEN_SERVER_MODE=production` and the `CALLER_*` variables, the binary
 /// mints a token for the caller's identity, refuses a missing or forged token with 401 and

@@ -1,12 +1,6 @@
-//! The suite is proven to catch bugs: each mutant is our axum backend with one deliberate
-//! defect (the ones official tutorial servers actually have, and more). The control, the same
-//! wrapper with no defect, must pass every case without a WARN; every mutant must miss a
-//! contract check (a case without an answer does not count) at the level the harm model gives
-//! its defect: a FAIL for the serious, a WARN and no FAIL for the cosmetic
-//! ([`CAUGHT_AT_SHOULD`]); and every case must miss against at least one mutant.
-//! Run: `cargo test -p testkit --test mutants`.
+//! The mutant servers: our axum backend wrapped, outside its routing, CORS and `Allow`
+//! handling, by a layer that gives it one defect of [`Defect`].
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -15,134 +9,16 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use conformance::cases::{CASES, SOURCE_PATH};
-use conformance::harm::Defect as Harm;
-use conformance::harm::Level;
+use conformance::ServerUnderTest;
+use conformance::cases::SOURCE_PATH;
 use conformance::judge::decode_segment;
-use conformance::{Report, Selection, ServerUnderTest, Verdict, run};
+use cross_backend::in_process::{API_KEY, API_SECRET, settings};
 use serde_json::Value;
-use testkit::in_process::{API_KEY, API_SECRET, settings};
-use testkit::official::NOT_SHOWN_BY_OFFICIAL_SERVERS;
 use token_core::config::ApiSecret;
 use token_core::keys::Credentials;
 use tokio::sync::Mutex;
 
-/// Declares `Defect` and `DEFECTS`, the list of every variant, from one list.
-macro_rules! defects {
-    ($($variant:ident,)*) => {
-        /// One defect each.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        enum Defect {
-            $($variant,)*
-        }
-
-        const DEFECTS: &[Defect] = &[$(Defect::$variant,)*];
-    };
-}
-
-defects! {
-    // The control: the wrapper itself, with no defect.
-    Control,
-    // Tokens.
-    WrongTtl,
-    WrongIssuer,
-    WrongSecret,
-    AdminGrant,
-    RequotedIdentity,
-    TrimmedNames,
-    LossyUnicodeNames,
-    NonAsciiNamesRefused,
-    TokenAsJsonContentType,
-    QuotedTokenBody,
-    // Validation.
-    EmptyNamesAccepted,
-    NonStringNamesCoerced,
-    ArrayBodyAccepted,
-    UnknownFieldsRejected,
-    WrongFixedMessage,
-    ServerErrorOnUnparsableBody,
-    ServerErrorOnNonObjectBody,
-    // Content type and size.
-    NoUnsupportedMediaType,
-    OnlyExactApplicationJson,
-    NoBodyLimit,
-    LimitOffByOne,
-    ChunkedBodiesRefused,
-    // Errors and routing.
-    HtmlErrorPages,
-    MultiLineErrors,
-    WrongMethodIs404,
-    NoAllowHeader,
-    PrefixRouting,
-    PercentDecodedPaths,
-    NoHead,
-    OptionsIsAlways405,
-    OptionsAnswersEverywhere,
-    // Connections.
-    NoKeepAlive,
-    StopsServingAfterOversizedBody,
-    SilentCloseAfter413,
-    OneRequestBodyAtATime,
-    // CORS.
-    NoCorsOnErrors,
-    EchoedOriginWithoutVary,
-    NoPreflight,
-    PreflightOnlyForPost,
-    CorsOnlyWithOrigin,
-    PreflightAllowsOnlyContentType,
-    NoMaxAge,
-    // The standard endpoint.
-    CamelCaseCredentials,
-    OkInsteadOfCreated,
-    NoServerUrl,
-    AttributesDropped,
-    NameDropped,
-    ServerUrlOfAnotherServer,
-    RoomConfigPolicyIgnored,
-    RoomConfigAlwaysAccepted,
-    AgentsDropped,
-    IdentityNotGenerated,
-    // Webhooks and formats.
-    AcceptsEveryWebhook,
-    IgnoresWebhookBodyHash,
-    TextWhereJsonIsExpected,
-}
-
-/// The mutants whose defect does no harm to an official client, LiveKit or security: the
-/// harm model's SHOULDs. Each must be caught by a WARN and by no FAIL (so the judge is
-/// neither too lenient nor too strict); every other mutant must be caught by a FAIL.
-const CAUGHT_AT_SHOULD: &[Defect] = &[
-    // LiveKit accepts the token; only the configured lifetime is not honoured.
-    Defect::WrongTtl,
-    // Clients read the text whatever its type.
-    Defect::TokenAsJsonContentType,
-    Defect::WrongFixedMessage,
-    // Another 4xx of the class, or a request served that is as valid as a real one.
-    Defect::NoUnsupportedMediaType,
-    Defect::LimitOffByOne,
-    Defect::WrongMethodIs404,
-    // No official client sends a chunked body (browsers' fetch sends a length).
-    Defect::ChunkedBodiesRefused,
-    // HTTP niceties.
-    Defect::NoAllowHeader,
-    Defect::NoHead,
-    Defect::OptionsIsAlways405,
-    Defect::NoKeepAlive,
-    Defect::NoMaxAge,
-    Defect::OkInsteadOfCreated,
-    // Routing RFC 3986 or a framework's non-strict routing allows.
-    Defect::PrefixRouting,
-    Defect::PercentDecodedPaths,
-    // CORS no official client's page needs: browsers always send Origin; the official
-    // clients preflight only POST with Content-Type.
-    Defect::PreflightOnlyForPost,
-    Defect::CorsOnlyWithOrigin,
-    Defect::PreflightAllowsOnlyContentType,
-    // The browser reads the echoed origin; only a shared cache could mix origins up.
-    Defect::EchoedOriginWithoutVary,
-    // One request cannot tell a fixed identity from a generated one of another form.
-    Defect::IdentityNotGenerated,
-];
+use crate::Defect;
 
 const LIMIT: usize = 16 * 1024;
 
@@ -416,12 +292,7 @@ fn resign_for(headers: &axum::http::HeaderMap, body: &[u8]) -> Option<HeaderValu
         .claims;
     claims.get("sha256")?;
     claims["sha256"] = Value::from(conformance::signing::body_hash(body));
-    let token = jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
-    )
-    .ok()?;
+    let token = test_keys::sign_with_secret(API_SECRET, &claims);
     HeaderValue::from_str(&token).ok()
 }
 
@@ -436,13 +307,7 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
             let jwt = String::from_utf8_lossy(&bytes).into_owned();
             if let Ok(mut claims) = decode_segment(&jwt, 1) {
                 claims["video"]["roomAdmin"] = Value::Bool(true);
-                let resigned = jsonwebtoken::encode(
-                    &jsonwebtoken::Header::default(),
-                    &claims,
-                    &jsonwebtoken::EncodingKey::from_secret(API_SECRET.as_bytes()),
-                )
-                .expect("sign");
-                bytes = Bytes::from(resigned);
+                bytes = Bytes::from(test_keys::sign_with_secret(API_SECRET, &claims));
             }
         }
         TokenAsJsonContentType if parts.status == StatusCode::OK => {
@@ -526,7 +391,7 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
 }
 
 /// Serves the mutant on a free port; the server lives as long as the test's runtime.
-async fn start(defect: Defect) -> ServerUnderTest {
+pub async fn start(defect: Defect) -> ServerUnderTest {
     let mut settings = settings("text");
     match defect {
         Defect::WrongTtl => {
@@ -558,7 +423,7 @@ async fn start(defect: Defect) -> ServerUnderTest {
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
-    let mut under_test = testkit::in_process::serve_wrapped(app).await;
+    let mut under_test = cross_backend::in_process::serve_wrapped(app).await;
     under_test.room_config_allowed =
         settings.allow_room_config && defect != Defect::RoomConfigPolicyIgnored;
     // The server answers text; every other mutant is judged in the format it speaks.
@@ -566,106 +431,4 @@ async fn start(defect: Defect) -> ServerUnderTest {
         under_test.format = conformance::ResponseFormat::Json;
     }
     under_test
-}
-
-/// Whether a contract check FAILs under the severity `level_of`; an exchange that got no
-/// answer (a mutant that closes mid-upload) proves nothing either way.
-fn fails_at(report: &Report, level_of: impl Fn(Harm) -> Level + Copy) -> bool {
-    report.outcomes.iter().any(|outcome| {
-        !matches!(outcome.verdict, Verdict::NoAnswer(_) | Verdict::Skip(_))
-            && matches!(
-                Verdict::from_findings_at(&outcome.findings, level_of),
-                Verdict::Fail(_)
-            )
-    })
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn every_mutant_fails_and_every_case_catches_one() {
-    let control = run(&start(Defect::Control).await, &Selection::default())
-        .await
-        .expect("reachable");
-    assert_eq!(
-        control.contract_missed_ids(),
-        Vec::<&str>::new(),
-        "the wrapper without a defect must pass, without a WARN:\n{control}"
-    );
-    assert_eq!(control.failed(), 0, "{control}");
-    let mut caught: BTreeSet<&str> = BTreeSet::new();
-    let mut survivors = Vec::new();
-    let mut wrong_level = Vec::new();
-    let mut reports = Vec::new();
-    let mutants = &DEFECTS[1..];
-    for &defect in mutants {
-        let under_test = start(defect).await;
-        let report = run(&under_test, &Selection::default())
-            .await
-            .expect("reachable");
-        let failed = report.contract_missed_ids();
-        println!("{defect:?}: caught by {failed:?}");
-        let should = CAUGHT_AT_SHOULD.contains(&defect);
-        let fails = fails_at(&report, Harm::level);
-        if failed.is_empty() {
-            survivors.push(defect);
-        } else if should == fails {
-            wrong_level.push(format!(
-                "{defect:?} (expected caught at {}): {}",
-                if should { "SHOULD" } else { "MUST" },
-                report
-                    .to_string()
-                    .lines()
-                    .filter(|l| l.starts_with("FAIL") || l.starts_with("WARN"))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            ));
-        }
-        caught.extend(failed);
-        reports.push((defect, report));
-    }
-    // A judge whose severity is mutated is caught: flipping the level of a defect no
-    // official server shows (the official servers' test pins the others) puts some mutant
-    // at the wrong level.
-    let mut undetected = Vec::new();
-    for &flipped in NOT_SHOWN_BY_OFFICIAL_SERVERS {
-        let level_of = move |harm: Harm| match (harm == flipped, harm.level()) {
-            (true, Level::Must) => Level::Should,
-            (true, Level::Should) => Level::Must,
-            (false, level) => level,
-        };
-        let still_right = reports.iter().all(|(defect, report)| {
-            CAUGHT_AT_SHOULD.contains(defect) != fails_at(report, level_of)
-        });
-        if still_right {
-            undetected.push(flipped);
-        }
-    }
-    let uncaught: Vec<&str> = CASES
-        .iter()
-        .map(|case| case.id)
-        .filter(|id| !caught.contains(id))
-        .collect();
-    println!(
-        "mutation coverage: {} of {} cases fail against at least one of {} mutants ({:.0}%)",
-        CASES.len() - uncaught.len(),
-        CASES.len(),
-        mutants.len(),
-        100.0 * (CASES.len() - uncaught.len()) as f64 / CASES.len() as f64
-    );
-    assert!(
-        survivors.is_empty(),
-        "mutants the suite does not catch: {survivors:?}"
-    );
-    assert!(
-        wrong_level.is_empty(),
-        "mutants caught at the wrong level:\n{}",
-        wrong_level.join("\n")
-    );
-    assert!(
-        undetected.is_empty(),
-        "levels no mutant's verdict depends on: {undetected:?}"
-    );
-    assert!(
-        uncaught.is_empty(),
-        "cases no mutant makes fail: {uncaught:?}"
-    );
 }

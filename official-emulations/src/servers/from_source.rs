@@ -1,10 +1,10 @@
 //! The servers read from source (tag 3.3.0) but not run: Go, Java, .NET, PHP and Ruby.
 
 use super::{EMPTY_200, JOIN_ONLY, JSON_REPLY};
-use crate::official::quirks::AllowHeaders::{List, Mirror, MirrorWithin};
-use crate::official::quirks::NameRule::{Accepted, Refused};
-use crate::official::quirks::Refusal::{Framework as FrameworkError, NamesMissing};
-use crate::official::quirks::*;
+use crate::quirks::AllowHeaders::{List, Mirror, MirrorWithin};
+use crate::quirks::NameRule::{Accepted, Refused};
+use crate::quirks::Refusal::{Framework as FrameworkError, NamesMissing};
+use crate::quirks::*;
 
 /// The Go tutorial (gin, `cors.Default()`) [source]: reads `LIVEKIT_API`, so signs with
 /// `devkey`; `BindJSON` into a struct of strings ignores the content type and answers a

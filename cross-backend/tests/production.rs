@@ -2,15 +2,15 @@
 //! callers with each key, every forgery of the suite's identity provider, CORS from allowed
 //! and other origins, each policy refusal) goes to each backend, configured to trust the
 //! provider's JWKS, and every answer is compared; each status is checked as well.
-//! Run: `cargo test -p testkit --test production`.
+//! Run: `cargo test -p cross-backend --test production`.
 
 use conformance::identity_provider::{
     CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, Forgery, IdentityProvider,
 };
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{production_settings, start};
 use serde_json::json;
-use testkit::backends::BACKENDS;
 use testkit::exchange::exchange;
-use testkit::in_process::{production_settings, start};
 
 const ORIGIN: &str = "https://app.example";
 
@@ -81,9 +81,7 @@ fn sequence(provider: &IdentityProvider) -> Vec<(String, Vec<u8>, u16)> {
         ));
     }
     let leeway = conformance::identity_provider::ASSUMED_LEEWAY_SECONDS;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    let now = i64::try_from(test_keys::unix_now()).expect("a clock before 2^63 s");
     for (what, extra) in [
         (
             "expired within the leeway",

@@ -1,5 +1,5 @@
 //! Every case against every backend in-process, and the backends against each other.
-//! Run: `cargo test -p testkit --test backends`.
+//! Run: `cargo test -p cross-backend --test backends`.
 
 use std::collections::BTreeMap;
 
@@ -8,9 +8,10 @@ use conformance::cases::CASES;
 use conformance::judge::Observed;
 use conformance::runner::{client, send};
 use conformance::{Selection, run};
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{FORMATS, settings, settings_with, start};
 use serde_json::Value;
-use testkit::backends::BACKENDS;
-use testkit::in_process::{FORMATS, comparable_body, settings, settings_with, start};
+use testkit::comparable::comparable_body;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_backend_passes_every_case_in_both_formats() {

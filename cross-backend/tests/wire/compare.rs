@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use conformance::wire::RawResponse;
 use serde_json::Value;
+use testkit::comparable::comparable_body;
 use testkit::exchange::RawAnswer;
-use testkit::in_process::comparable_body;
 
 use crate::generate::RawRequest;
 
@@ -13,7 +13,7 @@ use crate::generate::RawRequest;
 /// engine only items 1 and 2 apply; between engines the rest, each only on the requests its
 /// cause concerns (by what was sent, never by what came back). Nothing else is left out.
 ///
-/// 1. `Date`: the clock; in bodies, what `testkit::in_process::comparable_body` leaves out of
+/// 1. `Date`: the clock; in bodies, what `testkit::comparable::comparable_body` leaves out of
 ///    tokens (`nbf`/`exp`, and generated room names and identities, random by contract).
 /// 2. The order of header lines of different names (each engine writes `content-length`,
 ///    `connection` and `date` where it likes; RFC 9110 §5.3 gives the order no meaning).

@@ -1,6 +1,6 @@
 //! CORS in a real browser: headless Chromium, on a page of its own origin, against every
 //! backend in both formats, and against servers with CORS broken on purpose, which must fail.
-//! Run: `cargo test -p testkit --test browser`.
+//! Run: `cargo test -p cross-backend --test browser`.
 //!
 //! Without Chromium and chromedriver the test says it skipped and passes, except under CI
 //! (`CI` set), which installs them: there a missing browser fails the test.
@@ -14,8 +14,8 @@ use axum::response::Response;
 use axum::routing::post;
 use conformance::browser::{Browser, ERROR_MESSAGE, LIVEKIT_ENDPOINT, StartError, TOKEN};
 use conformance::{Outcome, Report, ResponseFormat, ServerUnderTest, Verdict};
-use testkit::backends::BACKENDS;
-use testkit::in_process::{
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{
     API_KEY, API_SECRET, FORMATS, TTL_SECONDS, production_settings, settings, start,
 };
 use token_core::{Endpoint, HttpVersion, RequestHead, TokenService};

@@ -1,15 +1,15 @@
 //! The metrics port on every backend: the same requests give the same numbers, since
 //! `token-core` records them, and the port answers alike.
-//! Run: `cargo test -p testkit --test metrics`.
+//! Run: `cargo test -p cross-backend --test metrics`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use conformance::wire::RawResponse;
-use testkit::backends::BACKENDS;
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{settings_with, start};
 use testkit::exchange::exchange;
 use testkit::exposition;
-use testkit::in_process::{settings_with, start};
 
 /// Requests to the token port and the status each gets.
 const SEQUENCE: [(&str, u16); 10] = [

@@ -1,6 +1,6 @@
 //! The deployment files name only settings the server reads: a misspelt variable in a
 //! manifest would be ignored silently at run time.
-//! Run: `cargo test -p testkit --test deploy`.
+//! Run: `cargo test -p cross-backend --test deploy`.
 
 use token_core::Settings;
 

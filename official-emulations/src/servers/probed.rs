@@ -1,10 +1,10 @@
 //! The servers run and probed: the seed, Python v3, Node v3 and Rust v3.
 
 use super::{EMPTY_200, JOIN_ONLY, JSON_REPLY};
-use crate::official::quirks::AllowHeaders::{List, Mirror};
-use crate::official::quirks::NameRule::{Accepted, Refused};
-use crate::official::quirks::Refusal::{Framework as FrameworkError, NamesMissing, NamesRequired};
-use crate::official::quirks::*;
+use crate::quirks::AllowHeaders::{List, Mirror};
+use crate::quirks::NameRule::{Accepted, Refused};
+use crate::quirks::Refusal::{Framework as FrameworkError, NamesMissing, NamesRequired};
+use crate::quirks::*;
 
 const HTML: Option<&str> = Some("text/html; charset=utf-8");
 

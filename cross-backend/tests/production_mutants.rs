@@ -7,7 +7,7 @@
 //! WARN; every mutant must miss a contract check (a case without an answer does not count)
 //! at the level its harm has: a FAIL, or a WARN and no FAIL for those in
 //! [`CAUGHT_AT_SHOULD`].
-//! Run: `cargo test -p testkit --test production_mutants`.
+//! Run: `cargo test -p cross-backend --test production_mutants`.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
@@ -18,9 +18,9 @@ use conformance::harm::{Defect as Harm, Level};
 use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider};
 use conformance::production::{ALLOWED_ORIGIN, DEV_API_KEY, DEV_API_SECRET};
 use conformance::{Report, Selection};
-use testkit::backends::BACKENDS;
-use testkit::in_process::{production_settings, serve_wrapped, start};
-use testkit::official::SHOWN_ONLY_IN_PRODUCTION;
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{production_settings, serve_wrapped, start};
+use official_emulations::SHOWN_ONLY_IN_PRODUCTION;
 use token_core::config::ApiSecret;
 use token_core::keys::Credentials;
 

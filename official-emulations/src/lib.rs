@@ -148,7 +148,7 @@ pub const OFFICIAL: &[Official] = &[
 ];
 
 /// The defects no official server shows: their levels are pinned by the mutation test of
-/// our own backend (`testkit/tests/mutants.rs`) instead.
+/// our own backend (`cross-backend/tests/mutants.rs`) instead.
 pub const NOT_SHOWN_BY_OFFICIAL_SERVERS: &[Defect] = &[
     Defect::RefusesClientRequest,
     Defect::RefusesWebhook,
@@ -162,7 +162,7 @@ pub const NOT_SHOWN_BY_OFFICIAL_SERVERS: &[Defect] = &[
 ];
 
 /// The defects only a server in production mode can show, which no official server has:
-/// their levels are pinned by the production mutants (`testkit/tests/production_mutants.rs`).
+/// their levels are pinned by the production mutants (`cross-backend/tests/production_mutants.rs`).
 pub const SHOWN_ONLY_IN_PRODUCTION: &[Defect] = &[
     Defect::CallerForgery,
     Defect::DevCredentials,

@@ -1,10 +1,12 @@
 //! The official OpenVidu application servers, emulated from the table of their quirks
-//! (`testkit::official`), each judged by the suite with its profile, and the verdicts held
-//! exactly: which cases FAIL and WARN and by which defect (`official.expected`), the MUST
-//! defects each server really has (from `shared/reference/official-servers.md`), a judge
-//! whose severity is mutated is caught, and README's table is these runs.
-//! Run: `cargo test -p testkit --test official -- --nocapture`; after a deliberate change of
-//! verdicts, `BLESS_OFFICIAL=1` rewrites `official.expected` (review its diff).
+//! (`official_emulations`), each judged by the suite with its profile, and the verdicts held
+//! exactly: which cases FAIL and WARN and by which defect (the `insta` snapshot
+//! `snapshots/official__verdicts.snap`), the MUST defects each server really has (from
+//! `shared/reference/official-servers.md`), a judge whose severity is mutated is caught, and
+//! README's table is these runs.
+//! Run: `cargo test -p official-emulations --test official -- --nocapture`; after a
+//! deliberate change of verdicts, `cargo insta review` (or `INSTA_UPDATE=always` on the run,
+//! then review the snapshot's diff) accepts the new verdicts.
 
 use std::collections::BTreeSet;
 
@@ -13,19 +15,16 @@ use conformance::harm::Level;
 use conformance::judge::decode_segment;
 use conformance::profile::Profile;
 use conformance::{Report, Selection, ServerUnderTest, Verdict};
-use serde_json::{Value, json};
-use testkit::exchange::exchange;
-use testkit::official::{
+use official_emulations::{
     GO, NODE, NOT_SHOWN_BY_OFFICIAL_SERVERS, OFFICIAL, PHP, PYTHON, Quirks, RUBY, RUST, SEED,
     SHOWN_ONLY_IN_PRODUCTION, markdown_table, start,
 };
+use serde_json::{Value, json};
+use testkit::exchange::exchange;
 
 /// Production-shaped credentials, so that servers that ignore them show it.
 const API_KEY: &str = "APIofficial";
 const API_SECRET: &str = "official-emulation-secret-0123456789abcdef";
-
-/// Where the exact verdicts are kept.
-const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/official.expected");
 
 /// Starts `quirks` and runs the suite's `profile` against it.
 async fn judge(quirks: Quirks, profile: Profile) -> Report {
@@ -57,7 +56,7 @@ async fn judge_all() -> Vec<(&'static str, Report)> {
     reports
 }
 
-/// The verdicts as `official.expected` holds them: per server, each defect with its level
+/// The verdicts as the snapshot holds them: per server, each defect with its level
 /// and cases, then the totals.
 fn render(reports: &[(&str, Report)]) -> String {
     let mut text = String::new();
@@ -129,15 +128,8 @@ async fn every_official_server_gets_its_exact_verdict() {
 
     // The exact verdicts: every case's defects, so every FAIL and WARN.
     let rendered = render(&reports);
-    if std::env::var_os("BLESS_OFFICIAL").is_some() {
-        std::fs::write(EXPECTED, &rendered).expect("write official.expected");
-    }
-    let expected = std::fs::read_to_string(EXPECTED).unwrap_or_default();
-    assert!(
-        rendered == expected,
-        "the verdicts on the official servers changed; review, then bless with \
-         BLESS_OFFICIAL=1:\n--- expected\n{expected}\n--- actual\n{rendered}"
-    );
+    // A change is reviewed with `cargo insta review` (or accepted with INSTA_UPDATE=always).
+    insta::assert_snapshot!("verdicts", rendered);
 
     // docs/conformance.md's table is these runs.
     let table = markdown_table(&reports);

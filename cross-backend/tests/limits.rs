@@ -2,11 +2,11 @@
 //! without limits (whether a request is over its quota depends on when it arrives); here one
 //! sequence of requests, with quotas long enough that no request comes back during the test,
 //! goes to each backend and every answer is compared.
-//! Run: `cargo test -p testkit --test limits`.
+//! Run: `cargo test -p cross-backend --test limits`.
 
-use testkit::backends::BACKENDS;
+use cross_backend::backends::BACKENDS;
+use cross_backend::in_process::{settings_with, start};
 use testkit::exchange::exchange;
-use testkit::in_process::{settings_with, start};
 
 /// The requests, in order, and the status each must get.
 fn sequence() -> Vec<(&'static str, Vec<u8>, u16)> {

@@ -1,11 +1,11 @@
 //! The differential HTTP fuzzer: generated raw HTTP/1.x requests, well-formed or not, sent
 //! over TCP to every backend, under every setting that changes answers; every backend must
-//! give the same answer. Backends on the same HTTP engine (`testkit::backends::Engine`) are
+//! give the same answer. Backends on the same HTTP engine (`cross_backend::backends::Engine`) are
 //! compared in full; across engines, `compare::NOISE`'s list says what is left out, and why.
 //!
 //! `WIRE_FUZZ_CASES` sets the number of requests per configuration (default 1,000: 5,000 per
 //! run) and `WIRE_FUZZ_SEED` the seed (fixed by default, so CI runs the same requests every
-//! time): `WIRE_FUZZ_CASES=25000 cargo test -p testkit --test wire` is the long run.
+//! time): `WIRE_FUZZ_CASES=25000 cargo test -p cross-backend --test wire` is the long run.
 //! A difference fails with the smallest request proptest can shrink it to.
 //!
 //! The fuzzer is itself tested: three broken backends, each on hyper beside the six, must
@@ -23,11 +23,11 @@ use axum::http::HeaderValue;
 use axum::response::Response;
 use compare::{AcrossEngines, Exact, Item};
 use conformance::ServerUnderTest;
+use cross_backend::backends::{BACKENDS, Backend, Engine, Serving};
+use cross_backend::in_process::{Running, settings_with, start};
 use generate::{Framing, RawRequest, request};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
-use testkit::backends::{BACKENDS, Backend, Engine, Serving};
 use testkit::exchange::exchange;
-use testkit::in_process::{Running, settings_with, start};
 use token_core::TokenService;
 use token_core::startup::ShutdownSignal;
 
@@ -36,7 +36,7 @@ use token_core::startup::ShutdownSignal;
 /// production mode (callers' tokens from the suite's test keys, one allowed origin).
 ///
 /// Rate limits are off: whether a request is over its quota depends on when it arrives, and
-/// the six backends get each request a few milliseconds apart. `testkit/tests/limits.rs`
+/// the six backends get each request a few milliseconds apart. `cross-backend/tests/limits.rs`
 /// compares the limited answers byte for byte instead.
 const CONFIGURATIONS: &[(&str, &[&str])] = &[
     ("text", &["--rate-limits", "off"]),
@@ -71,10 +71,7 @@ const CONFIGURATIONS: &[(&str, &[&str])] = &[
             "--caller-audience",
             conformance::identity_provider::DEFAULT_AUDIENCE,
             "--caller-jwks-file",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../conformance/keys/caller-jwks.json"
-            ),
+            test_keys::JWKS_PATH,
             "--cors-allowed-origins",
             generate::ALLOWED_ORIGIN,
             "--token-policy-file",
