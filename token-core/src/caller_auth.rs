@@ -47,55 +47,6 @@ pub const UNTYPED: &str = "none";
 /// The default `CALLER_TOKEN_TYPES`: no `typ`, `JWT`, and OAuth access tokens (RFC 9068).
 pub const DEFAULT_TOKEN_TYPES: &str = "none,JWT,at+jwt";
 
-/// One check of production mode, removed on purpose to prove that the conformance suite
-/// catches its absence (`testkit/tests/mutants.rs`). Only with the `fault-injection`
-/// feature, which no shipped binary has.
-#[cfg(feature = "fault-injection")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CallerFault {
-    /// `exp`, `iss`, `aud` and `sub` are not required.
-    RequiredClaims,
-    /// `iss` is not checked.
-    Issuer,
-    /// `aud` is not checked.
-    Audience,
-    /// `nbf` is not checked.
-    NotBefore,
-    /// `exp` is not checked.
-    Expiry,
-    /// Any algorithm the key fits is accepted.
-    AlgorithmAllowList,
-    /// A JWK's own `alg` is not enforced.
-    JwkAlgorithm,
-    /// Keys for encryption are used.
-    KeyUse,
-    /// `participant_identity` may name anyone.
-    IdentityMatch,
-    /// Every origin gets CORS headers.
-    OriginRestriction,
-    /// Preflights from every origin are allowed.
-    PreflightOrigin,
-    /// Every unknown `kid` reloads the keys.
-    ReloadThrottle,
-    /// 401s carry no `WWW-Authenticate` challenge.
-    Challenge,
-}
-
-/// Whether `policy` has `check` removed (never, without the `fault-injection` feature).
-macro_rules! removed {
-    ($fault:expr, $check:ident) => {{
-        #[cfg(feature = "fault-injection")]
-        let removed = $fault == Some($crate::caller_auth::CallerFault::$check);
-        #[cfg(not(feature = "fault-injection"))]
-        let removed = {
-            let _ = &$fault;
-            false
-        };
-        removed
-    }};
-}
-pub(crate) use removed;
-
 /// What a caller's token must say, and how it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerPolicy {
@@ -114,9 +65,6 @@ pub struct CallerPolicy {
     pub allows_published_keys: bool,
     /// The kinds of token (`typ` headers) accepted.
     pub token_types: Vec<TokenType>,
-    /// A check removed on purpose, in tests of the suite.
-    #[cfg(feature = "fault-injection")]
-    pub fault: Option<CallerFault>,
 }
 
 impl CallerPolicy {
@@ -130,20 +78,8 @@ impl CallerPolicy {
             identity_claim: "sub".to_owned(),
             allows_published_keys: false,
             token_types: TokenType::defaults(),
-            #[cfg(feature = "fault-injection")]
-            fault: None,
         }
     }
-
-    /// The check removed on purpose, in tests of the suite.
-    #[cfg(feature = "fault-injection")]
-    pub(crate) fn fault(&self) -> Option<CallerFault> {
-        self.fault
-    }
-
-    /// No check is ever removed without the `fault-injection` feature.
-    #[cfg(not(feature = "fault-injection"))]
-    pub(crate) fn fault(&self) {}
 
     /// Whether the policy is one callers may be verified under.
     pub(crate) fn check(&self) -> Result<(), String> {
@@ -345,7 +281,7 @@ impl CallerVerifier {
         let mut keys = Vec::new();
         let mut skipped = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
-            match usable_key(entry, &policy) {
+            match usable_key(entry) {
                 Ok(key) => keys.push(key),
                 Err(why) => match entry.get("kid").and_then(Value::as_str) {
                     Some(kid) => skipped.push(format!("key {index} (kid {kid:?}): {why}")),
@@ -367,7 +303,7 @@ impl CallerVerifier {
         let token = bearer_token(authorization)?;
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthFailure::Malformed)?;
         let allowed = self.policy.algorithms.contains(&header.alg);
-        if !allowed && !removed!(self.policy.fault(), AlgorithmAllowList) {
+        if !allowed {
             return Err(AuthFailure::AlgorithmNotAllowed);
         }
         let typ = header.typ.as_deref();
@@ -377,16 +313,12 @@ impl CallerVerifier {
         let key = self.key_for(header.kid.as_deref(), header.alg)?;
         let mut validation = Validation::new(header.alg);
         validation.algorithms = vec![header.alg];
-        if !removed!(self.policy.fault(), Issuer) {
-            validation.set_issuer(&[&self.policy.issuer]);
-        }
+        validation.set_issuer(&[&self.policy.issuer]);
         validation.set_audience(&[&self.policy.audience]);
-        validation.validate_aud = !removed!(self.policy.fault(), Audience);
-        if !removed!(self.policy.fault(), RequiredClaims) {
-            validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        }
-        validation.validate_nbf = !removed!(self.policy.fault(), NotBefore);
-        validation.validate_exp = !removed!(self.policy.fault(), Expiry);
+        validation.validate_aud = true;
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.validate_exp = true;
         validation.leeway = self.policy.leeway_seconds;
         let mut claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
             .map_err(|err| failure(err.kind()))?
@@ -426,8 +358,7 @@ impl CallerVerifier {
                 }
             }
         };
-        let alg_agrees =
-            key.alg.is_none_or(|named| named == alg) || removed!(self.policy.fault(), JwkAlgorithm);
+        let alg_agrees = key.alg.is_none_or(|named| named == alg);
         if !alg_agrees || !key.fits.contains(&alg) {
             return Err(AuthFailure::KeyMismatch);
         }
@@ -470,12 +401,11 @@ pub(crate) fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, AuthFai
 }
 
 /// A JWK as a verification key, or why it is not one.
-fn usable_key(entry: &Value, policy: &CallerPolicy) -> Result<VerificationKey, String> {
+fn usable_key(entry: &Value) -> Result<VerificationKey, String> {
     let jwk: Jwk = serde_json::from_value(entry.clone())
         .map_err(|err| format!("not a JWK jsonwebtoken reads ({err})"))?;
     match &jwk.common.public_key_use {
         None | Some(PublicKeyUse::Signature) => {}
-        Some(_) if removed!(policy.fault(), KeyUse) => {}
         Some(_) => return Err("not for signatures (use)".to_owned()),
     }
     if let Some(operations) = &jwk.common.key_operations

@@ -22,9 +22,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::caller_auth::{
-    AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token, removed,
-};
+use crate::caller_auth::{AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token};
 use crate::contract::ContractError;
 use crate::secret_text::redacted_url;
 
@@ -318,8 +316,7 @@ impl CallerKeys {
         };
         let (attempted, loaded) = self.read_state(|state| (state.attempted, state.loaded));
         let since_attempt = attempted.map(|at| at.elapsed());
-        let may_attempt = since_attempt.is_none_or(|since| since >= MIN_RELOAD_INTERVAL)
-            || removed!(self.policy.fault(), ReloadThrottle);
+        let may_attempt = since_attempt.is_none_or(|since| since >= MIN_RELOAD_INTERVAL);
         // Another request may have reloaded while this one waited for the lock.
         let fresh_enough = loaded.is_some_and(|at| !unknown_kid && at.elapsed() < self.cache_for);
         if may_attempt && !fresh_enough {

@@ -170,11 +170,6 @@ pub struct ProductionArgs {
         value_parser = clap::builder::BoolishValueParser::new()
     )]
     pub try_production_locally: bool,
-
-    /// Tests of the suite only: remove this check.
-    #[cfg(feature = "fault-injection")]
-    #[arg(long, hide = true, value_enum)]
-    pub caller_fault: Option<crate::caller_auth::CallerFault>,
 }
 
 impl ProductionArgs {
@@ -244,10 +239,6 @@ impl ProductionArgs {
             return Err(
                 "CALLER_JWKS_MAX_AGE_SECONDS must be at least CALLER_JWKS_CACHE_SECONDS".to_owned(),
             );
-        }
-        #[cfg(feature = "fault-injection")]
-        {
-            policy.fault = self.caller_fault;
         }
         policy.check()?;
         let (source, initial) = match (&self.caller_jwks_file, self.jwks_url()) {

@@ -10,7 +10,7 @@ use bytes::Buf;
 use futures_util::{FutureExt as _, Stream};
 
 use crate::body::read_body;
-use crate::caller_auth::{AuthFailure, Caller, removed};
+use crate::caller_auth::{AuthFailure, Caller};
 use crate::config::{ResponseFormat, Settings};
 use crate::contract::{
     ContractError, Endpoint, MAX_IDENTITY_BYTES, MAX_TOKEN_BODY_BYTES, MAX_WEBHOOK_BODY_BYTES,
@@ -26,11 +26,6 @@ use crate::request::TokenRequest;
 use crate::token::TokenMinter;
 use crate::token_source::{FieldPolicy, SourceFields, SourceRequest};
 use crate::webhook::{VouchedHash, WebhookVerifier};
-
-/// With the `fault-injection` feature (tests only), a token request for this participant
-/// panics inside the handler, to prove panics become 500s.
-#[cfg(feature = "fault-injection")]
-pub const PANIC_PARTICIPANT: &str = "__panic__";
 
 /// The most of an unwanted body (a 404's, a 405's, a preflight's) read and discarded before
 /// answering; past it the answer closes the connection.
@@ -148,15 +143,7 @@ impl TokenService {
         // Scrapes are not requests of the contract: neither logged nor counted.
         if self.role == Role::Tokens {
             if let Some(production) = &self.inner.production {
-                let policy = production.keys.policy();
-                if !removed!(policy.fault(), OriginRestriction) {
-                    reply.restrict_origin(production.origins.allowed(head.origin()));
-                }
-                if removed!(policy.fault(), Challenge) {
-                    reply
-                        .headers
-                        .retain(|(name, _)| *name != "www-authenticate");
-                }
+                reply.restrict_origin(production.origins.allowed(head.origin()));
             }
             let took = started.elapsed();
             let endpoint = Endpoint::from_path(head.path());
@@ -220,10 +207,7 @@ impl TokenService {
                 return self.handle(endpoint, head, body).await;
             } else if head.is_preflight() {
                 match &self.inner.production {
-                    Some(production)
-                        if production.origins.allowed(head.origin()).is_none()
-                            && !removed!(production.keys.policy().fault(), PreflightOrigin) =>
-                    {
+                    Some(production) if production.origins.allowed(head.origin()).is_none() => {
                         self.endpoint_error(endpoint, ContractError::OriginNotAllowed)
                     }
                     _ => Reply::preflight(head.requested_headers()),
@@ -447,10 +431,6 @@ impl TokenService {
         caller: Option<&Caller>,
     ) -> Result<String, ContractError> {
         let request = TokenRequest::parse(content_type, body)?;
-        #[cfg(feature = "fault-injection")]
-        if request.participant_name == PANIC_PARTICIPANT {
-            panic!("fault injection: a handler panics");
-        }
         let minter = &self.inner.minter;
         let now = SystemTime::now();
         let jwt = match (caller, &self.inner.production) {
@@ -492,25 +472,17 @@ impl TokenService {
         let fields = SourceFields::parse(content_type, body, &self.inner.field_policy)?;
         let (request, grants) = match (caller, &self.inner.production) {
             (Some(caller), Some(production)) => {
-                let impersonable = removed!(production.keys.policy().fault(), IdentityMatch);
                 let asked = Asked {
                     room: fields.room_name.as_deref(),
                     room_field: "room_name",
-                    identity: fields
-                        .participant_identity
-                        .as_deref()
-                        .filter(|_| !impersonable),
+                    identity: fields.participant_identity.as_deref(),
                     metadata: fields.participant_metadata.as_deref(),
                     attributes_bytes: fields.attributes_bytes(),
                     room_config: fields.room_config.as_ref(),
                 };
                 let grants = production.rules.judge(caller, &asked)?;
-                let identity = match &fields.participant_identity {
-                    Some(asked) if impersonable => asked.clone(),
-                    _ => caller.identity.clone(),
-                };
                 let own = SourceFields {
-                    participant_identity: Some(identity),
+                    participant_identity: Some(caller.identity.clone()),
                     ..fields
                 };
                 (own.completed(random_u64), grants)

@@ -140,7 +140,6 @@ macro_rules! binary_tests {
             async production::readiness_waits_for_the_callers_keys,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
-            async resilience::panics_become_500s,
             async resilience::caps_connections,
         );
     };
