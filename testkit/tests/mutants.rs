@@ -23,8 +23,9 @@ use conformance::{Report, Selection, ServerUnderTest, Verdict, run};
 use serde_json::Value;
 use testkit::in_process::{API_KEY, API_SECRET, settings};
 use testkit::official::NOT_SHOWN_BY_OFFICIAL_SERVERS;
-use token_core::config::ApiSecret;
+use token_core::config::{ApiSecret, Mode, Tutorial};
 use token_core::keys::Credentials;
+use token_core::token_source::ClientField;
 use tokio::sync::Mutex;
 
 /// Declares `Defect` and `DEFECTS`, the list of every variant, from one list.
@@ -527,11 +528,10 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
 
 /// Serves the mutant on a free port; the server lives as long as the test's runtime.
 async fn start(defect: Defect) -> ServerUnderTest {
-    let mut settings = settings("text");
+    let mut settings = settings("text").service;
     match defect {
         Defect::WrongTtl => {
-            let doubled = settings.token_ttl().as_secs() * 2;
-            settings.token_ttl_seconds = u32::try_from(doubled).ok();
+            settings.token_ttl *= 2;
         }
         Defect::WrongIssuer => {
             let secret = settings.credentials.signing_secret().clone();
@@ -544,7 +544,10 @@ async fn start(defect: Defect) -> ServerUnderTest {
         }
         // The policy lets clients dispatch agents while the operator asked for none.
         Defect::AgentsDropped | Defect::RoomConfigPolicyIgnored => {
-            settings.allow_room_config = true;
+            settings.mode = Mode::Tutorial(Tutorial {
+                allow_room_config: true,
+                ..Tutorial::default()
+            });
         }
         _ => {}
     }
@@ -559,8 +562,8 @@ async fn start(defect: Defect) -> ServerUnderTest {
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
     let mut under_test = testkit::in_process::serve_wrapped(app).await;
-    under_test.room_config_allowed =
-        settings.allow_room_config && defect != Defect::RoomConfigPolicyIgnored;
+    under_test.room_config_allowed = settings.field_policy().allows(ClientField::RoomConfig)
+        && defect != Defect::RoomConfigPolicyIgnored;
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {
         under_test.format = conformance::ResponseFormat::Json;

@@ -25,11 +25,11 @@ use compare::{AcrossEngines, Exact, Item};
 use conformance::ServerUnderTest;
 use generate::{Framing, RawRequest, request};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+use server_runtime::ShutdownSignal;
 use testkit::backends::{BACKENDS, Backend, Engine, Serving};
 use testkit::exchange::exchange;
 use testkit::in_process::{Running, settings_with, start};
 use token_core::TokenService;
-use token_core::startup::ShutdownSignal;
 
 /// Every setting that changes answers: both formats, a narrower field policy for the
 /// standard endpoint, room configuration allowed and the grant of own metadata updates, and

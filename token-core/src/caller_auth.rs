@@ -82,7 +82,7 @@ impl CallerPolicy {
     }
 
     /// Whether the policy is one callers may be verified under.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), String> {
         if let Some(symmetric) = self.algorithms.iter().find(|alg| !is_asymmetric(**alg)) {
             return Err(format!("{symmetric:?} is not allowed for callers' tokens"));
         }

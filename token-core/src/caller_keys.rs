@@ -5,7 +5,8 @@
 //!   10 min by default), and early when a token names a `kid` they lack (a rotation), but
 //!   never more often than every [`MIN_RELOAD_INTERVAL`], so a flood of unknown `kid`s
 //!   cannot flood the identity provider.
-//! - A URL is fetched with a timeout and a size cap, without following redirects.
+//! - The keys come from a [`KeySource`] the runtime hands over (a URL fetched over HTTPS, a
+//!   file): this module decides when to fetch and what to trust, never how.
 //! - A failed reload keeps the last good keys, but never longer than the maximum age
 //!   (`CALLER_JWKS_MAX_AGE_SECONDS`, a day by default) after the last good load, so a key
 //!   the provider removed is not trusted for ever; with none, callers get 503 and when to
@@ -16,7 +17,9 @@
 //! - One reload runs at a time; requests that have keys never wait for it.
 
 use std::convert::Infallible;
-use std::path::PathBuf;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -24,115 +27,30 @@ use tokio::time::Instant;
 
 use crate::caller_auth::{AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token};
 use crate::contract::ContractError;
-use crate::secret_text::redacted_url;
 
 /// The least time between two reloads: an unknown `kid` or a failure waits this long.
 pub const MIN_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 /// The wait before the first retry of a failed load in the background; each failure
 /// doubles it, up to [`MIN_RELOAD_INTERVAL`].
 pub const FIRST_RETRY: Duration = Duration::from_secs(1);
-/// How long one fetch of a JWKS URL may take, connecting included.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
-/// The largest JWKS read; identity providers publish a few KiB.
-pub const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// The JWKS document a [`KeySource`] fetched, or why it could not (one line, no secret).
+pub type Fetched<'a> = Pin<Box<dyn Future<Output = Result<String, String>> + Send + 'a>>;
 
-/// Where the JWKS comes from. A URL shows without the credentials it may hold
-/// ([`redacted_url`]), in `Display`, `Debug` and every error.
-#[derive(Clone, PartialEq, Eq)]
-pub enum JwksSource {
-    /// An `https` URL, or `http` on a loopback address.
-    Url(reqwest::Url),
-    /// A file, read again on the same schedule (a mounted Secret or ConfigMap changes).
-    File(PathBuf),
-}
-
-impl JwksSource {
-    /// Parses `CALLER_JWKS_URL`: https, or http when the host is a loopback address.
-    pub fn url(text: &str) -> Result<Self, String> {
-        let url = reqwest::Url::parse(text)
-            .map_err(|err| format!("CALLER_JWKS_URL is not a URL: {err}"))?;
-        let host = url.host_str().unwrap_or_default();
-        let loopback = host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        match url.scheme() {
-            "https" => Ok(Self::Url(url)),
-            "http" if loopback => Ok(Self::Url(url)),
-            _ => Err(format!(
-                "CALLER_JWKS_URL {} must be https (http only on a loopback address)",
-                redacted_url(&url)
-            )),
-        }
-    }
-
-    /// The JWKS document, or why it could not be had.
-    async fn fetch(&self, client: &reqwest::Client) -> Result<String, String> {
-        match self {
-            Self::File(path) => {
-                let bytes = tokio::fs::read(path)
-                    .await
-                    .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-                if bytes.len() > MAX_JWKS_BYTES {
-                    return Err(format!("{} is over {MAX_JWKS_BYTES} bytes", path.display()));
-                }
-                String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))
-            }
-            Self::Url(url) => {
-                let mut response = client
-                    .get(url.clone())
-                    .header("accept", "application/json")
-                    .send()
-                    .await
-                    .map_err(|err| format!("cannot fetch {self}: {}", err.without_url()))?;
-                if !response.status().is_success() {
-                    return Err(format!("{self} answered {}", response.status()));
-                }
-                let mut body = Vec::new();
-                while let Some(chunk) = response
-                    .chunk()
-                    .await
-                    .map_err(|err| format!("cannot read {self}: {}", err.without_url()))?
-                {
-                    body.extend_from_slice(&chunk);
-                    if body.len() > MAX_JWKS_BYTES {
-                        return Err(format!("{self} sent over {MAX_JWKS_BYTES} bytes"));
-                    }
-                }
-                String::from_utf8(body).map_err(|_| format!("{self} sent a body that is not UTF-8"))
-            }
-        }
-    }
-}
-
-impl std::fmt::Display for JwksSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Url(url) => f.write_str(&redacted_url(url)),
-            Self::File(path) => write!(f, "{}", path.display()),
-        }
-    }
-}
-
-impl std::fmt::Debug for JwksSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Url(url) => f.debug_tuple("Url").field(&redacted_url(url)).finish(),
-            Self::File(path) => f.debug_tuple("File").field(path).finish(),
-        }
-    }
+/// Where callers' keys come from: the runtime's I/O behind the core's decisions. Its
+/// `Display` is how logs name it, so it must not show a credential (a URL's user, password
+/// or query).
+pub trait KeySource: fmt::Display + fmt::Debug + Send + Sync {
+    /// Fetches the JWKS document once, now.
+    fn fetch(&self) -> Fetched<'_>;
 }
 
 /// The callers' keys, loaded and kept fresh.
 #[derive(Debug)]
 pub struct CallerKeys {
-    source: JwksSource,
+    source: Arc<dyn KeySource>,
     policy: CallerPolicy,
     cache_for: Duration,
     max_age: Duration,
-    client: reqwest::Client,
     state: RwLock<KeyState>,
     reloading: tokio::sync::Mutex<()>,
 }
@@ -149,18 +67,12 @@ impl CallerKeys {
     /// `max_age` after their last good load, starting from `initial` when the caller
     /// already has them (a file is read once at start-up, to refuse a bad one there).
     pub fn new(
-        source: JwksSource,
+        source: Arc<dyn KeySource>,
         policy: CallerPolicy,
         cache_for: Duration,
         max_age: Duration,
         initial: Option<Arc<CallerVerifier>>,
     ) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            // Only a broken TLS backend fails here; fetches then fail and are logged.
-            .unwrap_or_default();
         let now = Instant::now();
         let loaded = initial.is_some().then_some(now);
         Self {
@@ -168,7 +80,6 @@ impl CallerKeys {
             policy,
             cache_for,
             max_age: max_age.max(cache_for),
-            client,
             state: RwLock::new(KeyState {
                 verifier: initial,
                 loaded,
@@ -367,7 +278,7 @@ impl CallerKeys {
     }
 
     async fn load(&self) -> Result<CallerVerifier, String> {
-        let document = self.source.fetch(&self.client).await?;
+        let document = self.source.fetch().await?;
         let (verifier, skipped) = CallerVerifier::from_jwks(&document, self.policy.clone())?;
         for why in skipped {
             tracing::warn!(source = %self.source, "a caller key is not used: {why}");

@@ -19,14 +19,12 @@ use std::str::FromStr;
 use ipnet::IpNet;
 
 /// The header trusted proxies name the client in (`TRUSTED_PROXY_HEADER`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProxyHeader {
     /// `X-Forwarded-For`, which nginx, ingress-nginx, Envoy and cloud load balancers append to.
     #[default]
-    #[value(name = "x-forwarded-for")]
     XForwardedFor,
     /// `Forwarded` (RFC 7239), for proxies configured to append to it.
-    #[value(name = "forwarded")]
     Forwarded,
 }
 

@@ -4,8 +4,8 @@
 //! adapters: they move bytes between their framework and the types here, and decide nothing
 //! themselves.
 //!
-//! - [`config`]: the settings (`SERVER_PORT`, `LIVEKIT_API_KEY`, ...), read from flags, the
-//!   environment and a `.env` file, and validated once at start-up.
+//! - [`config`]: [`ServiceConfig`], what the service is built from, as plain values (the
+//!   `server-runtime` crate reads flags, the environment and `.env` into one).
 //! - [`contract`]: the HTTP contract's vocabulary: paths, limits, every status code, message
 //!   and content type.
 //! - [`head`]: [`RequestHead`], what the contract reads from a request head, and the framing
@@ -18,19 +18,18 @@
 //! - [`request`]: parsing and validating the `POST /token` body.
 //! - [`keys`]: the API keys: the one that signs tokens, every one webhooks may be signed
 //!   with, from the environment, LiveKit's key-file format ([`key_list`]) and secret files;
-//!   [`secret_text`] holds settings that may carry a secret until they are validated.
 //! - [`token`]: minting the LiveKit access token (an HS256 JWT).
 //! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
-//! - [`metrics`]: Prometheus metrics (`prometheus-client`), served on `METRICS_PORT`.
+//! - [`metrics`]: Prometheus metrics (`prometheus-client`), and [`metrics::MetricsPort`],
+//!   the answers of the metrics port (`METRICS_PORT`).
 //! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
 //! - [`limits`]: rate limits per client address (`governor`), and the 429's fields;
 //!   [`client_address`] says who the client is, behind trusted proxies.
 //! - [`production`]: production mode's settings, resolved at start-up; [`caller_auth`]
 //!   verifies a caller's bearer token against a JWKS that [`caller_keys`] keeps fresh, and
-//!   [`policy`] decides which rooms and grants a caller gets.
+//!   [`policy`] decides which rooms and grants a caller gets. The keys come from a
+//!   [`caller_keys::KeySource`] the runtime implements: no HTTP client here.
 //! - [`cors`]: the values of the CORS policy every backend applies.
-//! - [`startup`]: what every binary does before and after serving: configuration, logging,
-//!   binding, and the shutdown signal.
 
 pub mod body;
 pub mod caller_auth;
@@ -51,14 +50,12 @@ pub mod published_keys;
 pub mod recent_clients;
 pub mod reply;
 pub mod request;
-pub mod secret_text;
 pub mod service;
-pub mod startup;
 pub mod token;
 pub mod token_source;
 pub mod webhook;
 
-pub use config::Settings;
+pub use config::ServiceConfig;
 pub use contract::{ContractError, Endpoint};
 pub use head::{HttpVersion, RequestHead};
 pub use reply::Reply;

@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 
-use crate::client_address::TrustedProxies;
-use crate::config::Settings;
+use crate::client_address::{ProxyHeader, TrustedProxies};
+use crate::config::{DEFAULT_AUTH_FAILURE_QUOTA, DEFAULT_TOKEN_QUOTA};
 use crate::head::RequestHead;
 use crate::recent_clients::RecentClients;
 
@@ -172,19 +172,18 @@ pub struct RateLimits {
 }
 
 impl RateLimits {
-    /// The limits the settings ask for (none with `RATE_LIMITS=off`).
-    pub fn new(settings: &Settings) -> Self {
-        let on = settings.rate_limits == Switch::On;
+    /// The limits `config` asks for (none when they are off); callers' own quota only in
+    /// production mode.
+    pub fn new(config: &LimitConfig, production: bool) -> Self {
+        let on = config.on;
         Self {
-            tokens: on.then(|| KeyedLimit::new(Limit::Tokens, settings.token_rate_limit)),
-            auth_failures: on
-                .then(|| KeyedLimit::new(Limit::AuthFailures, settings.auth_failure_rate_limit)),
-            callers: (on && settings.production.is_some())
-                .then(|| KeyedLimit::new(Limit::Callers, settings.token_rate_limit)),
-            trusted: settings
+            tokens: on.then(|| KeyedLimit::new(Limit::Tokens, config.tokens)),
+            auth_failures: on.then(|| KeyedLimit::new(Limit::AuthFailures, config.auth_failures)),
+            callers: (on && production).then(|| KeyedLimit::new(Limit::Callers, config.tokens)),
+            trusted: config
                 .trusted_proxies
                 .clone()
-                .reading(settings.trusted_proxy_header),
+                .reading(config.trusted_proxy_header),
             identity_hasher: std::hash::RandomState::new(),
         }
     }
@@ -216,14 +215,31 @@ impl RateLimits {
     }
 }
 
-/// On or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Switch {
-    /// On.
-    #[default]
-    On,
-    /// Off.
-    Off,
+/// The rate limits asked for, and who names the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitConfig {
+    /// Whether any limit applies (`RATE_LIMITS`).
+    pub on: bool,
+    /// Token requests per client address, and per caller in production.
+    pub tokens: RateQuota,
+    /// Failed authentications per client address.
+    pub auth_failures: RateQuota,
+    /// Proxies whose forwarding header names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// The header they name it in.
+    pub trusted_proxy_header: ProxyHeader,
+}
+
+impl Default for LimitConfig {
+    fn default() -> Self {
+        Self {
+            on: true,
+            tokens: DEFAULT_TOKEN_QUOTA,
+            auth_failures: DEFAULT_AUTH_FAILURE_QUOTA,
+            trusted_proxies: TrustedProxies::default(),
+            trusted_proxy_header: ProxyHeader::default(),
+        }
+    }
 }
 
 type Limiter = governor::RateLimiter<ClientKey, RecentClients<ClientKey>, DefaultClock>;

@@ -9,40 +9,27 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Buf;
 use futures_util::{FutureExt as _, Stream};
 
-use crate::body::read_body;
+use crate::body::{discarding, read_body};
 use crate::caller_auth::{AuthFailure, Caller};
-use crate::config::{ResponseFormat, Settings};
-use crate::contract::{
-    ContractError, Endpoint, MAX_IDENTITY_BYTES, MAX_TOKEN_BODY_BYTES, MAX_WEBHOOK_BODY_BYTES,
-};
+use crate::config::{ResponseFormat, ServiceConfig};
+use crate::contract::{ContractError, Endpoint, MAX_IDENTITY_BYTES, MAX_WEBHOOK_BODY_BYTES};
 use crate::head::RequestHead;
 use crate::limits::{Limit, RateLimits};
 use crate::log_names::LogNames;
-use crate::metrics::{METRICS_PATH, Metrics};
+use crate::metrics::{Metrics, MetricsPort};
 use crate::policy::{Asked, GrantPreset};
 use crate::production::{Admission, Production};
+
 use crate::reply::{Reply, SuccessBody};
 use crate::request::TokenRequest;
 use crate::token::TokenMinter;
 use crate::token_source::{FieldPolicy, SourceFields, SourceRequest};
 use crate::webhook::{VouchedHash, WebhookVerifier};
 
-/// The most of an unwanted body (a 404's, a 405's, a preflight's) read and discarded before
-/// answering; past it the answer closes the connection.
-pub const MAX_DISCARDED_BODY_BYTES: usize = MAX_TOKEN_BODY_BYTES;
-
 /// The contract without the HTTP: cheap to clone, shared by every connection.
 #[derive(Clone)]
 pub struct TokenService {
     inner: Arc<Inner>,
-    role: Role,
-}
-
-/// Which port a service answers: the token endpoints, or the metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Tokens,
-    Metrics,
 }
 
 struct Inner {
@@ -53,45 +40,41 @@ struct Inner {
     field_policy: FieldPolicy,
     log_names: LogNames,
     limits: RateLimits,
-    metrics: Option<Metrics>,
+    metrics: Option<Arc<Metrics>>,
     max_connections: usize,
     production: Option<Admission>,
 }
 
 impl TokenService {
-    /// Builds the service from validated settings; all per-process work happens here.
-    pub fn new(settings: &Settings) -> Self {
-        let credentials = &settings.credentials;
+    /// Builds the service from a validated configuration; all per-process work happens here.
+    pub fn new(config: &ServiceConfig) -> Self {
+        let credentials = &config.credentials;
+        let production = config.production();
         Self {
             inner: Arc::new(Inner {
                 minter: TokenMinter::new(
                     credentials.signing_key(),
                     credentials.signing_secret(),
-                    settings.token_ttl(),
+                    config.token_ttl,
                 )
-                .granting_own_metadata_updates(settings.can_update_own_metadata),
+                .granting_own_metadata_updates(config.can_update_own_metadata()),
                 webhooks: WebhookVerifier::new(credentials),
-                format: settings.response_format,
-                livekit_url: settings.livekit_url.clone(),
-                field_policy: settings.field_policy(),
-                log_names: LogNames::new(settings.log_names, credentials.signing_secret()),
-                limits: RateLimits::new(settings),
-                metrics: settings.metrics_port.map(|_| Metrics::new()),
-                max_connections: usize::try_from(settings.max_connections).unwrap_or(usize::MAX),
-                production: settings.production.as_ref().map(Production::admission),
+                format: config.response_format,
+                livekit_url: config.livekit_url.clone(),
+                field_policy: config.field_policy(),
+                log_names: LogNames::new(config.log_names, credentials.signing_secret()),
+                limits: RateLimits::new(&config.limits, production.is_some()),
+                metrics: config.metrics.then(|| Arc::new(Metrics::new())),
+                max_connections: config.max_connections,
+                production: production.map(Production::admission),
             }),
-            role: Role::Tokens,
         }
     }
 
-    /// The same service answering the metrics port (`GET /metrics`, see
-    /// [`crate::metrics`]), when `METRICS_PORT` is set. Backends serve it like the token
-    /// service, on its own listener.
-    pub fn metrics_service(&self) -> Option<Self> {
-        self.inner.metrics.as_ref().map(|_| Self {
-            inner: Arc::clone(&self.inner),
-            role: Role::Metrics,
-        })
+    /// The metrics port's service (`GET /metrics`, see [`crate::metrics`]) over this
+    /// service's metrics, when they are on. The runtime serves it on its own listener.
+    pub fn metrics_port(&self) -> Option<MetricsPort> {
+        self.inner.metrics.clone().map(MetricsPort::new)
     }
 
     /// Production mode: loads the callers' keys now and keeps them loaded whether or not
@@ -118,17 +101,14 @@ impl TokenService {
     /// the connection closed; an unknown path 404; a preflight on a known path the policy;
     /// another `OPTIONS` the path's `Allow`; `HEAD` what `GET` gets; the path's own method
     /// its endpoint; any other method 405. Every body is read before answering: the endpoint's under its limit, an
-    /// unwanted one up to [`MAX_DISCARDED_BODY_BYTES`], past which the connection closes.
+    /// unwanted one up to [`crate::body::MAX_DISCARDED_BODY_BYTES`], past which the connection closes.
     pub async fn respond<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
     where
         S: Stream<Item = Result<B, E>>,
         B: Buf,
     {
         let started = Instant::now();
-        let mut reply = match self.role {
-            Role::Tokens => self.decide(head, body).await,
-            Role::Metrics => self.expose_metrics(head, body).await,
-        };
+        let mut reply = self.decide(head, body).await;
         if matches!(head.method(), "GET" | "HEAD") && head.has_body() {
             // RFC 9110 §9.3.1-2: content in a GET or HEAD has no meaning and invites request
             // smuggling, so the connection is closed after it (actix-http even writes the
@@ -140,39 +120,16 @@ impl TokenService {
             // it has read a pipelined request behind this one.
             reply.close_connection = true;
         }
-        // Scrapes are not requests of the contract: neither logged nor counted.
-        if self.role == Role::Tokens {
-            if let Some(production) = &self.inner.production {
-                reply.restrict_origin(production.origins.allowed(head.origin()));
-            }
-            let took = started.elapsed();
-            let endpoint = Endpoint::from_path(head.path());
-            log_request(head.method(), endpoint, reply.status, took);
-            if let Some(metrics) = &self.inner.metrics {
-                metrics.request(head.method(), endpoint, reply.status, took);
-            }
+        if let Some(production) = &self.inner.production {
+            reply.restrict_origin(production.origins.allowed(head.origin()));
+        }
+        let took = started.elapsed();
+        let endpoint = Endpoint::from_path(head.path());
+        log_request(head.method(), endpoint, reply.status, took);
+        if let Some(metrics) = &self.inner.metrics {
+            metrics.request(head.method(), endpoint, reply.status, took);
         }
         reply
-    }
-
-    /// The metrics port's answer: the exposition at `GET /metrics`, 404 or 405 otherwise.
-    async fn expose_metrics<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
-    where
-        S: Stream<Item = Result<B, E>>,
-        B: Buf,
-    {
-        if head.framing_error().is_some() {
-            return Reply::bad_framing();
-        }
-        let reply = match (head.path() == METRICS_PATH, head.method()) {
-            (true, "GET" | "HEAD") => {
-                let text = self.inner.metrics.as_ref().map(Metrics::encode);
-                Reply::metrics(text.unwrap_or_default())
-            }
-            (true, _) => Reply::metrics_refusal(405, "method not allowed: use GET, HEAD"),
-            (false, _) => Reply::metrics_refusal(404, "not found: metrics are at GET /metrics"),
-        };
-        discarding(body, reply).await
     }
 
     async fn decide<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
@@ -564,25 +521,11 @@ fn random_u64() -> u64 {
     })
 }
 
-/// Reads and discards an unwanted body before `reply` goes out, so the connection can carry
-/// the next request; a body too long, too slow or broken closes it instead.
-async fn discarding<S, B, E>(body: S, mut reply: Reply) -> Reply
-where
-    S: Stream<Item = Result<B, E>>,
-    B: Buf,
-{
-    if read_body(body, MAX_DISCARDED_BODY_BYTES).await.is_err() {
-        reply.close_connection = true;
-    }
-    reply
-}
-
 impl fmt::Debug for TokenService {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenService")
             .field("minter", &self.inner.minter)
             .field("format", &self.inner.format)
-            .field("role", &self.role)
             .finish_non_exhaustive()
     }
 }
@@ -607,17 +550,30 @@ mod tests {
     use futures_util::stream;
 
     use super::*;
+    use crate::body::MAX_DISCARDED_BODY_BYTES;
+    use crate::config::{Mode, Tutorial};
     use crate::contract::{APPLICATION_JSON, NAMES_REQUIRED, TEXT_PLAIN};
     use crate::head::HttpVersion;
+    use crate::keys::Credentials;
     use crate::limits::{RateLimited, RateQuota};
     use base64::Engine as _;
     use sha2::{Digest, Sha256};
     use std::num::NonZeroU32;
 
+    fn config() -> ServiceConfig {
+        ServiceConfig::new(
+            Credentials::development(),
+            Mode::Tutorial(Tutorial::default()),
+        )
+    }
+
     fn service(format: &str) -> TokenService {
-        let settings = Settings::from_args("test", ["test", "--response-format", format])
-            .expect("valid settings");
-        TokenService::new(&settings)
+        let mut config = config();
+        config.response_format = match format {
+            "json" => ResponseFormat::Json,
+            _ => ResponseFormat::Text,
+        };
+        TokenService::new(&config)
     }
 
     const LIMITED: RateLimited = RateLimited {
@@ -842,10 +798,19 @@ mod tests {
         assert_eq!((long.status, long.close_connection), (200, true));
     }
 
-    fn limited_service(args: &[&str]) -> TokenService {
-        let args = ["test", "--api-key", "APIlimits"].iter().chain(args);
-        let settings = Settings::from_args("test", args.copied()).expect("valid settings");
-        TokenService::new(&settings)
+    /// A tutorial service signing with `APIlimits`, its configuration changed by `change`.
+    fn limited_service(change: impl FnOnce(&mut ServiceConfig)) -> TokenService {
+        let mut config = config();
+        config.credentials = Credentials::single(
+            "APIlimits",
+            crate::config::ApiSecret::new(crate::config::DEV_API_SECRET),
+        );
+        change(&mut config);
+        TokenService::new(&config)
+    }
+
+    fn quota(text: &str) -> RateQuota {
+        text.parse().expect("a quota")
     }
 
     fn from<'a>(head: RequestHead<'a>, peer: &str) -> RequestHead<'a> {
@@ -865,7 +830,7 @@ mod tests {
 
     #[tokio::test]
     async fn token_requests_past_the_limit_get_429_with_when_to_retry() {
-        let service = limited_service(&["--token-rate-limit", "2/min"]);
+        let service = limited_service(|config| config.limits.tokens = quota("2/min"));
         let body = br#"{"roomName":"r","participantName":"p"}"#;
         let token = || from(head("POST", "/token", &[JSON]), "203.0.113.9");
         for _ in 0..2 {
@@ -926,12 +891,10 @@ mod tests {
                 "10.0.0.2",
             )
         };
-        let proxied = limited_service(&[
-            "--token-rate-limit",
-            "1/h",
-            "--trusted-proxies",
-            "10.0.0.0/8",
-        ]);
+        let proxied = limited_service(|config| {
+            config.limits.tokens = quota("1/h");
+            config.limits.trusted_proxies = "10.0.0.0/8".parse().expect("networks");
+        });
         assert_eq!(
             respond(&proxied, &behind("198.51.100.1"), body)
                 .await
@@ -951,7 +914,7 @@ mod tests {
             429
         );
         // Untrusted, the proxy is the client: one quota for everyone behind it.
-        let direct = limited_service(&["--token-rate-limit", "1/h"]);
+        let direct = limited_service(|config| config.limits.tokens = quota("1/h"));
         assert_eq!(
             respond(&direct, &behind("198.51.100.1"), body).await.status,
             200
@@ -960,7 +923,10 @@ mod tests {
             respond(&direct, &behind("198.51.100.2"), body).await.status,
             429
         );
-        let off = limited_service(&["--token-rate-limit", "1/h", "--rate-limits", "off"]);
+        let off = limited_service(|config| {
+            config.limits.tokens = quota("1/h");
+            config.limits.on = false;
+        });
         for _ in 0..3 {
             assert_eq!(
                 respond(&off, &behind("198.51.100.1"), body).await.status,
@@ -971,7 +937,7 @@ mod tests {
 
     #[tokio::test]
     async fn failed_authentications_past_the_limit_get_429_but_valid_ones_pass() {
-        let service = limited_service(&["--auth-failure-rate-limit", "2/h"]);
+        let service = limited_service(|config| config.limits.auth_failures = quota("2/h"));
         let statuses = futures_util::future::join_all(
             (0..3).map(|_| async { respond(&service, &webhook("forged"), b"{}").await.status }),
         )
@@ -989,7 +955,10 @@ mod tests {
             200
         );
         // Counted as answered: the failure past the limit is a rate-limited webhook.
-        let counted = limited_service(&["--auth-failure-rate-limit", "1/h", "--metrics-port", "0"]);
+        let counted = limited_service(|config| {
+            config.limits.auth_failures = quota("1/h");
+            config.metrics = true;
+        });
         for expected in [401, 429] {
             let reply = respond(&counted, &webhook("forged"), b"{}").await;
             assert_eq!(reply.status, expected);
@@ -998,8 +967,12 @@ mod tests {
                 "a forged webhook's body is never read"
             );
         }
-        let metrics = counted.metrics_service().expect("metrics on");
-        let scrape = respond(&metrics, &head("GET", "/metrics", &[]), b"")
+        let metrics = counted.metrics_port().expect("metrics on");
+        let scrape = metrics
+            .respond(
+                &head("GET", "/metrics", &[]),
+                stream::iter([Ok::<_, ()>(&b""[..])]),
+            )
             .await
             .body;
         for line in [

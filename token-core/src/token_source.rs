@@ -30,8 +30,7 @@ pub const MAX_METADATA_BYTES: usize = 64_000;
 pub const MAX_ATTRIBUTES_BYTES: usize = 64_000;
 
 /// An optional field of the request, as clients spell it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ClientField {
     /// `room_name`.
     RoomName,

@@ -348,10 +348,10 @@ mod tests {
         const OTHER: &str = "APIegress";
         const OTHER_SECRET: &str = "egress-secret-of-at-least-32-bytes!!";
         let keys = format!("{KEY}: {SECRET}\n{OTHER}: {OTHER_SECRET}");
-        let settings =
-            crate::Settings::from_args("test", ["test", "--keys", keys.as_str(), "--api-key", KEY])
-                .expect("valid");
-        let verifier = WebhookVerifier::new(&settings.credentials);
+        let keys = crate::key_list::parse(&keys).expect("a key list");
+        let credentials =
+            crate::keys::Credentials::from_keys(KEY.to_owned(), keys).expect("KEY is listed");
+        let verifier = WebhookVerifier::new(&credentials);
         let body = BODY.as_bytes();
         let signed = |key: &str, secret: &str| {
             AccessToken::with_api_key(key, secret)

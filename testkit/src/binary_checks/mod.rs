@@ -38,7 +38,7 @@ const READ_PATIENCE: Duration = Duration::from_secs(20);
 /// loopback port, logging at info (so its "listening" line shows).
 pub fn isolate(command: &mut Command) -> &mut Command {
     // Every setting's variable, so results never depend on the shell running the tests.
-    for name in token_core::Settings::environment_variables() {
+    for name in server_runtime::Args::environment_variables() {
         command.env_remove(name);
     }
     command
