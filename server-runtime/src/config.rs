@@ -53,7 +53,7 @@ impl Args {
                 if !self.production_args.try_production_locally {
                     refuse_public_credentials(&credentials)?;
                 }
-                Mode::Production(production)
+                Mode::Production(Box::new(production))
             }
             Some(ModeArg::Tutorial) => self.tutorial(),
             None => {

@@ -62,7 +62,7 @@ pub enum Mode {
     /// The OpenVidu tutorials' contract: anyone may get a token for any room.
     Tutorial(Tutorial),
     /// Authenticated callers only, under a policy.
-    Production(Production),
+    Production(Box<Production>),
 }
 
 /// Tutorial mode's own settings.

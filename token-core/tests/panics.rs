@@ -38,7 +38,7 @@ fn service() -> TokenService {
     let production = Production::new(Arc::new(Panicking), policy, origins, rules);
     TokenService::new(&ServiceConfig::new(
         Credentials::development(),
-        Mode::Production(production),
+        Mode::Production(Box::new(production)),
     ))
 }
 

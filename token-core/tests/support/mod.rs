@@ -104,7 +104,10 @@ pub fn production_config(jwks: &str, origin: &str, extra: &[&str]) -> ServiceCon
     if let Some(max_age) = max_age {
         production.max_age = max_age;
     }
-    let mut config = ServiceConfig::new(Credentials::development(), Mode::Production(production));
+    let mut config = ServiceConfig::new(
+        Credentials::development(),
+        Mode::Production(Box::new(production)),
+    );
     config.response_format = ResponseFormat::Json;
     config.limits.on = limits_on;
     if let Some(quota) = token_quota {
