@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use token_core::ServiceConfig;
 use token_core::config::{
-    CLIENT_CACHE_MARGIN_SECONDS, DEFAULT_TOKEN_TTL_SECONDS, DEV_API_KEY, DEV_API_SECRET, Mode,
-    RECOMMENDED_SECRET_BYTES, Tutorial,
+    CLIENT_CACHE_MARGIN_SECONDS, DEFAULT_TOKEN_TTL_SECONDS, Mode, RECOMMENDED_SECRET_BYTES,
+    Tutorial,
 };
-use token_core::keys::Credentials;
+use token_core::keys::{Credentials, DEV_API_KEY, DEV_API_SECRET};
 use token_core::limits::LimitConfig;
 use token_core::production::DEFAULT_PRODUCTION_TTL_SECONDS;
 

@@ -10,7 +10,7 @@ use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper_serve::translate;
-use token_core::metrics::MetricsPort;
+use token_core::service::metrics_port::MetricsPort;
 
 /// Serves `port` on `listener`, at most `max_connections` at once (the token port's cap),
 /// until `shutdown` resolves and in-flight scrapes are done.

@@ -146,8 +146,8 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     under_test.room_config_allowed =
         matches!(&settings.service.mode, Mode::Tutorial(tutorial) if tutorial.allow_room_config);
     under_test.format = match settings.service.response_format {
-        token_core::config::ResponseFormat::Text => ResponseFormat::Text,
-        token_core::config::ResponseFormat::Json => ResponseFormat::Json,
+        token_core::reply::ResponseFormat::Text => ResponseFormat::Text,
+        token_core::reply::ResponseFormat::Json => ResponseFormat::Json,
     };
     Running {
         under_test,

@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use livekit_api::access_token::{AccessToken, VideoGrants};
-use token_core::config::ApiSecret;
 use token_core::config::{Mode, Tutorial};
+use token_core::keys::ApiSecret;
 use token_core::keys::Credentials;
 use token_core::limits::LimitConfig;
 use token_core::limits::{Limit, RateLimits};

@@ -8,9 +8,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use token_core::config::{ApiSecret, DEV_API_KEY, DEV_API_SECRET};
 use token_core::key_list;
-use token_core::keys::{Credentials, secret_problem};
+use token_core::keys::{ApiSecret, Credentials, DEV_API_KEY, DEV_API_SECRET, secret_problem};
 
 use crate::secret_text::SecretText;
 

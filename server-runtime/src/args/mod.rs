@@ -11,10 +11,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use clap::{CommandFactory, FromArgMatches, Parser};
 use token_core::client_address::TrustedProxies;
 use token_core::config::{
-    DEFAULT_AUTH_FAILURE_RATE_LIMIT, DEFAULT_LIVEKIT_URL, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT,
-    DEFAULT_TOKEN_RATE_LIMIT, MAX_TOKEN_TTL_SECONDS,
+    DEFAULT_LIVEKIT_URL, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, MAX_TOKEN_TTL_SECONDS,
 };
-use token_core::limits::RateQuota;
+use token_core::limits::{DEFAULT_AUTH_FAILURE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT, RateQuota};
 
 use crate::config::Config;
 use crate::error::{ConfigError, dotenv_error};

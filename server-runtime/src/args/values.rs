@@ -3,7 +3,7 @@
 
 use jsonwebtoken::Algorithm;
 use token_core::client_address::ProxyHeader;
-use token_core::config::ResponseFormat;
+use token_core::reply::ResponseFormat;
 use token_core::token_source::ClientField;
 
 /// `TOKEN_SERVER_MODE`.

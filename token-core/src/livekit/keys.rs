@@ -2,13 +2,16 @@
 //!
 //! LiveKit itself holds several key/secret pairs (for rotation; egress can sign webhooks with
 //! its own key), in the form `key: secret`, one pair per line (YAML, read by
-//! [`crate::key_list`]). Where they come from (flags, the environment, files) is the
+//! [`crate::livekit::key_list`]). Where they come from (flags, the environment, files) is the
 //! runtime's business; here they are [`Credentials`], valid by construction.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::config::{ApiSecret, DEV_API_KEY, DEV_API_SECRET};
+/// The API key LiveKit's development server (`livekit-server --dev`) accepts.
+pub const DEV_API_KEY: &str = "devkey";
+/// The API secret LiveKit's development server accepts.
+pub const DEV_API_SECRET: &str = "secret";
 
 /// The resolved keys: the one that signs tokens, and every one that may sign webhooks.
 #[derive(Clone, PartialEq, Eq)]
@@ -77,5 +80,27 @@ pub fn secret_problem(secret: &str) -> Option<&'static str> {
         Some("the API secret must not hold line breaks or other control characters")
     } else {
         None
+    }
+}
+
+/// The LiveKit API secret. It prints as `ApiSecret(***)` so it never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiSecret(String);
+
+impl ApiSecret {
+    /// Wraps a secret; empty secrets are refused when settings are parsed.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret itself, for signing and verifying only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiSecret(***)")
     }
 }

@@ -2,19 +2,14 @@
 //! runs the process (`server-runtime`) reads flags, the environment and `.env`, validates
 //! them and builds one; nothing here parses a command line.
 
-use std::fmt;
-use std::num::NonZeroU32;
 use std::time::Duration;
 
-use crate::keys::Credentials;
-use crate::limits::{LimitConfig, RateQuota};
+use crate::livekit::keys::Credentials;
+use crate::livekit::token_source::{ClientField, FieldPolicy};
+use crate::operations::limits::LimitConfig;
 use crate::production::{DEFAULT_PRODUCTION_TTL_SECONDS, Production};
-use crate::token_source::{ClientField, FieldPolicy};
+use crate::service::reply::ResponseFormat;
 
-/// The API key LiveKit's development server (`livekit-server --dev`) accepts.
-pub const DEV_API_KEY: &str = "devkey";
-/// The API secret LiveKit's development server accepts.
-pub const DEV_API_SECRET: &str = "secret";
 /// The port every OpenVidu tutorial server listens on.
 pub const DEFAULT_PORT: u16 = 6080;
 /// Six hours, the default TTL of every official LiveKit SDK.
@@ -25,16 +20,6 @@ pub const MAX_TOKEN_TTL_SECONDS: u32 = 30 * 24 * 60 * 60;
 pub const DEFAULT_LIVEKIT_URL: &str = "ws://localhost:7880";
 /// The default `SERVER_MAX_CONNECTIONS`: actix-web's default per worker.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 25_000;
-/// The default `TOKEN_RATE_LIMIT`: a tutorial page asks for a few tokens, a busy office
-/// behind one address a few a second.
-pub const DEFAULT_TOKEN_RATE_LIMIT: &str = "600/min";
-/// The default `AUTH_FAILURE_RATE_LIMIT`: LiveKit signs every webhook right, so failures are
-/// rare unless someone guesses.
-pub const DEFAULT_AUTH_FAILURE_RATE_LIMIT: &str = "60/min";
-/// [`DEFAULT_TOKEN_RATE_LIMIT`] as a quota.
-pub const DEFAULT_TOKEN_QUOTA: RateQuota = RateQuota::new(count(600), 60);
-/// [`DEFAULT_AUTH_FAILURE_RATE_LIMIT`] as a quota.
-pub const DEFAULT_AUTH_FAILURE_QUOTA: RateQuota = RateQuota::new(count(60), 60);
 /// LiveKit's own server logs an error for secrets shorter than this (HS256 wants 256 bits).
 pub const RECOMMENDED_SECRET_BYTES: usize = 32;
 /// LiveKit's client SDKs (JS, Swift, Flutter, Rust) reuse a cached token only while its `exp`
@@ -48,13 +33,6 @@ pub const DEFAULT_ENDPOINT_FIELDS: [ClientField; 5] = [
     ClientField::ParticipantMetadata,
     ClientField::ParticipantAttributes,
 ];
-
-const fn count(value: u32) -> NonZeroU32 {
-    match NonZeroU32::new(value) {
-        Some(count) => count,
-        None => NonZeroU32::MIN,
-    }
-}
 
 /// Which contract the server serves, with what only that contract has.
 #[derive(Debug, Clone)]
@@ -143,37 +121,5 @@ impl ServiceConfig {
     /// grants it per rule).
     pub fn can_update_own_metadata(&self) -> bool {
         matches!(&self.mode, Mode::Tutorial(tutorial) if tutorial.can_update_own_metadata)
-    }
-}
-
-/// The shape of reply bodies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ResponseFormat {
-    /// `text/plain; charset=utf-8`: the JWT, or the error message.
-    #[default]
-    Text,
-    /// `application/json`: `{"token": ...}`, or `{"errorMessage": ...}`.
-    Json,
-}
-
-/// The LiveKit API secret. It prints as `ApiSecret(***)` so it never reaches a log.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiSecret(String);
-
-impl ApiSecret {
-    /// Wraps a secret; empty secrets are refused when settings are parsed.
-    pub fn new(secret: impl Into<String>) -> Self {
-        Self(secret.into())
-    }
-
-    /// The secret itself, for signing and verifying only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiSecret(***)")
     }
 }

@@ -18,8 +18,8 @@ use yaml_rust2::Yaml;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::TScalarStyle;
 
-use crate::config::ApiSecret;
-use crate::keys::secret_problem;
+use crate::livekit::keys::ApiSecret;
+use crate::livekit::keys::secret_problem;
 
 /// Why a key list is refused, and on which line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

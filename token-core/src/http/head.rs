@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use crate::client_address::TrustedProxies;
+use crate::http::client_address::TrustedProxies;
 
 /// The HTTP version of a request. HTTP/2 and later are not served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

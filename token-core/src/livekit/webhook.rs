@@ -21,10 +21,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::ApiSecret;
-use crate::contract::ContractError;
-use crate::keys::Credentials;
-use crate::log_names::LogNames;
+use crate::http::contract::ContractError;
+use crate::livekit::keys::ApiSecret;
+use crate::livekit::keys::Credentials;
+use crate::operations::log_names::LogNames;
 
 /// Clock skew LiveKit's verifiers allow on `exp` and `nbf`.
 pub const LEEWAY_SECONDS: u64 = 60;
@@ -348,9 +348,9 @@ mod tests {
         const OTHER: &str = "APIegress";
         const OTHER_SECRET: &str = "egress-secret-of-at-least-32-bytes!!";
         let keys = format!("{KEY}: {SECRET}\n{OTHER}: {OTHER_SECRET}");
-        let keys = crate::key_list::parse(&keys).expect("a key list");
-        let credentials =
-            crate::keys::Credentials::from_keys(KEY.to_owned(), keys).expect("KEY is listed");
+        let keys = crate::livekit::key_list::parse(&keys).expect("a key list");
+        let credentials = crate::livekit::keys::Credentials::from_keys(KEY.to_owned(), keys)
+            .expect("KEY is listed");
         let verifier = WebhookVerifier::new(&credentials);
         let body = BODY.as_bytes();
         let signed = |key: &str, secret: &str| {

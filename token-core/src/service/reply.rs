@@ -5,12 +5,11 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::caller_auth::AuthFailure;
-use crate::config::ResponseFormat;
-use crate::contract::{APPLICATION_JSON, ContractError, TEXT_PLAIN};
-use crate::cors;
-use crate::metrics::OPENMETRICS_TEXT;
-use crate::token_source::SourceRequest;
+use crate::http::contract::{APPLICATION_JSON, ContractError, TEXT_PLAIN};
+use crate::http::cors;
+use crate::livekit::token_source::SourceRequest;
+use crate::operations::metrics::OPENMETRICS_TEXT;
+use crate::production::caller_auth::AuthFailure;
 
 /// A response header: lower-case name and value.
 pub type Header = (&'static str, Cow<'static, str>);
@@ -261,4 +260,14 @@ struct ErrorBody<'a> {
 fn json(body: &impl Serialize) -> String {
     // Serialising a struct of strings cannot fail.
     serde_json::to_string(body).unwrap_or_default()
+}
+
+/// The shape of reply bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResponseFormat {
+    /// `text/plain; charset=utf-8`: the JWT, or the error message.
+    #[default]
+    Text,
+    /// `application/json`: `{"token": ...}`, or `{"errorMessage": ...}`.
+    Json,
 }

@@ -9,22 +9,25 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Buf;
 use futures_util::{FutureExt as _, Stream};
 
-use crate::body::{discarding, read_body};
-use crate::caller_auth::{AuthFailure, Caller};
-use crate::config::{ResponseFormat, ServiceConfig};
-use crate::contract::{ContractError, Endpoint, MAX_IDENTITY_BYTES, MAX_WEBHOOK_BODY_BYTES};
-use crate::head::RequestHead;
-use crate::limits::{Limit, RateLimits};
-use crate::log_names::LogNames;
-use crate::metrics::{Metrics, MetricsPort};
-use crate::policy::{Asked, GrantPreset};
+use crate::http::body::read_body;
+use crate::http::contract::{ContractError, Endpoint, MAX_IDENTITY_BYTES, MAX_WEBHOOK_BODY_BYTES};
+use crate::http::head::RequestHead;
+use crate::operations::limits::{Limit, RateLimits};
+use crate::operations::log_names::LogNames;
+use crate::operations::metrics::Metrics;
+use crate::production::caller_auth::{AuthFailure, Caller};
+use crate::production::policy::{Asked, GrantPreset};
 use crate::production::{Admission, Production};
+use crate::service::config::ServiceConfig;
+use crate::service::discarding::discarding;
+use crate::service::metrics_port::MetricsPort;
+use crate::service::reply::ResponseFormat;
 
-use crate::reply::{Reply, SuccessBody};
-use crate::request::TokenRequest;
-use crate::token::TokenMinter;
-use crate::token_source::{FieldPolicy, SourceFields, SourceRequest};
-use crate::webhook::{VouchedHash, WebhookVerifier};
+use crate::livekit::request::TokenRequest;
+use crate::livekit::token::TokenMinter;
+use crate::livekit::token_source::{FieldPolicy, SourceFields, SourceRequest};
+use crate::livekit::webhook::{VouchedHash, WebhookVerifier};
+use crate::service::reply::{Reply, SuccessBody};
 
 /// The contract without the HTTP: cheap to clone, shared by every connection.
 #[derive(Clone)]
@@ -62,7 +65,7 @@ impl TokenService {
                 format: config.response_format,
                 livekit_url: config.livekit_url.clone(),
                 field_policy: config.field_policy(),
-                log_names: LogNames::new(config.log_names, credentials.signing_secret()),
+                log_names: LogNames::new(config.log_names, credentials.signing_secret().expose()),
                 limits: RateLimits::new(&config.limits, production.is_some()),
                 metrics: config.metrics.then(|| Arc::new(Metrics::new())),
                 max_connections: config.max_connections,
@@ -71,16 +74,16 @@ impl TokenService {
         }
     }
 
-    /// The metrics port's service (`GET /metrics`, see [`crate::metrics`]) over this
+    /// The metrics port's service (`GET /metrics`, see [`crate::operations::metrics`]) over this
     /// service's metrics, when they are on. The runtime serves it on its own listener.
     pub fn metrics_port(&self) -> Option<MetricsPort> {
         self.inner.metrics.clone().map(MetricsPort::new)
     }
 
     /// Production mode: loads the callers' keys now and keeps them loaded whether or not
-    /// callers arrive ([`crate::caller_keys::CallerKeys::keep_fresh`]); in tutorial mode,
+    /// callers arrive ([`crate::production::caller_keys::CallerKeys::keep_fresh`]); in tutorial mode,
     /// nothing. It never returns: servers run it beside serving and drop it when they stop
-    /// ([`crate::startup::serve_all`]).
+    /// (`server_runtime::serve_all`).
     pub async fn keep_keys_fresh(&self) -> std::convert::Infallible {
         match &self.inner.production {
             Some(production) => production.keys.keep_fresh().await,
@@ -101,7 +104,7 @@ impl TokenService {
     /// the connection closed; an unknown path 404; a preflight on a known path the policy;
     /// another `OPTIONS` the path's `Allow`; `HEAD` what `GET` gets; the path's own method
     /// its endpoint; any other method 405. Every body is read before answering: the endpoint's under its limit, an
-    /// unwanted one up to [`crate::body::MAX_DISCARDED_BODY_BYTES`], past which the connection closes.
+    /// unwanted one up to [`crate::http::body::MAX_DISCARDED_BODY_BYTES`], past which the connection closes.
     pub async fn respond<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
     where
         S: Stream<Item = Result<B, E>>,
@@ -550,12 +553,12 @@ mod tests {
     use futures_util::stream;
 
     use super::*;
-    use crate::body::MAX_DISCARDED_BODY_BYTES;
-    use crate::config::{Mode, Tutorial};
-    use crate::contract::{APPLICATION_JSON, NAMES_REQUIRED, TEXT_PLAIN};
-    use crate::head::HttpVersion;
-    use crate::keys::Credentials;
-    use crate::limits::{RateLimited, RateQuota};
+    use crate::http::contract::{APPLICATION_JSON, NAMES_REQUIRED, TEXT_PLAIN};
+    use crate::http::head::HttpVersion;
+    use crate::livekit::keys::Credentials;
+    use crate::operations::limits::{RateLimited, RateQuota};
+    use crate::service::config::{Mode, Tutorial};
+    use crate::service::discarding::MAX_DISCARDED_BODY_BYTES;
     use base64::Engine as _;
     use sha2::{Digest, Sha256};
     use std::num::NonZeroU32;
@@ -803,7 +806,7 @@ mod tests {
         let mut config = config();
         config.credentials = Credentials::single(
             "APIlimits",
-            crate::config::ApiSecret::new(crate::config::DEV_API_SECRET),
+            crate::livekit::keys::ApiSecret::new(crate::livekit::keys::DEV_API_SECRET),
         );
         change(&mut config);
         TokenService::new(&config)

@@ -7,11 +7,7 @@
 //! fixed whatever clients send.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
-
-use bytes::Buf;
-use futures_util::Stream;
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -19,11 +15,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::body::discarding;
-use crate::contract::{ContractError, Endpoint};
-use crate::head::RequestHead;
-use crate::limits::Limit;
-use crate::reply::Reply;
+use crate::http::contract::{ContractError, Endpoint};
+use crate::operations::limits::Limit;
 
 /// The content type of the exposition.
 pub const OPENMETRICS_TEXT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -73,44 +66,6 @@ struct LimitLabels {
 }
 
 type DurationFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
-
-/// The metrics port: `GET /metrics` answers the exposition, any other path 404, any other
-/// method 405. Scrapes are not requests of the contract: neither logged nor counted.
-#[derive(Debug, Clone)]
-pub struct MetricsPort {
-    metrics: Arc<Metrics>,
-}
-
-impl MetricsPort {
-    /// The port over `metrics`, shared with the token service that records them.
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        Self { metrics }
-    }
-
-    /// Answers any request to the metrics port, its body read and discarded first.
-    pub async fn respond<S, B, E>(&self, head: &RequestHead<'_>, body: S) -> Reply
-    where
-        S: Stream<Item = Result<B, E>>,
-        B: Buf,
-    {
-        if head.framing_error().is_some() {
-            return Reply::bad_framing();
-        }
-        let reply = match (head.path() == METRICS_PATH, head.method()) {
-            (true, "GET" | "HEAD") => Reply::metrics(self.metrics.encode()),
-            (true, _) => Reply::metrics_refusal(405, "method not allowed: use GET, HEAD"),
-            (false, _) => Reply::metrics_refusal(404, "not found: metrics are at GET /metrics"),
-        };
-        let mut reply = discarding(body, reply).await;
-        if matches!(head.method(), "GET" | "HEAD") && head.has_body() {
-            reply.close_connection = true;
-        }
-        if head.asks_close() {
-            reply.close_connection = true;
-        }
-        reply
-    }
-}
 
 /// Every metric of one server.
 pub struct Metrics {

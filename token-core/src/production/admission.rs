@@ -9,9 +9,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::caller_auth::{CallerPolicy, CallerVerifier};
-use crate::caller_keys::{CallerKeys, KeySource};
-use crate::policy::TokenPolicy;
+use crate::production::caller_auth::{CallerPolicy, CallerVerifier};
+use crate::production::caller_keys::{CallerKeys, KeySource};
+use crate::production::policy::TokenPolicy;
 
 /// The default `CALLER_JWKS_CACHE_SECONDS`: ten minutes, as common JWKS clients keep keys.
 pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;

@@ -19,10 +19,10 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::contract::ContractError;
-use crate::request::parse_object;
+use crate::http::contract::ContractError;
+use crate::livekit::request::parse_object;
 
-pub use crate::contract::{MAX_IDENTITY_BYTES, MAX_NAME_BYTES, MAX_ROOM_NAME_BYTES};
+pub use crate::http::contract::{MAX_IDENTITY_BYTES, MAX_NAME_BYTES, MAX_ROOM_NAME_BYTES};
 /// LiveKit's default `limit.max_metadata_size`, in bytes. The 16 KiB body limit is lower, so
 /// it is stated for completeness.
 pub const MAX_METADATA_BYTES: usize = 64_000;

@@ -1,145 +1,51 @@
 //! Rate limits per client address: token requests, and failed authentications.
 //!
 //! Each limit is a GCRA quota from `governor` (`600/min`: a burst of 600, then one more
-//! every 100 ms), kept per client address (see [`crate::client_address`]), IPv6 by /64
+//! every 100 ms), kept per client address (see [`crate::http::client_address`]), IPv6 by /64
 //! since one host holds a whole /64. A refused request gets 429 with `Retry-After` and the
 //! IETF draft's `RateLimit` and `RateLimit-Policy` fields (draft-ietf-httpapi-ratelimit-headers-09).
 //!
 //! Memory stays bounded whatever addresses arrive: addresses whose state no longer differs
 //! from a fresh one are dropped regularly, and past [`MAX_TRACKED_CLIENTS`] the client seen
-//! least recently is forgotten (see [`crate::recent_clients`]), so a flood of addresses never
+//! least recently is forgotten (see [`crate::operations::recent_clients`]), so a flood of addresses never
 //! makes other clients share its quota.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 
-use crate::client_address::{ProxyHeader, TrustedProxies};
-use crate::config::{DEFAULT_AUTH_FAILURE_QUOTA, DEFAULT_TOKEN_QUOTA};
-use crate::head::RequestHead;
-use crate::recent_clients::RecentClients;
+use crate::http::client_address::{ProxyHeader, TrustedProxies};
+use crate::http::head::RequestHead;
+use crate::operations::recent_clients::RecentClients;
+
+pub use crate::http::rate_limited::{Limit, RateLimited, RateQuota};
+
+/// The default `TOKEN_RATE_LIMIT`: a tutorial page asks for a few tokens, a busy office
+/// behind one address a few a second.
+pub const DEFAULT_TOKEN_RATE_LIMIT: &str = "600/min";
+/// The default `AUTH_FAILURE_RATE_LIMIT`: LiveKit signs every webhook right, so failures are
+/// rare unless someone guesses.
+pub const DEFAULT_AUTH_FAILURE_RATE_LIMIT: &str = "60/min";
+/// [`DEFAULT_TOKEN_RATE_LIMIT`] as a quota.
+pub const DEFAULT_TOKEN_QUOTA: RateQuota = RateQuota::new(count(600), 60);
+/// [`DEFAULT_AUTH_FAILURE_RATE_LIMIT`] as a quota.
+pub const DEFAULT_AUTH_FAILURE_QUOTA: RateQuota = RateQuota::new(count(60), 60);
+
+const fn count(value: u32) -> NonZeroU32 {
+    match NonZeroU32::new(value) {
+        Some(count) => count,
+        None => NonZeroU32::MIN,
+    }
+}
 
 /// The most client keys one limit tracks; past it the one seen least recently is forgotten.
 pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 /// Checks between two sweeps of stale addresses.
 const SWEEP_EVERY: u32 = 4_096;
-
-/// A quota: `count` requests per `window`, written `600/min`, `10/s` or `1000/h`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateQuota {
-    count: NonZeroU32,
-    window_seconds: u32,
-}
-
-impl RateQuota {
-    /// `count` requests per `window_seconds`.
-    pub const fn new(count: NonZeroU32, window_seconds: u32) -> Self {
-        Self {
-            count,
-            window_seconds,
-        }
-    }
-
-    fn governor(self) -> governor::Quota {
-        let window = Duration::from_secs(u64::from(self.window_seconds));
-        // A burst of `count`, one more every window/count.
-        governor::Quota::with_period(window / self.count.get())
-            .unwrap_or_else(|| governor::Quota::per_second(self.count))
-            .allow_burst(self.count)
-    }
-}
-
-impl FromStr for RateQuota {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let usage = || format!("{text:?} is not a quota such as 600/min, 10/s or 1000/h");
-        let (count, window) = text.split_once('/').ok_or_else(usage)?;
-        let count = count.trim().parse::<NonZeroU32>().map_err(|_| usage())?;
-        let window_seconds = match window.trim() {
-            "s" => 1,
-            "min" => 60,
-            "h" => 3600,
-            _ => return Err(usage()),
-        };
-        // Past one request a nanosecond, GCRA's period would round to nothing.
-        if u64::from(count.get()) > u64::from(window_seconds) * 1_000_000_000 {
-            return Err(format!("{text:?} is more than one request per nanosecond"));
-        }
-        Ok(Self::new(count, window_seconds))
-    }
-}
-
-impl fmt::Display for RateQuota {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let window = match self.window_seconds {
-            1 => "s",
-            60 => "min",
-            _ => "h",
-        };
-        write!(f, "{}/{window}", self.count)
-    }
-}
-
-/// What a limit counts; its name is the policy's name in the `RateLimit` fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// Requests to the token endpoints (`TOKEN_RATE_LIMIT`).
-    Tokens,
-    /// Failed authentications, e.g. a webhook with a bad signature (`AUTH_FAILURE_RATE_LIMIT`).
-    AuthFailures,
-    /// Production mode: token requests per authenticated caller, wherever they come from
-    /// (`TOKEN_RATE_LIMIT` again).
-    Callers,
-}
-
-impl Limit {
-    /// The policy's name in the `RateLimit` fields.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Tokens => "tokens",
-            Self::AuthFailures => "auth-failures",
-            Self::Callers => "callers",
-        }
-    }
-}
-
-/// A request over a limit: what the 429 says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateLimited {
-    /// The limit that refused it.
-    pub limit: Limit,
-    /// Its quota.
-    pub quota: RateQuota,
-    /// Whole seconds until the next request would be allowed (at least 1).
-    pub retry_after_seconds: u64,
-}
-
-impl RateLimited {
-    /// `RateLimit-Policy`: the policy's name, quota and window.
-    pub fn policy_field(&self) -> String {
-        format!(
-            "\"{}\";q={};w={}",
-            self.limit.name(),
-            self.quota.count,
-            self.quota.window_seconds
-        )
-    }
-
-    /// `RateLimit`: nothing remains, and when that changes.
-    pub fn limit_field(&self) -> String {
-        format!(
-            "\"{}\";r=0;t={}",
-            self.limit.name(),
-            self.retry_after_seconds
-        )
-    }
-}
 
 /// The key a client is counted under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -259,7 +165,7 @@ impl KeyedLimit {
             limit,
             quota,
             limiter: governor::RateLimiter::new(
-                quota.governor(),
+                governor_quota(quota),
                 RecentClients::new(MAX_TRACKED_CLIENTS),
                 DefaultClock::default(),
             ),
@@ -285,12 +191,11 @@ impl KeyedLimit {
         self.limiter.check_key(&key).map_err(|not_until| {
             // The limiter's own clock: a new one would calibrate itself (about 18 µs here).
             let wait = not_until.wait_time_from(self.limiter.clock().now());
-            RateLimited {
+            at_least_one_second(RateLimited {
                 limit: self.limit,
                 quota: self.quota,
                 retry_after_seconds: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-            }
-            .at_least_one_second()
+            })
         })
     }
 
@@ -300,12 +205,18 @@ impl KeyedLimit {
     }
 }
 
-impl RateLimited {
-    // A wait under a second still needs `Retry-After: 1`: 0 would invite an immediate retry.
-    fn at_least_one_second(mut self) -> Self {
-        self.retry_after_seconds = self.retry_after_seconds.max(1);
-        self
-    }
+/// `quota` as `governor`'s: a burst of `count`, one more every window/count.
+fn governor_quota(quota: RateQuota) -> governor::Quota {
+    let window = Duration::from_secs(u64::from(quota.window_seconds()));
+    governor::Quota::with_period(window / quota.count().get())
+        .unwrap_or_else(|| governor::Quota::per_second(quota.count()))
+        .allow_burst(quota.count())
+}
+
+/// A wait under a second still needs `Retry-After: 1`: 0 would invite an immediate retry.
+fn at_least_one_second(mut limited: RateLimited) -> RateLimited {
+    limited.retry_after_seconds = limited.retry_after_seconds.max(1);
+    limited
 }
 
 impl fmt::Debug for KeyedLimit {

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::contract::{ContractError, MAX_IDENTITY_BYTES, MAX_ROOM_NAME_BYTES};
+use crate::http::contract::{ContractError, MAX_IDENTITY_BYTES, MAX_ROOM_NAME_BYTES};
 
 /// A valid token request.
 #[derive(Debug, Clone, PartialEq, Eq)]

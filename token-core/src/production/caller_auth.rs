@@ -1,5 +1,5 @@
 //! Verifying a caller's bearer token against the identity provider's JWKS, in production
-//! mode ([`crate::caller_keys`] keeps the JWKS fresh).
+//! mode ([`crate::production::caller_keys`] keeps the JWKS fresh).
 //!
 //! `jsonwebtoken` does the cryptography; this module closes its traps, as RFC 8725 asks:
 //! - `iss`, `aud`, `sub` and `exp` are required (jsonwebtoken checks a claim only when it is
@@ -26,6 +26,8 @@ use jsonwebtoken::jwk::{
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
+
+pub use crate::http::auth_failure::AuthFailure;
 
 /// The algorithms allowed by default: the asymmetric ones identity providers sign with.
 pub const DEFAULT_ALGORITHMS: [Algorithm; 3] =
@@ -61,7 +63,7 @@ pub struct CallerPolicy {
     /// The claim that names the caller (`sub` by default).
     pub identity_claim: String,
     /// Whether a JWKS may hold the test keys published in this repository
-    /// (`TRY_PRODUCTION_LOCALLY`); see [`crate::published_keys`].
+    /// (`TRY_PRODUCTION_LOCALLY`); see [`crate::production::published_keys`].
     pub allows_published_keys: bool,
     /// The kinds of token (`typ` headers) accepted.
     pub token_types: Vec<TokenType>,
@@ -170,68 +172,6 @@ impl fmt::Display for TokenType {
     }
 }
 
-/// Why a caller was not authenticated. The reason goes to the log and the metrics, never to
-/// the caller, and never with the token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthFailure {
-    /// No `Authorization` header, or not the `Bearer` scheme.
-    Missing,
-    /// Not a JWT, too long, or a header that cannot be read.
-    Malformed,
-    /// An algorithm outside the allow-list (`none`, `HS256`, ...).
-    AlgorithmNotAllowed,
-    /// No usable key with the token's `kid` (or, without one, no single candidate).
-    UnknownKey,
-    /// The key's type, curve or `alg` does not fit the token's algorithm.
-    KeyMismatch,
-    /// The signature does not verify.
-    BadSignature,
-    /// `exp` is past, beyond the leeway.
-    Expired,
-    /// `nbf` is ahead, beyond the leeway.
-    NotYetValid,
-    /// Another issuer.
-    WrongIssuer,
-    /// Not for this audience.
-    WrongAudience,
-    /// `exp`, `iss`, `aud` or `sub` is missing or not of its type.
-    MissingClaim,
-    /// The identity claim is missing or not a non-empty string.
-    NoIdentity,
-    /// The `typ` header names a kind of token the policy does not accept.
-    WrongTokenType,
-    /// The identity is an `email` without `email_verified: true`.
-    EmailNotVerified,
-}
-
-impl AuthFailure {
-    /// A short label for logs and metrics.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Self::Missing => "missing",
-            Self::Malformed => "malformed",
-            Self::AlgorithmNotAllowed => "algorithm not allowed",
-            Self::UnknownKey => "unknown key",
-            Self::KeyMismatch => "key does not fit the algorithm",
-            Self::BadSignature => "bad signature",
-            Self::Expired => "expired",
-            Self::NotYetValid => "not valid yet",
-            Self::WrongIssuer => "wrong issuer",
-            Self::WrongAudience => "wrong audience",
-            Self::MissingClaim => "missing or invalid claim",
-            Self::NoIdentity => "no identity",
-            Self::WrongTokenType => "another kind of token (typ)",
-            Self::EmailNotVerified => "email not verified (email_verified)",
-        }
-    }
-}
-
-impl fmt::Display for AuthFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.reason())
-    }
-}
-
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
@@ -270,7 +210,9 @@ impl CallerVerifier {
             .and_then(Value::as_array)
             .ok_or("the JWKS has no \"keys\" array")?;
         if !policy.allows_published_keys
-            && let Some(index) = entries.iter().position(crate::published_keys::is_published)
+            && let Some(index) = entries
+                .iter()
+                .position(crate::production::published_keys::is_published)
         {
             return Err(format!(
                 "key {index} of the JWKS is a test key published in this server's repository, \
@@ -503,10 +445,10 @@ mod tests {
 
     use super::*;
 
-    const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
-    const RSA: &[u8] = include_bytes!("../../conformance/keys/caller-rsa.pkcs1.der");
-    const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
-    const ED25519: &[u8] = include_bytes!("../../conformance/keys/caller-ed25519.pkcs8.der");
+    const JWKS: &str = include_str!("../../../conformance/keys/caller-jwks.json");
+    const RSA: &[u8] = include_bytes!("../../../conformance/keys/caller-rsa.pkcs1.der");
+    const P256: &[u8] = include_bytes!("../../../conformance/keys/caller-p256.pkcs8.der");
+    const ED25519: &[u8] = include_bytes!("../../../conformance/keys/caller-ed25519.pkcs8.der");
     const ISSUER: &str = "https://id.example";
     const AUDIENCE: &str = "token-server";
 

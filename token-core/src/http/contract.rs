@@ -6,8 +6,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::caller_auth::AuthFailure;
-use crate::limits::RateLimited;
+use crate::operations::limits::RateLimited;
+use crate::production::caller_auth::AuthFailure;
 
 /// The largest `POST /token` body accepted, counted in bytes as they arrive (chunked too).
 pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;

@@ -25,8 +25,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::caller_auth::{AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token};
-use crate::contract::ContractError;
+use crate::http::contract::ContractError;
+use crate::production::caller_auth::{
+    AuthFailure, Caller, CallerPolicy, CallerVerifier, bearer_token,
+};
 
 /// The least time between two reloads: an unknown `kid` or a failure waits this long.
 pub const MIN_RELOAD_INTERVAL: Duration = Duration::from_secs(30);

@@ -12,30 +12,12 @@ use std::time::Duration;
 use bytes::Buf;
 use futures_util::{Stream, StreamExt};
 
-use crate::contract::{ContractError, MAX_TOKEN_BODY_BYTES, REQUEST_BODY_TIMEOUT};
-use crate::reply::Reply;
+use crate::http::contract::{ContractError, REQUEST_BODY_TIMEOUT};
 
 /// How much of an oversized body is read and discarded before answering 413.
 pub const MAX_DRAIN_BYTES: usize = 1024 * 1024;
 /// How long an oversized body is read and discarded before answering 413.
 pub const MAX_DRAIN_TIME: Duration = Duration::from_secs(2);
-
-/// The most of an unwanted body (a 404's, a 405's, a preflight's) read and discarded before
-/// answering; past it the answer closes the connection.
-pub const MAX_DISCARDED_BODY_BYTES: usize = MAX_TOKEN_BODY_BYTES;
-
-/// Reads and discards an unwanted body before `reply` goes out, so the connection can carry
-/// the next request; a body too long, too slow or broken closes it instead.
-pub async fn discarding<S, B, E>(body: S, mut reply: Reply) -> Reply
-where
-    S: Stream<Item = Result<B, E>>,
-    B: Buf,
-{
-    if read_body(body, MAX_DISCARDED_BODY_BYTES).await.is_err() {
-        reply.close_connection = true;
-    }
-    reply
-}
 
 /// Reads a whole request body of at most `limit` bytes, within [`REQUEST_BODY_TIMEOUT`].
 pub async fn read_body<S, B, E>(body: S, limit: usize) -> Result<Vec<u8>, ContractError>
@@ -83,7 +65,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::MAX_TOKEN_BODY_BYTES;
+    use crate::http::contract::MAX_TOKEN_BODY_BYTES;
     use futures_util::stream;
 
     fn chunks(sizes: &[usize]) -> impl Stream<Item = Result<&'static [u8], ()>> {

@@ -15,10 +15,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::config::ApiSecret;
-use crate::policy::{GrantPreset, Grants};
-use crate::request::TokenRequest;
-use crate::token_source::SourceRequest;
+use crate::livekit::keys::ApiSecret;
+use crate::livekit::request::TokenRequest;
+use crate::livekit::token_source::SourceRequest;
+use crate::production::policy::{GrantPreset, Grants};
 
 /// The claims of a join token, in LiveKit's JSON names.
 #[derive(Debug, Serialize)]
@@ -296,7 +296,7 @@ mod tests {
     /// decoded by `livekit-protocol`'s protobuf JSON reader) gives the same claims.
     #[test]
     fn standard_endpoint_claims_match_livekits_encoder() {
-        use crate::token_source::{ClientField, FieldPolicy, SourceRequest};
+        use crate::livekit::token_source::{ClientField, FieldPolicy, SourceRequest};
         use livekit_api::access_token::{AccessToken, VideoGrants};
 
         let body = r#"{"room_name":"room1","participant_identity":"zoe-1",
@@ -357,7 +357,7 @@ mod tests {
     /// `canUpdateOwnMetadata` only when asked, on both endpoints, as LiveKit's verifier reads it.
     #[test]
     fn own_metadata_updates_are_granted_only_when_asked() {
-        use crate::token_source::{FieldPolicy, SourceRequest};
+        use crate::livekit::token_source::{FieldPolicy, SourceRequest};
 
         let now = SystemTime::now();
         let source = SourceRequest::parse(

@@ -36,8 +36,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::caller_auth::Caller;
-use crate::contract::ContractError;
+use crate::http::contract::ContractError;
+use crate::production::caller_auth::Caller;
 
 /// The default cap on `participant_metadata` and on `participant_attributes`, in bytes.
 pub const DEFAULT_CLIENT_FIELD_CAP_BYTES: usize = 1024;
