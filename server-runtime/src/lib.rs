@@ -4,7 +4,7 @@
 //!
 //! - [`args`]: the settings as given ([`Args`]: flags, the environment, `.env`), raw;
 //!   [`config`]: what they resolve to ([`Config`]), where an invalid state cannot be
-//!   expressed; [`error`]: why they could not be loaded, in one line.
+//!   expressed; [`args::error`]: why they could not be loaded, in one line.
 //! - [`startup`]: logging, binding, signals, serving until asked to stop.
 //! - [`jwks`]: the callers' keys fetched over HTTPS or from a file, for the core's
 //!   [`token_core::caller_keys::KeySource`].
@@ -14,7 +14,6 @@
 
 pub mod args;
 pub mod config;
-pub mod error;
 pub mod health_check;
 pub mod jwks;
 pub mod metrics_port;
@@ -22,6 +21,6 @@ pub mod secret_text;
 pub mod startup;
 
 pub use args::Args;
+pub use args::error::ConfigError;
 pub use config::Config;
-pub use error::ConfigError;
 pub use startup::{ShutdownSignal, bind, run, serve_all, shutdown_signal};

@@ -13,9 +13,8 @@ use token_core::TokenService;
 use tracing_subscriber::EnvFilter;
 
 use crate::args::Args;
-use crate::args::values::LogFormat;
-use crate::config::Config;
-use crate::error::ConfigError;
+use crate::args::error::ConfigError;
+use crate::config::{Config, LogFormat};
 use crate::health_check::health_check;
 use crate::metrics_port;
 

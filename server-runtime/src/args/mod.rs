@@ -2,8 +2,10 @@
 //! that order of precedence: [`Args`], raw values only, and [`Args::load`], which reads and
 //! resolves them into a [`Config`] or one line naming what is wrong.
 
+pub mod error;
 pub mod keys;
 pub mod production;
+mod resolve;
 pub mod values;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -15,11 +17,11 @@ use token_core::config::{
 };
 use token_core::limits::{DEFAULT_AUTH_FAILURE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT, RateQuota};
 
-use crate::config::Config;
-use crate::error::{ConfigError, dotenv_error};
+use crate::config::{Config, LogFormat};
+use error::{ConfigError, dotenv_error};
 use keys::KeySources;
 use production::ProductionArgs;
-use values::{ClientFieldArg, LogFormat, ModeArg, ProxyHeaderArg, ResponseFormatArg, SwitchArg};
+use values::{ClientFieldArg, ModeArg, ProxyHeaderArg, ResponseFormatArg, SwitchArg};
 
 /// The settings as given: raw values only. [`Args::resolve`] turns them into a [`Config`];
 /// nothing else can, so no service is ever built from unresolved settings.

@@ -16,16 +16,6 @@ pub enum ModeArg {
     Production,
 }
 
-/// `LOG_FORMAT`: the shape of log lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum LogFormat {
-    /// `tracing`'s human-readable lines.
-    #[default]
-    Text,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
-
 /// `TOKEN_RESPONSE_FORMAT`: the shape of reply bodies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ResponseFormatArg {

@@ -1,13 +1,13 @@
 //! The HTTP contract every backend serves: endpoints, limits, status codes, messages and
 //! content types. Backends never choose any of these themselves; they hand
-//! [`TokenService::respond`](crate::TokenService::respond) the request and copy the
-//! [`Reply`](crate::Reply) onto the wire.
+//! `TokenService::respond` the request and copy the
+//! `Reply` onto the wire.
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::operations::limits::RateLimited;
-use crate::production::caller_auth::AuthFailure;
+use crate::http::auth_failure::AuthFailure;
+use crate::http::rate_limited::RateLimited;
 
 /// The largest `POST /token` body accepted, counted in bytes as they arrive (chunked too).
 pub const MAX_TOKEN_BODY_BYTES: usize = 16 * 1024;

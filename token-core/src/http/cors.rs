@@ -1,6 +1,6 @@
 //! The CORS policy: any origin may ask for a token, from a page served anywhere.
 //!
-//! `token-core` applies it to every reply itself ([`crate::Reply`]): no framework's CORS
+//! `token-core` applies it to every reply itself (`Reply`): no framework's CORS
 //! middleware can be configured to answer exactly as the contract does (tower-http and
 //! actix-cors answer preflights on unknown paths and add `Vary`, actix-cors refuses preflights
 //! for other methods with its own body, `warp::cors` never sends `*`).

@@ -1,7 +1,7 @@
 //! The vocabulary of a 429: which limit refused a request, its quota (`600/min`), and the
 //! `Retry-After`, `RateLimit` and `RateLimit-Policy` fields it answers with
 //! (draft-ietf-httpapi-ratelimit-headers-09). The limiter itself is
-//! [`crate::operations::limits`].
+//! `operations::limits`.
 
 use std::fmt;
 use std::num::NonZeroU32;

@@ -1,4 +1,4 @@
-//! [`ServiceConfig`]: what a [`crate::TokenService`] is built from, as plain values. Whoever
+//! [`ServiceConfig`]: what a [`crate::service::TokenService`] is built from, as plain values. Whoever
 //! runs the process (`server-runtime`) reads flags, the environment and `.env`, validates
 //! them and builds one; nothing here parses a command line.
 
@@ -52,7 +52,7 @@ pub struct Tutorial {
     pub can_update_own_metadata: bool,
 }
 
-/// Everything a [`crate::TokenService`] needs, validated.
+/// Everything a [`crate::service::TokenService`] needs, validated.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
     /// The key that signs tokens, and every one webhooks may be signed with.

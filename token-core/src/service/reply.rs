@@ -5,11 +5,11 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
+use crate::http::auth_failure::AuthFailure;
 use crate::http::contract::{APPLICATION_JSON, ContractError, TEXT_PLAIN};
 use crate::http::cors;
 use crate::livekit::token_source::SourceRequest;
 use crate::operations::metrics::OPENMETRICS_TEXT;
-use crate::production::caller_auth::AuthFailure;
 
 /// A response header: lower-case name and value.
 pub type Header = (&'static str, Cow<'static, str>);

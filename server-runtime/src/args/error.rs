@@ -5,7 +5,7 @@ use std::fmt;
 
 use clap::CommandFactory;
 
-use crate::args::Args;
+use super::Args;
 
 /// Why the settings could not be loaded.
 #[derive(Debug)]
