@@ -2,16 +2,20 @@
 //! from the operator's identity provider get tokens, under the operator's policy, and only
 //! pages from the allowed origins may call from a browser.
 //!
-//! [`Production`] is the mode as the runtime resolved it at start-up; [`Admission`] is what a
-//! running service admits callers with.
+//! [`Production`] is the mode as the runtime resolved it at start-up; [`Admission`] owns its
+//! decisions in a running service.
 
-use std::fmt;
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::production::caller_auth::{CallerPolicy, CallerVerifier};
+use crate::http::auth_failure::AuthFailure;
+use crate::http::contract::{ContractError, MAX_IDENTITY_BYTES};
+use crate::http::head::RequestHead;
+use crate::production::caller_auth::{Caller, CallerPolicy, CallerVerifier};
 use crate::production::caller_keys::{CallerKeys, KeySource};
-use crate::production::policy::TokenPolicy;
+use crate::production::origins::AllowedOrigins;
+use crate::production::policy::{Asked, Grants, TokenPolicy};
 
 /// The default `CALLER_JWKS_CACHE_SECONDS`: ten minutes, as common JWKS clients keep keys.
 pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
@@ -80,106 +84,55 @@ impl Production {
     }
 }
 
-/// Production mode in a running service: who is admitted, and to what.
+/// Production mode in a running service, the one home of its decisions: who the caller is,
+/// what the policy grants, which origin may read the answer, whether callers can be
+/// verified at all.
 #[derive(Debug)]
 pub struct Admission {
-    /// The callers' keys, kept fresh.
-    pub keys: CallerKeys,
-    /// The origins allowed to call from a browser.
-    pub origins: AllowedOrigins,
-    /// The policy.
-    pub rules: TokenPolicy,
+    keys: CallerKeys,
+    origins: AllowedOrigins,
+    rules: TokenPolicy,
 }
 
-/// The origins whose pages may call the server, each `scheme://host[:port]`, lower-case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllowedOrigins(Vec<String>);
-
-impl AllowedOrigins {
-    /// Parses `CORS_ALLOWED_ORIGINS`: exact origins only, no `*`, no path.
-    pub fn parse(values: &[String]) -> Result<Self, String> {
-        let mut origins = Vec::new();
-        for value in values
-            .iter()
-            .map(|value| value.trim())
-            .filter(|v| !v.is_empty())
-        {
-            let invalid = |why: &str| format!("CORS_ALLOWED_ORIGINS {value:?}: {why}");
-            let rest = value
-                .strip_prefix("https://")
-                .or_else(|| value.strip_prefix("http://"))
-                .ok_or_else(|| invalid("an origin starts with https:// or http://"))?;
-            if rest.is_empty() {
-                return Err(invalid("an origin names a host"));
-            }
-            if rest.contains(['/', '?', '#', '*', '@']) || rest.contains(char::is_whitespace) {
-                return Err(invalid(
-                    "an origin is scheme://host[:port], without a path, wildcard or user",
-                ));
-            }
-            origins.push(value.to_ascii_lowercase());
+impl Admission {
+    /// Who sent `head`: its bearer token verified against the callers' keys (401 without a
+    /// valid one, 503 without keys to verify it with).
+    pub async fn authenticate(&self, head: &RequestHead<'_>) -> Result<Caller, ContractError> {
+        if head.has_authorization() && head.authorization().is_none() {
+            // Several `Authorization` lines: which one is meant cannot be known.
+            return Err(ContractError::Unauthenticated(AuthFailure::Malformed));
         }
-        Ok(Self(origins))
+        self.keys.authenticate(head.authorization()).await
     }
 
-    /// The allowed origin a request's `Origin` header names, if it names one; browsers
-    /// write origins in lower case, so the match is exact.
-    pub fn allowed<'a>(&self, origin: Option<&'a [u8]>) -> Option<&'a str> {
-        let origin = std::str::from_utf8(origin?).ok()?;
-        self.0
-            .iter()
-            .any(|allowed| allowed == origin)
-            .then_some(origin)
-    }
-}
-
-impl fmt::Display for AllowedOrigins {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join(","))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_are_exact_and_lower_case() {
-        let origins = AllowedOrigins::parse(&[
-            "https://App.example.com".to_owned(),
-            " http://localhost:5080 ".to_owned(),
-        ])
-        .expect("valid origins");
-        assert_eq!(
-            origins.allowed(Some(b"https://app.example.com")),
-            Some("https://app.example.com")
-        );
-        assert_eq!(
-            origins.allowed(Some(b"http://localhost:5080")),
-            Some("http://localhost:5080")
-        );
-        for other in [
-            &b"https://app.example.com."[..],
-            b"https://app.example.com:443",
-            b"http://app.example.com",
-            b"null",
-            b"",
-        ] {
-            assert_eq!(origins.allowed(Some(other)), None);
+    /// Whether LiveKit would take `caller`'s identity: too long, and the refusal names the
+    /// claim at fault.
+    pub fn check_identity(&self, caller: &Caller) -> Result<(), ContractError> {
+        if caller.identity.len() > MAX_IDENTITY_BYTES {
+            let claim = self.keys.policy().identity_claim.clone();
+            return Err(ContractError::CallerIdentityTooLong(claim));
         }
-        assert_eq!(origins.allowed(None), None);
-        for invalid in [
-            "*",
-            "https://*.example.com",
-            "https://a.com/",
-            "a.com",
-            "https://",
-            "ftp://a",
-        ] {
-            assert!(
-                AllowedOrigins::parse(&[invalid.to_owned()]).is_err(),
-                "{invalid}"
-            );
-        }
+        Ok(())
+    }
+
+    /// The grants the policy gives `caller` for what it asked, or why it refuses.
+    pub fn judge(&self, caller: &Caller, asked: &Asked<'_>) -> Result<Grants, ContractError> {
+        self.rules.judge(caller, asked)
+    }
+
+    /// The allowed origin `head` comes from, if it names one: only that origin may read the
+    /// answer from a browser.
+    pub fn allowed_origin<'a>(&self, head: &RequestHead<'a>) -> Option<&'a str> {
+        self.origins.allowed(head.origin())
+    }
+
+    /// Whether callers can be verified now (`GET /readyz`); otherwise the 503.
+    pub fn ready(&self) -> Result<(), ContractError> {
+        self.keys.ready()
+    }
+
+    /// Loads the callers' keys now and keeps them fresh; never returns.
+    pub async fn keep_keys_fresh(&self) -> Infallible {
+        self.keys.keep_fresh().await
     }
 }
