@@ -1,4 +1,5 @@
-//! Production mode's decisions: who the caller is ([`caller_auth`], verified against keys
+//! Production mode's decisions: who the caller is ([`caller_auth`] under a
+//! [`caller_policy`], verified against keys
 //! [`caller_keys`] keeps fresh from a source the runtime implements, refusing the test keys
 //! [`published_keys`] lists), what the policy allows ([`policy`]), and which origins may read
 //! the answers ([`origins`]); [`admission`] owns these decisions in a running service.
@@ -6,6 +7,7 @@
 pub mod admission;
 pub mod caller_auth;
 pub mod caller_keys;
+pub mod caller_policy;
 pub mod origins;
 pub mod policy;
 pub mod published_keys;
