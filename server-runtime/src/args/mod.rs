@@ -23,8 +23,8 @@ use keys::KeySources;
 use production::ProductionArgs;
 use values::{ClientFieldArg, ModeArg, ProxyHeaderArg, ResponseFormatArg, SwitchArg};
 
-/// The settings as given: raw values only. [`Args::resolve`] turns them into a [`Config`];
-/// nothing else can, so no service is ever built from unresolved settings.
+/// The settings as given: raw values only. [`Args::load`] and [`Args::from_args`] resolve
+/// them into a [`Config`]; nothing else can, so no service is built from unresolved ones.
 #[derive(Debug, Clone, Parser)]
 #[command(
     about = "Serves LiveKit access tokens for the OpenVidu tutorials: POST /token with \

@@ -2,6 +2,7 @@
 //! sources over a file or an unreachable provider, and a production configuration changed
 //! by a few settings named as the runtime's flags name them.
 
+// Each test file that includes this module uses only part of it.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
