@@ -22,9 +22,9 @@ pub struct FixedToken {
 impl FixedToken {
     /// A token minted once, for a participant name as long as the load generator's.
     pub fn new() -> Self {
-        let settings = token_core::Settings::from_args("baseline", ["baseline"])
+        let settings = server_runtime::Args::from_args("baseline", ["baseline"])
             .expect("default settings are valid");
-        let token = token_core::TokenService::new(&settings)
+        let token = token_core::TokenService::new(&settings.service)
             .mint(
                 Some(b"application/json"),
                 br#"{"roomName":"bench","participantName":"participant-12-345678"}"#,

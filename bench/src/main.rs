@@ -305,9 +305,9 @@ fn serve_baseline() -> ExitCode {
         }
     };
     let served = runtime.block_on(async {
-        let listener = token_core::startup::bind(([127, 0, 0, 1], 0).into())?;
+        let listener = server_runtime::bind(([127, 0, 0, 1], 0).into())?;
         println!("baseline listening address={}", listener.local_addr()?);
-        let shutdown = token_core::startup::shutdown_signal()?;
+        let shutdown = server_runtime::shutdown_signal()?;
         bench::baseline::serve(listener, shutdown).await
     });
     match served {

@@ -109,7 +109,7 @@ pub async fn start_process(
         // fit for production; `--cost` measures what the limits cost, at a quota never met.
         .env("RATE_LIMITS", "off")
         // Request lines cost the same on every backend; warnings and errors still show.
-        .env("RUST_LOG", "warn,token_core::startup=info");
+        .env("RUST_LOG", "warn,server_runtime::startup=info");
     let spawned = Instant::now();
     let process = ServerProcess::start(command).map_err(|err| err.to_string())?;
     let address = process.address();

@@ -4,18 +4,19 @@ use std::time::Duration;
 
 use bench::report::Gate;
 use bench::server::ContenderSpec;
-use token_core::{Settings, TokenService};
+use server_runtime::Args;
+use token_core::TokenService;
 
 /// Serves server-axum in this process, on the dev credentials, and returns its URL.
 fn start_axum() -> String {
     // As the bench starts the backends: without rate limits (see `server::start_process`).
     let settings =
-        Settings::from_args("test", ["test", "--rate-limits", "off"]).expect("valid settings");
-    let listener = token_core::startup::bind(([127, 0, 0, 1], 0).into()).expect("bind");
+        Args::from_args("test", ["test", "--rate-limits", "off"]).expect("valid settings");
+    let listener = server_runtime::bind(([127, 0, 0, 1], 0).into()).expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(server_axum::serve(
         listener,
-        TokenService::new(&settings),
+        TokenService::new(&settings.service),
         std::future::pending(),
     ));
     url

@@ -8,8 +8,8 @@ use std::io;
 use std::net::TcpListener;
 use std::pin::Pin;
 
+use server_runtime::ShutdownSignal;
 use token_core::TokenService;
-use token_core::startup::ShutdownSignal;
 
 /// A backend's library serving on a listener until the shutdown signal.
 pub type Serving = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;

@@ -3,8 +3,9 @@
 
 use crate::backends::Backend;
 use conformance::{ResponseFormat, ServerUnderTest};
-use token_core::startup::ShutdownSignal;
-use token_core::{Settings, TokenService};
+use server_runtime::{Config as Settings, ShutdownSignal};
+use token_core::TokenService;
+use token_core::config::Mode;
 use tokio::sync::oneshot;
 
 /// The settings every in-process test uses: production-shaped credentials, a short TTL.
@@ -41,7 +42,7 @@ pub fn settings_with(format: &str, extra: &[&str]) -> Settings {
         "--response-format",
         format,
     ];
-    Settings::from_args("test", args.iter().chain(extra)).expect("valid test settings")
+    server_runtime::Args::from_args("test", args.iter().chain(extra)).expect("valid test settings")
 }
 
 /// Settings of production mode trusting the conformance suite's identity provider at
@@ -110,11 +111,11 @@ impl Drop for Running {
 
 /// Starts `backend` with `settings` on a free loopback port.
 pub fn start(backend: &Backend, settings: &Settings) -> Running {
-    let listener = token_core::startup::bind(std::net::SocketAddr::new(settings.host, 0))
+    let listener = server_runtime::bind(std::net::SocketAddr::new(settings.listen.ip(), 0))
         .expect("bind a loopback port");
     let address = listener.local_addr().expect("bound address");
-    let metrics = settings.metrics_port.map(|_| {
-        token_core::startup::bind(std::net::SocketAddr::new(settings.host, 0))
+    let metrics = settings.metrics.map(|_| {
+        server_runtime::bind(std::net::SocketAddr::new(settings.listen.ip(), 0))
             .expect("bind a loopback port for metrics")
     });
     let metrics_address = metrics
@@ -124,23 +125,27 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     let shutdown: ShutdownSignal = Box::pin(async {
         let _ = stopped.await;
     });
-    tokio::spawn(token_core::startup::serve_all(
+    tokio::spawn(server_runtime::serve_all(
         backend.serve,
         listener,
         metrics,
-        TokenService::new(settings),
+        TokenService::new(&settings.service),
         shutdown,
     ));
     let mut under_test = ServerUnderTest::new(format!("http://{address}")).with_credentials(
-        settings.credentials.signing_key(),
-        settings.credentials.signing_secret().expose(),
+        settings.service.credentials.signing_key(),
+        settings.service.credentials.signing_secret().expose(),
     );
-    under_test.ttl_seconds = u32::try_from(settings.token_ttl().as_secs()).unwrap_or(u32::MAX);
-    under_test.livekit_url.clone_from(&settings.livekit_url);
-    under_test.room_config_allowed = settings.allow_room_config;
-    under_test.format = match settings.response_format {
-        token_core::config::ResponseFormat::Text => ResponseFormat::Text,
-        token_core::config::ResponseFormat::Json => ResponseFormat::Json,
+    under_test.ttl_seconds =
+        u32::try_from(settings.service.token_ttl.as_secs()).unwrap_or(u32::MAX);
+    under_test
+        .livekit_url
+        .clone_from(&settings.service.livekit_url);
+    under_test.room_config_allowed =
+        matches!(&settings.service.mode, Mode::Tutorial(tutorial) if tutorial.allow_room_config);
+    under_test.format = match settings.service.response_format {
+        token_core::reply::ResponseFormat::Text => ResponseFormat::Text,
+        token_core::reply::ResponseFormat::Json => ResponseFormat::Json,
     };
     Running {
         under_test,

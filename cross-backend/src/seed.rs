@@ -23,7 +23,7 @@ pub enum Seed {
 
 /// Serves a seed-like server on a free port; it lives as long as the test's runtime.
 pub async fn start_seed(seed: Seed) -> ServerUnderTest {
-    let service = token_core::TokenService::new(&settings("text"));
+    let service = token_core::TokenService::new(&settings("text").service);
     let app = axum::Router::new()
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(seed, seed_habits));

@@ -27,7 +27,7 @@ async fn every_backend_passes_every_case_in_both_formats() {
     );
     for backend in BACKENDS {
         for settings in [settings("text"), settings("json"), agents.clone()] {
-            let format = settings.response_format;
+            let format = settings.service.response_format;
             let server = start(backend, &settings);
             let report = run(&server.under_test, &Selection::default())
                 .await

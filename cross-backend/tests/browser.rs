@@ -33,7 +33,7 @@ enum Broken {
 /// says; it serves until the test's runtime ends.
 async fn start_broken(format: &str, broken: Broken) -> ServerUnderTest {
     let settings = settings(format);
-    let service = TokenService::new(&settings);
+    let service = TokenService::new(&settings.service);
     let token = post(move |headers: HeaderMap, body: Bytes| async move {
         let lines = headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()));
         let head = RequestHead::new("POST", "/token", HttpVersion::Http11, lines);

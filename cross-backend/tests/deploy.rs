@@ -2,7 +2,7 @@
 //! manifest would be ignored silently at run time.
 //! Run: `cargo test -p cross-backend --test deploy`.
 
-use token_core::Settings;
+use server_runtime::Args as Settings;
 
 /// Variables read by something other than `Settings`.
 const OTHER_VARIABLES: [&str; 1] = ["RUST_LOG"];
@@ -114,7 +114,7 @@ fn the_secrets_placeholder_is_refused_in_production() {
         &pair,
     ];
     match Settings::from_args("test", args) {
-        Err(token_core::config::ConfigError::Invalid(line)) => {
+        Err(server_runtime::ConfigError::Invalid(line)) => {
             assert!(line.contains("placeholder"), "{line}");
         }
         other => panic!("the placeholder {pair:?} was accepted: {other:?}"),

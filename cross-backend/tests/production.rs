@@ -258,7 +258,7 @@ fn sequence(provider: &IdentityProvider) -> Vec<(String, Vec<u8>, u16)> {
 }
 
 /// Production mode trusting `jwks_url`, under [`POLICY`] (written at `policy`).
-fn settings_for(format: &str, jwks_url: &str, policy: &std::path::Path) -> token_core::Settings {
+fn settings_for(format: &str, jwks_url: &str, policy: &std::path::Path) -> server_runtime::Config {
     let policy = policy.to_str().expect("a UTF-8 path");
     production_settings(
         format,

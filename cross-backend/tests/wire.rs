@@ -27,9 +27,9 @@ use cross_backend::backends::{BACKENDS, Backend, Engine, Serving};
 use cross_backend::in_process::{Running, settings_with, start};
 use generate::{Framing, RawRequest, request};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
+use server_runtime::ShutdownSignal;
 use testkit::exchange::exchange;
 use token_core::TokenService;
-use token_core::startup::ShutdownSignal;
 
 /// Every setting that changes answers: both formats, a narrower field policy for the
 /// standard endpoint, room configuration allowed and the grant of own metadata updates, and

@@ -162,7 +162,8 @@ pub const NOT_SHOWN_BY_OFFICIAL_SERVERS: &[Defect] = &[
 ];
 
 /// The defects only a server in production mode can show, which no official server has:
-/// their levels are pinned by the production mutants (`cross-backend/tests/production_mutants.rs`).
+/// their levels are pinned by conformance's production judge tests and the production mutants
+/// (`cross-backend/tests/production_mutants.rs`).
 pub const SHOWN_ONLY_IN_PRODUCTION: &[Defect] = &[
     Defect::CallerForgery,
     Defect::DevCredentials,

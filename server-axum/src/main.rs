@@ -1,5 +1,5 @@
 //! `server-axum`: the token server on axum. See `--help` for the settings.
 
 fn main() -> std::process::ExitCode {
-    token_core::startup::run(env!("CARGO_BIN_NAME"), server_axum::serve)
+    server_runtime::run(env!("CARGO_BIN_NAME"), server_axum::serve)
 }

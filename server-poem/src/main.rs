@@ -1,5 +1,5 @@
 //! `server-poem`: the token server on poem. See `--help` for the settings.
 
 fn main() -> std::process::ExitCode {
-    token_core::startup::run(env!("CARGO_BIN_NAME"), server_poem::serve)
+    server_runtime::run(env!("CARGO_BIN_NAME"), server_poem::serve)
 }

@@ -1,5 +1,5 @@
 //! `server-salvo`: the token server on salvo. See `--help` for the settings.
 
 fn main() -> std::process::ExitCode {
-    token_core::startup::run(env!("CARGO_BIN_NAME"), server_salvo::serve)
+    server_runtime::run(env!("CARGO_BIN_NAME"), server_salvo::serve)
 }

@@ -1,5 +1,5 @@
 //! `server-warp`: the token server on warp. See `--help` for the settings.
 
 fn main() -> std::process::ExitCode {
-    token_core::startup::run(env!("CARGO_BIN_NAME"), server_warp::serve)
+    server_runtime::run(env!("CARGO_BIN_NAME"), server_warp::serve)
 }

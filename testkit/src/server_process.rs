@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn finds_the_address_in_text_and_json_lines() {
-        let text = "2026-01-01T00:00:00Z  INFO token_core::startup: listening \
+        let text = "2026-01-01T00:00:00Z  INFO server_runtime::startup: listening \
                     backend=\"server-axum\" address=127.0.0.1:4321 token_ttl_seconds=21600";
         assert_eq!(listening_address(text), Some(([127, 0, 0, 1], 4321).into()));
         let json = r#"{"fields":{"message":"listening","address":"127.0.0.1:99"}}"#;

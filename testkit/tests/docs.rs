@@ -180,7 +180,7 @@ fn the_readme_lists_every_environment_variable() {
         .filter(|cell| cell.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
         .collect();
     // `RUST_LOG` is read by the log filter, not by a setting.
-    let mut read: BTreeSet<String> = token_core::Settings::environment_variables()
+    let mut read: BTreeSet<String> = server_runtime::Args::environment_variables()
         .into_iter()
         .collect();
     read.insert("RUST_LOG".to_owned());

@@ -8,12 +8,15 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use livekit_api::access_token::{AccessToken, VideoGrants};
-use token_core::config::ApiSecret;
+use token_core::config::{Mode, Tutorial};
+use token_core::keys::ApiSecret;
+use token_core::keys::Credentials;
+use token_core::limits::LimitConfig;
 use token_core::limits::{Limit, RateLimits};
 use token_core::metrics::Metrics;
 use token_core::request::TokenRequest;
 use token_core::token::TokenMinter;
-use token_core::{Endpoint, HttpVersion, RequestHead, Settings, TokenService};
+use token_core::{Endpoint, HttpVersion, RequestHead, ServiceConfig, TokenService};
 
 const KEY: &str = "APIbenchmarks";
 const SECRET: &str = "benchmark-secret-0123456789abcdefgh";
@@ -50,9 +53,8 @@ fn benches(c: &mut Criterion) {
         b.iter(|| TokenRequest::parse(Some(b"application/json"), black_box(BODY)).expect("valid"));
     });
 
-    let settings =
-        Settings::from_args("bench", ["bench", "--api-key", KEY, "--api-secret", SECRET])
-            .expect("valid settings");
+    let credentials = Credentials::single(KEY, ApiSecret::new(SECRET));
+    let settings = ServiceConfig::new(credentials, Mode::Tutorial(Tutorial::default()));
     let service = TokenService::new(&settings);
     let headers = [
         ("host", &b"localhost"[..]),
@@ -66,9 +68,11 @@ fn benches(c: &mut Criterion) {
     // What rate limits and metrics add to each request (`bench --cost` measures whole
     // servers, where it is lost in the noise).
     let mut operations = c.benchmark_group("operations");
-    let limited = Settings::from_args("bench", ["bench", "--token-rate-limit", "1000000000/s"])
-        .expect("valid settings");
-    let limits = RateLimits::new(&limited);
+    let limited = LimitConfig {
+        tokens: "1000000000/s".parse().expect("a quota"),
+        ..LimitConfig::default()
+    };
+    let limits = RateLimits::new(&limited, false);
     let from_peer = head.clone().from_peer(Some([203, 0, 113, 9].into()));
     operations.bench_function("rate limit check", |b| {
         b.iter(|| limits.check(Limit::Tokens, black_box(&from_peer)));

@@ -1,65 +1,34 @@
-//! Everything the LiveKit token server does that does not depend on a web framework.
+//! Everything the LiveKit token server decides, without I/O: no sockets, no HTTP client, no
+//! command line, no runtime, no logging set-up (those are `server-runtime`'s). The six
+//! backends (`server-*`) are thin adapters: they move bytes between their framework and the
+//! types here, and decide nothing themselves.
 //!
-//! The six backends (`server-*`, listed once in `testkit::backends::BACKENDS`) are thin
-//! adapters: they move bytes between their framework and the types here, and decide nothing
-//! themselves.
+//! Its parts, each a folder, each importing only the ones listed before it:
 //!
-//! - [`config`]: the settings (`SERVER_PORT`, `LIVEKIT_API_KEY`, ...), read from flags, the
-//!   environment and a `.env` file, and validated once at start-up.
-//! - [`contract`]: the HTTP contract's vocabulary: paths, limits, every status code, message
-//!   and content type.
-//! - [`head`]: [`RequestHead`], what the contract reads from a request head, and the framing
-//!   rules of RFC 9112.
-//! - [`service`]: [`TokenService::respond`], which answers any request with a [`Reply`]
-//!   ([`reply`]), and logs it.
-//! - [`token_source`]: LiveKit's standard token endpoint (`POST /livekit/token`): its
-//!   request, field policy and LiveKit's limits.
-//! - [`body`]: reading a request body under the size limit, from any framework's stream.
-//! - [`request`]: parsing and validating the `POST /token` body.
-//! - [`keys`]: the API keys: the one that signs tokens, every one webhooks may be signed
-//!   with, from the environment, LiveKit's key-file format ([`key_list`]) and secret files;
-//!   [`secret_text`] holds settings that may carry a secret until they are validated.
-//! - [`token`]: minting the LiveKit access token (an HS256 JWT).
-//! - [`webhook`]: verifying LiveKit webhooks (signature, issuer, expiry, body hash).
-//! - [`metrics`]: Prometheus metrics (`prometheus-client`), served on `METRICS_PORT`.
-//! - [`log_names`]: room and participant names in logs, hashed unless `--log-names`.
-//! - [`limits`]: rate limits per client address (`governor`), and the 429's fields;
-//!   [`client_address`] says who the client is, behind trusted proxies.
-//! - [`production`]: production mode's settings, resolved at start-up; [`caller_auth`]
-//!   verifies a caller's bearer token against a JWKS that [`caller_keys`] keeps fresh, and
-//!   [`policy`] decides which rooms and grants a caller gets.
-//! - [`cors`]: the values of the CORS policy every backend applies.
-//! - [`startup`]: what every binary does before and after serving: configuration, logging,
-//!   binding, and the shutdown signal.
+//! - [`http`]: the contract's vocabulary: [`RequestHead`] and its framing, the body read
+//!   under its limit, every status, message and content type, CORS values, client addresses.
+//! - [`operations`]: rate limits, metrics, names in logs.
+//! - [`production`]: production mode's decisions: callers' tokens verified against keys
+//!   handed to it, the policy, the allowed origins.
+//! - [`livekit`]: API keys, access tokens, the standard token endpoint, webhooks.
+//! - [`service`]: [`TokenService::respond`], which answers any request with a [`Reply`],
+//!   built from a [`ServiceConfig`].
 
-pub mod body;
-pub mod caller_auth;
-pub mod caller_keys;
-pub mod client_address;
-pub mod config;
-pub mod contract;
-pub mod cors;
-pub mod head;
-pub mod key_list;
-pub mod keys;
-pub mod limits;
-pub mod log_names;
-pub mod metrics;
-pub mod policy;
+pub mod http;
+pub mod livekit;
+pub mod operations;
 pub mod production;
-pub mod published_keys;
-pub mod recent_clients;
-pub mod reply;
-pub mod request;
-pub mod secret_text;
 pub mod service;
-pub mod startup;
-pub mod token;
-pub mod token_source;
-pub mod webhook;
 
-pub use config::Settings;
+// The parts' modules at the paths adapters and tests have always used.
+pub use http::{body, client_address, contract, cors, head};
+pub use livekit::{key_list, keys, request, token, token_source, webhook};
+pub use operations::{limits, log_names, metrics, recent_clients};
+pub use production::{caller_auth, caller_keys, policy, published_keys};
+pub use service::{config, reply};
+
 pub use contract::{ContractError, Endpoint};
 pub use head::{HttpVersion, RequestHead};
 pub use reply::Reply;
 pub use service::TokenService;
+pub use service::config::ServiceConfig;

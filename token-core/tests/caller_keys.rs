@@ -10,9 +10,12 @@ use futures_util::stream;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use token_core::caller_auth::CallerPolicy;
-use token_core::caller_keys::{CallerKeys, JwksSource, MIN_RELOAD_INTERVAL};
-use token_core::config::ConfigError;
-use token_core::{HttpVersion, Reply, RequestHead, Settings, TokenService};
+use token_core::caller_keys::{CallerKeys, MIN_RELOAD_INTERVAL};
+use token_core::config::{Mode, Tutorial};
+use token_core::keys::Credentials;
+use token_core::{HttpVersion, Reply, RequestHead, ServiceConfig, TokenService};
+
+mod support;
 
 const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
 const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
@@ -43,43 +46,8 @@ fn bearer() -> String {
     format!("Bearer {}", caller_token(Some("JWT"), &json!({})))
 }
 
-fn args<'a>(jwks: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let source = if jwks.starts_with("http") {
-        "--caller-jwks-url"
-    } else {
-        "--caller-jwks-file"
-    };
-    [
-        "test",
-        "--mode",
-        "production",
-        "--caller-issuer",
-        ISSUER,
-        "--caller-audience",
-        AUDIENCE,
-        "--cors-allowed-origins",
-        "https://app.example",
-        "--response-format",
-        "json",
-        // The suite's keys are published: only a local trial may use them.
-        "--try-production-locally",
-        "--token-policy-file",
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../examples/production/any-room.toml"
-        ),
-        source,
-        jwks,
-    ]
-    .iter()
-    .chain(extra)
-    .copied()
-    .collect()
-}
-
 fn production(jwks: &str, extra: &[&str]) -> TokenService {
-    let settings = Settings::from_args("test", args(jwks, extra)).expect("valid settings");
-    TokenService::new(&settings)
+    support::production_service(jwks, "https://app.example", extra)
 }
 
 fn write_jwks(dir: &Path, jwks: &str) -> PathBuf {
@@ -125,7 +93,10 @@ async fn ready_status(service: &TokenService) -> u16 {
 
 #[tokio::test]
 async fn readyz_is_503_without_callers_keys_and_200_in_tutorial_mode() {
-    let tutorial = TokenService::new(&Settings::from_args("test", ["test"]).expect("valid"));
+    let tutorial = TokenService::new(&ServiceConfig::new(
+        Credentials::development(),
+        Mode::Tutorial(Tutorial::default()),
+    ));
     for method in ["GET", "HEAD"] {
         let reply = request(&tutorial, method, "/readyz", &[]).await;
         assert_eq!((reply.status, reply.body.as_str()), (200, "ok"), "{method}");
@@ -179,7 +150,7 @@ async fn keys_load_without_callers_and_failures_are_retried_within_30_s() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = dir.path().join("jwks.json");
     let keys = CallerKeys::new(
-        JwksSource::File(path.clone()),
+        std::sync::Arc::new(support::FileKeys(path.clone())),
         CallerPolicy {
             allows_published_keys: true,
             ..CallerPolicy::new(ISSUER, AUDIENCE)
@@ -260,43 +231,6 @@ async fn keys_are_dropped_after_their_maximum_age_without_a_good_load() {
     tokio::time::advance(MIN_RELOAD_INTERVAL).await;
     assert_eq!(token_status(&service, &authorization).await, 200);
     assert_eq!(ready_status(&service).await, 200);
-}
-
-#[test]
-fn the_maximum_age_is_checked_at_start_up() {
-    let url = "https://id.example/jwks";
-    let invalid = |extra: &[&str]| match Settings::from_args("test", args(url, extra)) {
-        Err(ConfigError::Invalid(line)) => line,
-        other => panic!("{extra:?} should be invalid, got {other:?}"),
-    };
-    let line = invalid(&["--caller-jwks-max-age-seconds", "599"]);
-    assert_eq!(
-        line,
-        "CALLER_JWKS_MAX_AGE_SECONDS must be at least CALLER_JWKS_CACHE_SECONDS"
-    );
-    for extra in [
-        &["--caller-jwks-max-age-seconds", "10"][..],
-        &["--caller-jwks-max-age-seconds", "1d"],
-        &["--caller-token-types", "at jwt"],
-        &["--caller-token-types", ""],
-    ] {
-        let line = invalid(extra);
-        assert!(!line.contains('\n'), "{line}");
-        assert!(line.contains(" (set by CALLER_"), "{line}");
-    }
-    let settings = Settings::from_args(
-        "test",
-        args(
-            url,
-            &[
-                "--caller-jwks-cache-seconds",
-                "60",
-                "--caller-jwks-max-age-seconds",
-                "60",
-            ],
-        ),
-    );
-    assert!(settings.is_ok(), "{settings:?}");
 }
 
 #[tokio::test]

@@ -9,7 +9,9 @@ use base64::Engine as _;
 use futures_util::stream;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use token_core::{HttpVersion, Reply, RequestHead, Settings, TokenService};
+use token_core::{HttpVersion, Reply, RequestHead, TokenService};
+
+mod support;
 
 const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
 const RSA: &[u8] = include_bytes!("../../conformance/keys/caller-rsa.pkcs1.der");
@@ -47,42 +49,7 @@ fn bearer(sub: &str) -> String {
 }
 
 fn production(jwks: &str, extra: &[&str]) -> TokenService {
-    let args = [
-        "test",
-        "--mode",
-        "production",
-        "--caller-issuer",
-        ISSUER,
-        "--caller-audience",
-        AUDIENCE,
-        "--cors-allowed-origins",
-        ORIGIN,
-        "--response-format",
-        "json",
-        // The suite's keys are published: only a local trial may use them.
-        "--try-production-locally",
-    ];
-    let jwks: Vec<&str> = if jwks.starts_with("http") {
-        vec!["--caller-jwks-url", jwks]
-    } else {
-        vec!["--caller-jwks-file", jwks]
-    };
-    let policy = if extra.contains(&"--token-policy-file") {
-        vec![]
-    } else {
-        let any_room = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../examples/production/any-room.toml"
-        );
-        vec!["--token-policy-file", any_room]
-    };
-    let all = args
-        .iter()
-        .chain(&jwks)
-        .chain(&policy)
-        .chain(extra)
-        .copied();
-    TokenService::new(&Settings::from_args("test", all).expect("valid settings"))
+    support::production_service(jwks, ORIGIN, extra)
 }
 
 fn jwks_file(dir: &Path, jwks: &str) -> String {
@@ -474,43 +441,6 @@ async fn rotated_keys_are_picked_up_and_removed_ones_refused() {
     jwks_file(dir.path(), "{not json");
     tokio::time::advance(Duration::from_secs(601)).await;
     assert_eq!(ask(Algorithm::ES256).await, 200);
-}
-
-#[test]
-fn production_without_its_settings_refuses_to_start() {
-    let err =
-        Settings::from_args("test", ["test", "--mode", "production"]).expect_err("nothing set");
-    assert_eq!(
-        err.to_string(),
-        "TOKEN_SERVER_MODE=production needs CALLER_ISSUER, CALLER_AUDIENCE, CALLER_JWKS_URL or \
-         CALLER_JWKS_FILE, CORS_ALLOWED_ORIGINS, TOKEN_POLICY_FILE (see README, production mode)"
-    );
-    for (flag, value) in [
-        ("--caller-algorithms", "HS256"),
-        ("--caller-leeway-seconds", "301"),
-        ("--cors-allowed-origins", "*"),
-    ] {
-        let err = Settings::from_args(
-            "test",
-            [
-                "test",
-                "--mode",
-                "production",
-                "--caller-issuer",
-                ISSUER,
-                "--caller-audience",
-                AUDIENCE,
-                "--caller-jwks-url",
-                "https://id.example/jwks",
-                "--cors-allowed-origins",
-                ORIGIN,
-                flag,
-                value,
-            ],
-        )
-        .expect_err(flag);
-        assert!(!err.to_string().contains('\n'), "{err}");
-    }
 }
 
 proptest::proptest! {

@@ -7,7 +7,10 @@ use livekit_api::access_token::{AccessToken, TokenVerifier};
 use proptest::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use token_core::{Endpoint, HttpVersion, RequestHead, Settings, TokenService};
+use token_core::config::{Mode, Tutorial};
+use token_core::keys::ApiSecret;
+use token_core::keys::Credentials;
+use token_core::{Endpoint, HttpVersion, RequestHead, ServiceConfig, TokenService};
 
 const KEY: &str = "APIproperties";
 const SECRET: &str = "property-secret-0123456789abcdefgh";
@@ -23,9 +26,17 @@ fn head<'a>(headers: &[(&'a str, &'a [u8])]) -> RequestHead<'a> {
 }
 
 fn service() -> TokenService {
-    let settings = Settings::from_args("test", ["test", "--api-key", KEY, "--api-secret", SECRET])
-        .expect("valid settings");
-    TokenService::new(&settings)
+    tutorial_service(false)
+}
+
+/// A tutorial service signing with `KEY`, clients allowed `room_config` or not.
+fn tutorial_service(allow_room_config: bool) -> TokenService {
+    let credentials = Credentials::single(KEY, ApiSecret::new(SECRET));
+    let tutorial = Tutorial {
+        allow_room_config,
+        ..Tutorial::default()
+    };
+    TokenService::new(&ServiceConfig::new(credentials, Mode::Tutorial(tutorial)))
 }
 
 /// Any JSON value, nested a little.
@@ -118,11 +129,7 @@ proptest! {
         body in prop_oneof![body(), source_body()],
         allow_room_config in any::<bool>(),
     ) {
-        let mut args = vec!["test", "--api-key", KEY, "--api-secret", SECRET];
-        if allow_room_config {
-            args.push("--allow-room-config");
-        }
-        let service = TokenService::new(&Settings::from_args("test", args).expect("valid"));
+        let service = tutorial_service(allow_room_config);
         let headers: Vec<_> = content_type.iter().map(|t| ("content-type", t.as_slice())).collect();
         let reply = service.reply(Endpoint::TokenSource, &head(&headers), &body);
         prop_assert_eq!(reply.header("content-type"), Some("application/json"));

@@ -14,8 +14,10 @@ use conformance::cases::SOURCE_PATH;
 use conformance::judge::decode_segment;
 use cross_backend::in_process::{API_KEY, API_SECRET, settings};
 use serde_json::Value;
-use token_core::config::ApiSecret;
+use token_core::config::{Mode, Tutorial};
+use token_core::keys::ApiSecret;
 use token_core::keys::Credentials;
+use token_core::token_source::ClientField;
 use tokio::sync::Mutex;
 
 use crate::Defect;
@@ -392,11 +394,10 @@ async fn alter_response(defect: Defect, response: Response) -> Response {
 
 /// Serves the mutant on a free port; the server lives as long as the test's runtime.
 pub async fn start(defect: Defect) -> ServerUnderTest {
-    let mut settings = settings("text");
+    let mut settings = settings("text").service;
     match defect {
         Defect::WrongTtl => {
-            let doubled = settings.token_ttl().as_secs() * 2;
-            settings.token_ttl_seconds = u32::try_from(doubled).ok();
+            settings.token_ttl *= 2;
         }
         Defect::WrongIssuer => {
             let secret = settings.credentials.signing_secret().clone();
@@ -409,7 +410,10 @@ pub async fn start(defect: Defect) -> ServerUnderTest {
         }
         // The policy lets clients dispatch agents while the operator asked for none.
         Defect::AgentsDropped | Defect::RoomConfigPolicyIgnored => {
-            settings.allow_room_config = true;
+            settings.mode = Mode::Tutorial(Tutorial {
+                allow_room_config: true,
+                ..Tutorial::default()
+            });
         }
         _ => {}
     }
@@ -424,8 +428,8 @@ pub async fn start(defect: Defect) -> ServerUnderTest {
         .fallback_service(server_axum::app(service))
         .layer(from_fn_with_state(mutant, inject));
     let mut under_test = cross_backend::in_process::serve_wrapped(app).await;
-    under_test.room_config_allowed =
-        settings.allow_room_config && defect != Defect::RoomConfigPolicyIgnored;
+    under_test.room_config_allowed = settings.field_policy().allows(ClientField::RoomConfig)
+        && defect != Defect::RoomConfigPolicyIgnored;
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {
         under_test.format = conformance::ResponseFormat::Json;

@@ -90,7 +90,7 @@ pub async fn malformed_requests_log_nothing_at_warn(exe: &str) {
     let dir = temp_dir();
     let mut command = credentialed(exe, dir.path());
     // The startup target stays at info, for the "listening" line the test needs.
-    command.env("RUST_LOG", "warn,token_core::startup=info");
+    command.env("RUST_LOG", "warn,server_runtime::startup=info");
     let mut server = start(command);
     let malformed: [&[u8]; 5] = [
         b"POST /token HTTP/1.1\r\n\r\n",

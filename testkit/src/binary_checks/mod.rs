@@ -38,7 +38,7 @@ const READ_PATIENCE: Duration = Duration::from_secs(20);
 /// loopback port, logging at info (so its "listening" line shows).
 pub fn isolate(command: &mut Command) -> &mut Command {
     // Every setting's variable, so results never depend on the shell running the tests.
-    for name in token_core::Settings::environment_variables() {
+    for name in server_runtime::Args::environment_variables() {
         command.env_remove(name);
     }
     command
@@ -140,7 +140,6 @@ macro_rules! binary_tests {
             async production::readiness_waits_for_the_callers_keys,
             async resilience::drops_stalled_clients,
             async resilience::answers_beside_many_idle_connections,
-            async resilience::panics_become_500s,
             async resilience::caps_connections,
         );
     };

@@ -1,0 +1,131 @@
+//! The words each enumerated setting takes, as clap spells them in `--help` and errors, and
+//! the core's values they stand for. The core's enums carry no clap: these do.
+
+use jsonwebtoken::Algorithm;
+use token_core::client_address::ProxyHeader;
+use token_core::reply::ResponseFormat;
+use token_core::token_source::ClientField;
+
+/// `TOKEN_SERVER_MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ModeArg {
+    /// The OpenVidu tutorials' contract: anyone may get a token for any room.
+    #[default]
+    Tutorial,
+    /// Authenticated callers only, under a policy.
+    Production,
+}
+
+/// `TOKEN_RESPONSE_FORMAT`: the shape of reply bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ResponseFormatArg {
+    /// `text/plain; charset=utf-8`: the JWT, or the error message.
+    #[default]
+    Text,
+    /// `application/json`: `{"token": ...}`, or `{"errorMessage": ...}`.
+    Json,
+}
+
+impl From<ResponseFormatArg> for ResponseFormat {
+    fn from(format: ResponseFormatArg) -> Self {
+        match format {
+            ResponseFormatArg::Text => Self::Text,
+            ResponseFormatArg::Json => Self::Json,
+        }
+    }
+}
+
+/// `RATE_LIMITS`: on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SwitchArg {
+    /// On.
+    #[default]
+    On,
+    /// Off.
+    Off,
+}
+
+/// `TRUSTED_PROXY_HEADER`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ProxyHeaderArg {
+    /// `X-Forwarded-For`, which nginx, ingress-nginx, Envoy and cloud load balancers append to.
+    #[default]
+    #[value(name = "x-forwarded-for")]
+    XForwardedFor,
+    /// `Forwarded` (RFC 7239), for proxies configured to append to it.
+    #[value(name = "forwarded")]
+    Forwarded,
+}
+
+impl From<ProxyHeaderArg> for ProxyHeader {
+    fn from(header: ProxyHeaderArg) -> Self {
+        match header {
+            ProxyHeaderArg::XForwardedFor => Self::XForwardedFor,
+            ProxyHeaderArg::Forwarded => Self::Forwarded,
+        }
+    }
+}
+
+/// `TOKEN_ENDPOINT_FIELDS`: an optional field of `POST /livekit/token`, as clients spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ClientFieldArg {
+    /// `room_name`.
+    RoomName,
+    /// `participant_identity`.
+    ParticipantIdentity,
+    /// `participant_name`.
+    ParticipantName,
+    /// `participant_metadata`.
+    ParticipantMetadata,
+    /// `participant_attributes`.
+    ParticipantAttributes,
+    /// `room_config`: LiveKit's `RoomConfiguration`, with agent dispatch.
+    RoomConfig,
+}
+
+impl From<ClientFieldArg> for ClientField {
+    fn from(field: ClientFieldArg) -> Self {
+        match field {
+            ClientFieldArg::RoomName => Self::RoomName,
+            ClientFieldArg::ParticipantIdentity => Self::ParticipantIdentity,
+            ClientFieldArg::ParticipantName => Self::ParticipantName,
+            ClientFieldArg::ParticipantMetadata => Self::ParticipantMetadata,
+            ClientFieldArg::ParticipantAttributes => Self::ParticipantAttributes,
+            ClientFieldArg::RoomConfig => Self::RoomConfig,
+        }
+    }
+}
+
+/// `CALLER_ALGORITHMS`: an algorithm callers' tokens may be signed with; symmetric ones are
+/// not on the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CallerAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    #[value(name = "RS256")]
+    Rs256,
+    /// RSASSA-PSS with SHA-256.
+    #[value(name = "PS256")]
+    Ps256,
+    /// ECDSA on P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+    /// ECDSA on P-384 with SHA-384.
+    #[value(name = "ES384")]
+    Es384,
+    /// Ed25519.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+impl From<CallerAlgorithm> for Algorithm {
+    fn from(algorithm: CallerAlgorithm) -> Self {
+        match algorithm {
+            CallerAlgorithm::Rs256 => Self::RS256,
+            CallerAlgorithm::Ps256 => Self::PS256,
+            CallerAlgorithm::Es256 => Self::ES256,
+            CallerAlgorithm::Es384 => Self::ES384,
+            CallerAlgorithm::EdDsa => Self::EdDSA,
+        }
+    }
+}
