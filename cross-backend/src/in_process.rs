@@ -5,7 +5,7 @@ use crate::backends::Backend;
 use conformance::{ResponseFormat, ServerUnderTest};
 use server_runtime::{Config as Settings, ShutdownSignal};
 use token_core::TokenService;
-use token_core::config::Mode;
+use token_core::service::config::Mode;
 use tokio::sync::oneshot;
 
 /// The settings every in-process test uses: production-shaped credentials, a short TTL.
@@ -144,8 +144,8 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     under_test.room_config_allowed =
         matches!(&settings.service.mode, Mode::Tutorial(tutorial) if tutorial.allow_room_config);
     under_test.format = match settings.service.response_format {
-        token_core::reply::ResponseFormat::Text => ResponseFormat::Text,
-        token_core::reply::ResponseFormat::Json => ResponseFormat::Json,
+        token_core::service::reply::ResponseFormat::Text => ResponseFormat::Text,
+        token_core::service::reply::ResponseFormat::Json => ResponseFormat::Json,
     };
     Running {
         under_test,

@@ -70,7 +70,7 @@ fn the_manifest_deploys_production_with_a_valid_policy() {
         .skip(1)
         .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
         .collect();
-    token_core::policy::TokenPolicy::from_toml(&policy)
+    token_core::production::policy::TokenPolicy::from_toml(&policy)
         .unwrap_or_else(|err| panic!("policy.yaml's policy.toml: {err}"));
 }
 

@@ -22,8 +22,8 @@ use conformance::{Report, Selection};
 use cross_backend::backends::BACKENDS;
 use cross_backend::in_process::{production_settings, serve_wrapped, start};
 use official_emulations::SHOWN_ONLY_IN_PRODUCTION;
-use token_core::keys::ApiSecret;
-use token_core::keys::Credentials;
+use token_core::livekit::keys::ApiSecret;
+use token_core::livekit::keys::Credentials;
 
 /// A server configuration of the mutants: extra flags, and cases that do not apply to it.
 struct Configuration {
@@ -106,12 +106,15 @@ async fn every_removed_check_is_caught_and_the_controls_pass() {
         let mut settings =
             production_settings("json", &provider.jwks_url(), ALLOWED_ORIGIN, &flags);
         if *removed == Removed::DevCredentialsRefusal {
-            settings.service.credentials = Credentials::single(DEV_API_KEY, ApiSecret::new(DEV_API_SECRET));
+            settings.service.credentials =
+                Credentials::single(DEV_API_KEY, ApiSecret::new(DEV_API_SECRET));
         }
         // The server runs until the end of the test's runtime, or while `running` lives.
         let (under_test, _running) = if *removed == Removed::WebhookVerifiedFirst {
             let app = axum::Router::new()
-                .fallback_service(server_axum::app(token_core::TokenService::new(&settings.service)))
+                .fallback_service(server_axum::app(token_core::TokenService::new(
+                    &settings.service,
+                )))
                 .layer(from_fn(read_webhooks_first));
             (serve_wrapped(app).await, None)
         } else {

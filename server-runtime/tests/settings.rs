@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::CommandFactory;
 use server_runtime::{Args, Config, ConfigError};
-use token_core::config::Mode;
-use token_core::keys::Credentials;
+use token_core::livekit::keys::Credentials;
+use token_core::service::config::Mode;
 
 /// Any caller, any room: the policy production tests run under.
 const ANY_ROOM_POLICY: &str = concat!(

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
-use token_core::caller_auth::*;
+use token_core::production::caller_auth::*;
 
 const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
 const RSA: &[u8] = include_bytes!("../../conformance/keys/caller-rsa.pkcs1.der");

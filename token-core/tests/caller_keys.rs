@@ -9,10 +9,10 @@ use std::time::Duration;
 use futures_util::stream;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use token_core::caller_auth::CallerPolicy;
-use token_core::caller_keys::{CallerKeys, MIN_RELOAD_INTERVAL};
-use token_core::config::{Mode, Tutorial};
-use token_core::keys::Credentials;
+use token_core::livekit::keys::Credentials;
+use token_core::production::caller_auth::CallerPolicy;
+use token_core::production::caller_keys::{CallerKeys, MIN_RELOAD_INTERVAL};
+use token_core::service::config::{Mode, Tutorial};
 use token_core::{HttpVersion, Reply, RequestHead, ServiceConfig, TokenService};
 
 mod support;

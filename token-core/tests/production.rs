@@ -190,7 +190,7 @@ fn the_readmes_example_policy_is_valid() {
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/production/policy.toml"
     );
-    token_core::policy::TokenPolicy::from_file(std::path::Path::new(path))
+    token_core::production::policy::TokenPolicy::from_file(std::path::Path::new(path))
         .expect("examples/production/policy.toml is a valid policy");
 }
 

@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use token_core::ServiceConfig;
-use token_core::config::{
+use token_core::livekit::keys::{Credentials, DEV_API_KEY, DEV_API_SECRET};
+use token_core::operations::limits::LimitConfig;
+use token_core::production::DEFAULT_PRODUCTION_TTL_SECONDS;
+use token_core::service::config::{
     CLIENT_CACHE_MARGIN_SECONDS, DEFAULT_TOKEN_TTL_SECONDS, Mode, RECOMMENDED_SECRET_BYTES,
     Tutorial,
 };
-use token_core::keys::{Credentials, DEV_API_KEY, DEV_API_SECRET};
-use token_core::limits::LimitConfig;
-use token_core::production::DEFAULT_PRODUCTION_TTL_SECONDS;
 
 use super::Args;
 use super::values::{ModeArg, SwitchArg};
