@@ -111,8 +111,8 @@ pub struct ProductionArgs {
     pub token_policy_file: Option<PathBuf>,
 
     /// Production, on one machine only: accept LiveKit's development credentials, secrets
-    /// shorter than 32 bytes and the test keys published with this server (the README's
-    /// quick start signs callers with them). Warned at every start.
+    /// shorter than 32 bytes and the test keys published with this server ("Try it locally"
+    /// in docs/production.md signs callers with them). Warned at every start.
     #[arg(
         long,
         env = "TRY_PRODUCTION_LOCALLY",

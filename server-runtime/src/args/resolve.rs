@@ -182,7 +182,7 @@ fn refuse_public_credentials(credentials: &Credentials) -> Result<(), String> {
 }
 
 /// Secrets anyone can read in this repository: the deployment example's placeholders and
-/// the README's examples.
+/// the example secret of docs/production.md and docs/conformance.md.
 const PUBLISHED_SECRETS: [&str; 1] = ["a-local-secret-of-at-least-32-bytes"];
 
 /// Whether a secret is a placeholder (`REPLACE_ME`, any case or dash) or a published example.

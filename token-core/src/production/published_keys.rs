@@ -1,7 +1,7 @@
 //! Public keys whose private halves are published in this repository: the conformance
-//! suite's identity provider signs callers with them, and so can anyone who reads the
-//! README's quick start. A production server that trusted one would let anyone in, so it
-//! refuses a JWKS holding any of them unless `TRY_PRODUCTION_LOCALLY` is set.
+//! suite's identity provider signs callers with them, and so can anyone who follows "Try it
+//! locally" in docs/production.md. A production server that trusted one would let anyone
+//! in, so it refuses a JWKS holding any of them unless `TRY_PRODUCTION_LOCALLY` is set.
 //!
 //! A key is known by its public material (RSA `n`, EC `x` and `y`, OKP `x`), never by its
 //! `kid`, which anyone may rename. `token_core`'s tests check that this list names every
