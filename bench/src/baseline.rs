@@ -74,6 +74,6 @@ pub async fn serve(
 ) -> io::Result<()> {
     // The backends' default connection cap, so the baseline is served alike.
     let max_connections =
-        usize::try_from(token_core::config::DEFAULT_MAX_CONNECTIONS).unwrap_or(usize::MAX);
+        usize::try_from(token_core::service::config::DEFAULT_MAX_CONNECTIONS).unwrap_or(usize::MAX);
     hyper_serve::serve(listener, FixedToken::new(), max_connections, shutdown).await
 }

@@ -25,6 +25,7 @@
 //!   JWKS on loopback, and callers' tokens valid or forged.
 //! - `local_server`: the suite's own loopback HTTP servers (the JWKS, the browser
 //!   check's page), on hyper, with a timeout on the request head.
+//! - `clock`: the suite's one clock, dating every token it signs, forges or judges.
 //! - [`error`]: what stops a run, typed.
 //! - [`command`]: what the `conformance` command does (the binary only parses arguments).
 //!
@@ -35,6 +36,7 @@
 pub mod browser;
 pub mod case;
 pub mod cases;
+mod clock;
 pub mod command;
 pub mod error;
 pub mod harm;

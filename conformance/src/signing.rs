@@ -4,7 +4,7 @@
 //! `sha256` = standard padded base64 of the SHA-256 of the exact body. The suite signs
 //! valid webhooks two ways, with its own code and with LiveKit's SDK, which must agree.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE};
@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::case::{Flaw, Signer, WebhookAuth};
+use crate::clock::unix_now;
 use crate::error::SigningError;
 use crate::server_under_test::ServerUnderTest;
 
@@ -91,13 +92,10 @@ fn suite_token(
     flaw: Flaw,
     hash: Option<&str>,
 ) -> Result<String, SigningError> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+    let now = unix_now();
     let (nbf, exp) = match flaw {
         Flaw::Expired => (now - 420, now - 120),
-        _ => (now, now + WEBHOOK_TTL.as_secs()),
+        _ => (now, now.saturating_add_unsigned(WEBHOOK_TTL.as_secs())),
     };
     let mut claims = json!({"iss": key, "nbf": nbf, "exp": exp});
     if let Some(hash) = hash {

@@ -3,9 +3,9 @@
 
 use crate::backends::Backend;
 use conformance::{ResponseFormat, ServerUnderTest};
-use server_runtime::{Config as Settings, ShutdownSignal};
+use server_runtime::{Config, ShutdownSignal};
 use token_core::TokenService;
-use token_core::config::Mode;
+use token_core::service::config::Mode;
 use tokio::sync::oneshot;
 
 /// The settings every in-process test uses: production-shaped credentials, a short TTL.
@@ -19,13 +19,13 @@ pub const FORMATS: [(ResponseFormat, &str); 2] = [
     (ResponseFormat::Json, "json"),
 ];
 
-/// Settings from flags, as a binary would parse them, in the given response format.
-pub fn settings(format: &str) -> Settings {
+/// A configuration from flags, as a binary would parse them, in the given response format.
+pub fn settings(format: &str) -> Config {
     settings_with(format, &[])
 }
 
 /// [`settings`] with extra flags.
-pub fn settings_with(format: &str, extra: &[&str]) -> Settings {
+pub fn settings_with(format: &str, extra: &[&str]) -> Config {
     let ttl = TTL_SECONDS.to_string();
     let args = [
         "test",
@@ -45,10 +45,10 @@ pub fn settings_with(format: &str, extra: &[&str]) -> Settings {
     server_runtime::Args::from_args("test", args.iter().chain(extra)).expect("valid test settings")
 }
 
-/// Settings of production mode trusting the conformance suite's identity provider at
+/// A configuration of production mode trusting the conformance suite's identity provider at
 /// `jwks_url` (its default issuer and audience), with pages of `origin` allowed, in `format`,
 /// plus `extra` flags.
-pub fn production_settings(format: &str, jwks_url: &str, origin: &str, extra: &[&str]) -> Settings {
+pub fn production_settings(format: &str, jwks_url: &str, origin: &str, extra: &[&str]) -> Config {
     use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER};
     let production = [
         "--mode",
@@ -110,7 +110,7 @@ impl Drop for Running {
 }
 
 /// Starts `backend` with `settings` on a free loopback port.
-pub fn start(backend: &Backend, settings: &Settings) -> Running {
+pub fn start(backend: &Backend, settings: &Config) -> Running {
     let listener = server_runtime::bind(std::net::SocketAddr::new(settings.listen.ip(), 0))
         .expect("bind a loopback port");
     let address = listener.local_addr().expect("bound address");
@@ -144,8 +144,8 @@ pub fn start(backend: &Backend, settings: &Settings) -> Running {
     under_test.room_config_allowed =
         matches!(&settings.service.mode, Mode::Tutorial(tutorial) if tutorial.allow_room_config);
     under_test.format = match settings.service.response_format {
-        token_core::reply::ResponseFormat::Text => ResponseFormat::Text,
-        token_core::reply::ResponseFormat::Json => ResponseFormat::Json,
+        token_core::service::reply::ResponseFormat::Text => ResponseFormat::Text,
+        token_core::service::reply::ResponseFormat::Json => ResponseFormat::Json,
     };
     Running {
         under_test,

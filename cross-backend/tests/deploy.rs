@@ -2,9 +2,9 @@
 //! manifest would be ignored silently at run time.
 //! Run: `cargo test -p cross-backend --test deploy`.
 
-use server_runtime::Args as Settings;
+use server_runtime::Args;
 
-/// Variables read by something other than `Settings`.
+/// Variables read by something other than `server_runtime::Args`.
 const OTHER_VARIABLES: [&str; 1] = ["RUST_LOG"];
 
 fn read(path: &str) -> String {
@@ -13,7 +13,7 @@ fn read(path: &str) -> String {
 }
 
 fn assert_known(file: &str, names: &[String]) {
-    let known = Settings::environment_variables();
+    let known = Args::environment_variables();
     assert!(
         !names.is_empty(),
         "{file} sets no variable: is the parsing stale?"
@@ -70,7 +70,7 @@ fn the_manifest_deploys_production_with_a_valid_policy() {
         .skip(1)
         .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
         .collect();
-    token_core::policy::TokenPolicy::from_toml(&policy)
+    token_core::production::policy::TokenPolicy::from_toml(&policy)
         .unwrap_or_else(|err| panic!("policy.yaml's policy.toml: {err}"));
 }
 
@@ -113,7 +113,7 @@ fn the_secrets_placeholder_is_refused_in_production() {
         "--keys",
         &pair,
     ];
-    match Settings::from_args("test", args) {
+    match Args::from_args("test", args) {
         Err(server_runtime::ConfigError::Invalid(line)) => {
             assert!(line.contains("placeholder"), "{line}");
         }

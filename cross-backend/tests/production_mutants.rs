@@ -22,8 +22,8 @@ use conformance::{Report, Selection};
 use cross_backend::backends::BACKENDS;
 use cross_backend::in_process::{production_settings, serve_wrapped, start};
 use official_emulations::SHOWN_ONLY_IN_PRODUCTION;
-use token_core::keys::ApiSecret;
-use token_core::keys::Credentials;
+use token_core::livekit::keys::ApiSecret;
+use token_core::livekit::keys::Credentials;
 
 /// A server configuration of the mutants: extra flags, and cases that do not apply to it.
 struct Configuration {

@@ -27,7 +27,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-pub use token_core::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
+pub use token_core::http::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
 
 mod admission;
 pub mod translate;

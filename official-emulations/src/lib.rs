@@ -173,8 +173,8 @@ pub const SHOWN_ONLY_IN_PRODUCTION: &[Defect] = &[
     Defect::NoChallenge,
 ];
 
-/// README's table of the suite on the official servers: for each, the totals and the
-/// defects, FAILs (real harm) apart from WARNs (this contract's stricter taste).
+/// docs/conformance.md's table of the suite on the official servers: for each, the totals
+/// and the defects, FAILs (real harm) apart from WARNs (this contract's stricter taste).
 pub fn markdown_table(reports: &[(&str, Report)]) -> String {
     let mut table = String::from(
         "| Server | Profile | Pass / warn / fail | FAIL: real defects (cases) | WARN: this contract's taste (cases) |\n\
@@ -185,7 +185,8 @@ pub fn markdown_table(reports: &[(&str, Report)]) -> String {
             .iter()
             .find(|official| official.name == *name)
             .map_or("?", |official| official.profile.name());
-        // The FAILs in words, the WARNs by ID: README's defect table says what each is.
+        // The FAILs in words, the WARNs by ID: docs/conformance.md's defect table says what
+        // each is.
         let listed = |level: Level, name: fn(Defect) -> &'static str, separator: &str| {
             report
                 .defects()

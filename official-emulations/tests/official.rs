@@ -3,7 +3,7 @@
 //! exactly: which cases FAIL and WARN and by which defect (the `insta` snapshot
 //! `snapshots/official__verdicts.snap`), the MUST defects each server really has (from
 //! `shared/reference/official-servers.md`), a judge whose severity is mutated is caught, and
-//! README's table is these runs.
+//! docs/conformance.md's table is these runs.
 //! Run: `cargo test -p official-emulations --test official -- --nocapture`; after a
 //! deliberate change of verdicts, `cargo insta review` (or `INSTA_UPDATE=always` on the run,
 //! then review the snapshot's diff) accepts the new verdicts.
@@ -164,7 +164,8 @@ async fn a_judge_with_one_level_changed_is_caught() {
             .chain(SHOWN_ONLY_IN_PRODUCTION)
             .copied()
             .collect(),
-        "the defects no official server shows (the mutants tests pin their levels)"
+        "the defects no official server shows (the mutants, the production mutants and the \
+         production judge's tests pin their levels)"
     );
     let honest: Vec<Vec<&str>> = reports
         .iter()

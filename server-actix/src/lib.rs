@@ -13,7 +13,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{StatusCode, Version};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use token_core::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
+use token_core::http::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
 use token_core::{HttpVersion, Reply, RequestHead, TokenService};
 
 /// The whole application: one default service taking every request to `token-core`, which

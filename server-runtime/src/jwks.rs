@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use token_core::caller_keys::{Fetched, KeySource};
+use token_core::production::caller_keys::{Fetched, KeySource};
 
 use crate::secret_text::redacted_url;
 

@@ -7,7 +7,7 @@
 //!   expressed; [`args::error`]: why they could not be loaded, in one line.
 //! - [`startup`]: logging, binding, signals, serving until asked to stop.
 //! - [`jwks`]: the callers' keys fetched over HTTPS or from a file, for the core's
-//!   [`token_core::caller_keys::KeySource`].
+//!   [`token_core::production::caller_keys::KeySource`].
 //! - [`metrics_port`]: the metrics port, served on `hyper-serve` for every backend.
 //! - [`health_check`]: `--health-check`, the container probe.
 //! - [`secret_text`]: settings that may carry a secret until they are validated.

@@ -97,7 +97,7 @@ where
         tracing::info!(
             backend = binary,
             metrics_address = %metrics.local_addr()?,
-            path = token_core::metrics::METRICS_PATH,
+            path = token_core::operations::metrics::METRICS_PATH,
             "serving metrics"
         );
     }

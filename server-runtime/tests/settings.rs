@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::CommandFactory;
 use server_runtime::{Args, Config, ConfigError};
-use token_core::config::Mode;
-use token_core::keys::Credentials;
+use token_core::livekit::keys::Credentials;
+use token_core::service::config::Mode;
 
 /// Any caller, any room: the policy production tests run under.
 const ANY_ROOM_POLICY: &str = concat!(
@@ -215,7 +215,6 @@ impl ProductionFiles {
 
 /// An Ed25519 key published nowhere.
 const PRIVATE_JWKS: &str = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","alg":"EdDSA","kid":"k","x":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}]}"#;
-const PUBLISHED_JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
 const STRONG: &str = "0123456789abcdef0123456789abcdef";
 
 fn invalid(result: Result<Config, ConfigError>) -> String {
@@ -275,7 +274,7 @@ fn production_refuses_public_credentials_and_published_keys() {
             "{line}"
         );
     }
-    let published = ProductionFiles::new(PUBLISHED_JWKS);
+    let published = ProductionFiles::new(test_keys::JWKS);
     let line = invalid(published.parse(&own));
     assert!(
         line.contains("published") && line.contains("CALLER_JWKS_FILE"),

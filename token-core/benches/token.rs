@@ -8,14 +8,14 @@ use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use livekit_api::access_token::{AccessToken, VideoGrants};
-use token_core::config::{Mode, Tutorial};
-use token_core::keys::ApiSecret;
-use token_core::keys::Credentials;
-use token_core::limits::LimitConfig;
-use token_core::limits::{Limit, RateLimits};
-use token_core::metrics::Metrics;
-use token_core::request::TokenRequest;
-use token_core::token::TokenMinter;
+use token_core::livekit::keys::ApiSecret;
+use token_core::livekit::keys::Credentials;
+use token_core::livekit::request::TokenRequest;
+use token_core::livekit::token::TokenMinter;
+use token_core::operations::limits::LimitConfig;
+use token_core::operations::limits::{Limit, RateLimits};
+use token_core::operations::metrics::Metrics;
+use token_core::service::config::{Mode, Tutorial};
 use token_core::{Endpoint, HttpVersion, RequestHead, ServiceConfig, TokenService};
 
 const KEY: &str = "APIbenchmarks";

@@ -20,15 +20,8 @@ pub mod operations;
 pub mod production;
 pub mod service;
 
-// The parts' modules at the paths adapters and tests have always used.
-pub use http::{body, client_address, contract, cors, head};
-pub use livekit::{key_list, keys, request, token, token_source, webhook};
-pub use operations::{limits, log_names, metrics, recent_clients};
-pub use production::{caller_auth, caller_keys, policy, published_keys};
-pub use service::{config, reply};
-
-pub use contract::{ContractError, Endpoint};
-pub use head::{HttpVersion, RequestHead};
-pub use reply::Reply;
+pub use http::contract::{ContractError, Endpoint};
+pub use http::head::{HttpVersion, RequestHead};
 pub use service::TokenService;
 pub use service::config::ServiceConfig;
+pub use service::reply::Reply;

@@ -1,20 +1,15 @@
 //! Callers' tokens verified against a JWKS under a policy: every algorithm with its key,
 //! every claim, keys only from the JWKS, bearer tokens of sane shape, token kinds, and
 //! arbitrary JWKS documents and `typ` values read safely.
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use base64::Engine as _;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::json;
 
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
-use token_core::caller_auth::*;
+use test_keys::{JWKS, caller_header, sign_caller_token, unix_now};
+use token_core::production::caller_auth::*;
 
-const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
-const RSA: &[u8] = include_bytes!("../../conformance/keys/caller-rsa.pkcs1.der");
-const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
-const ED25519: &[u8] = include_bytes!("../../conformance/keys/caller-ed25519.pkcs8.der");
 const ISSUER: &str = "https://id.example";
 const AUDIENCE: &str = "token-server";
 
@@ -37,12 +32,6 @@ fn a_jwks_with_a_published_key_is_refused() {
     );
 }
 
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
-}
-
 fn verifier() -> CallerVerifier {
     CallerVerifier::from_jwks(JWKS, test_policy())
         .expect("a usable JWKS")
@@ -50,20 +39,14 @@ fn verifier() -> CallerVerifier {
 }
 
 fn claims() -> Value {
-    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": now() + 600})
+    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": unix_now() + 600})
 }
 
 /// Signed with one of the test keys, as an identity provider would.
 fn signed(alg: Algorithm, kid: Option<&str>, claims: &Value) -> String {
-    let key = match alg {
-        Algorithm::RS256 | Algorithm::PS256 => EncodingKey::from_rsa_der(RSA),
-        Algorithm::ES256 => EncodingKey::from_ec_der(P256),
-        Algorithm::EdDSA => EncodingKey::from_ed_der(ED25519),
-        _ => unreachable!("no test key for {alg:?}"),
-    };
     let mut header = Header::new(alg);
     header.kid = kid.map(str::to_owned);
-    jsonwebtoken::encode(&header, claims, &key).expect("sign")
+    sign_caller_token(&header, claims)
 }
 
 fn bearer(token: &str) -> Vec<u8> {
@@ -181,20 +164,20 @@ fn never_uses_shared_secrets_or_encryption_keys() {
 
 #[test]
 fn checks_every_claim_with_the_leeway() {
-    let leeway = DEFAULT_LEEWAY_SECONDS as i64;
+    let leeway = DEFAULT_LEEWAY_SECONDS;
     let with = |change: &dyn Fn(&mut Value)| {
         let mut claims = claims();
         change(&mut claims);
         verify(&signed(Algorithm::EdDSA, Some("ed25519-1"), &claims))
     };
-    assert!(with(&|c| c["exp"] = json!(now() - leeway + 5)).is_ok());
+    assert!(with(&|c| c["exp"] = json!(unix_now() - leeway + 5)).is_ok());
     assert_eq!(
-        with(&|c| c["exp"] = json!(now() - leeway - 5)),
+        with(&|c| c["exp"] = json!(unix_now() - leeway - 5)),
         Err(AuthFailure::Expired)
     );
-    assert!(with(&|c| c["nbf"] = json!(now() + leeway - 5)).is_ok());
+    assert!(with(&|c| c["nbf"] = json!(unix_now() + leeway - 5)).is_ok());
     assert_eq!(
-        with(&|c| c["nbf"] = json!(now() + leeway + 5)),
+        with(&|c| c["nbf"] = json!(unix_now() + leeway + 5)),
         Err(AuthFailure::NotYetValid)
     );
     for (claim, failure) in [
@@ -211,8 +194,8 @@ fn checks_every_claim_with_the_leeway() {
             "without {claim}"
         );
     }
-    assert!(with(&|c| c["exp"] = json!((now() + 600).to_string())).is_err());
-    assert!(with(&|c| c["nbf"] = json!(now().to_string())).is_err());
+    assert!(with(&|c| c["exp"] = json!((unix_now() + 600).to_string())).is_err());
+    assert!(with(&|c| c["nbf"] = json!(unix_now().to_string())).is_err());
     assert_eq!(
         with(&|c| c["iss"] = json!("https://id.example/")),
         Err(AuthFailure::WrongIssuer)
@@ -231,8 +214,7 @@ fn keys_come_only_from_the_jwks() {
     header.kid = Some("attacker".to_owned());
     header.jku = Some("https://attacker.example/jwks.json".to_owned());
     header.x5u = Some("https://attacker.example/cert.pem".to_owned());
-    let key = EncodingKey::from_ec_der(P256);
-    let token = jsonwebtoken::encode(&header, &claims(), &key).expect("sign");
+    let token = sign_caller_token(&header, &claims());
     assert_eq!(verify(&token), Err(AuthFailure::UnknownKey));
     for kid in ["../../etc/passwd", "rsa-1' OR '1'='1", "", "p256-1\0"] {
         let token = signed(Algorithm::ES256, Some(kid), &claims());
@@ -324,10 +306,9 @@ fn rsa_keys_under_2048_bits_are_never_used() {
 
 /// `claims` signed with the P-256 test key under a header with `typ`.
 fn typed(typ: Option<&str>) -> String {
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some("p256-1".to_owned());
+    let mut header = caller_header(Algorithm::ES256);
     header.typ = typ.map(str::to_owned);
-    jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ec_der(P256)).expect("sign")
+    sign_caller_token(&header, &claims())
 }
 
 #[test]

@@ -7,39 +7,32 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures_util::stream;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
-use token_core::caller_auth::CallerPolicy;
-use token_core::caller_keys::{CallerKeys, MIN_RELOAD_INTERVAL};
-use token_core::config::{Mode, Tutorial};
-use token_core::keys::Credentials;
+use test_keys::{JWKS, JWKS_PATH, caller_header, sign_caller_token, unix_now};
+use token_core::livekit::keys::Credentials;
+use token_core::production::caller_auth::CallerPolicy;
+use token_core::production::caller_keys::{CallerKeys, MIN_RELOAD_INTERVAL};
+use token_core::service::config::{Mode, Tutorial};
 use token_core::{HttpVersion, Reply, RequestHead, ServiceConfig, TokenService};
 
 mod support;
 
-const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
-const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
 const ISSUER: &str = "https://id.example";
 const AUDIENCE: &str = "token-server";
 const TOKEN_BODY: &str = r#"{"roomName":"r1","participantName":"Alice"}"#;
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 /// A caller token signed with the P-256 test key, with `typ` in its header and `extra`
 /// claims.
 fn caller_token(typ: Option<&str>, extra: &Value) -> String {
-    let mut claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": now() + 300});
+    let mut claims =
+        json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": unix_now() + 300});
     if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
         claims.extend(extra.clone());
     }
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some("p256-1".to_owned());
+    let mut header = caller_header(Algorithm::ES256);
     header.typ = typ.map(str::to_owned);
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(P256)).expect("sign")
+    sign_caller_token(&header, &claims)
 }
 
 fn bearer() -> String {
@@ -125,11 +118,11 @@ async fn readyz_is_503_without_callers_keys_and_200_in_tutorial_mode() {
     let health = request(&without_keys, "GET", "/healthz", &[]).await;
     assert_eq!(health.status, 200, "liveness does not wait for keys");
 
-    let keys_from_a_file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../conformance/keys/caller-jwks.json"
+    assert_eq!(
+        ready_status(&production(JWKS_PATH, &[])).await,
+        200,
+        "keys from a file"
     );
-    assert_eq!(ready_status(&production(keys_from_a_file, &[])).await, 200);
 }
 
 /// Polls `done` every 100 ms of the paused clock; a check that never comes true fails after
@@ -235,10 +228,7 @@ async fn keys_are_dropped_after_their_maximum_age_without_a_good_load() {
 
 #[tokio::test]
 async fn callers_presenting_another_kind_of_token_are_refused() {
-    let jwks = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../conformance/keys/caller-jwks.json"
-    );
+    let jwks = JWKS_PATH;
     let service = production(jwks, &["--rate-limits", "off"]);
     let status = |typ: Option<&'static str>| {
         let authorization = format!("Bearer {}", caller_token(typ, &json!({})));
@@ -273,10 +263,7 @@ async fn callers_presenting_another_kind_of_token_are_refused() {
 
 #[tokio::test]
 async fn an_email_identity_needs_email_verified() {
-    let jwks = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../conformance/keys/caller-jwks.json"
-    );
+    let jwks = JWKS_PATH;
     let service = production(
         jwks,
         &["--caller-identity-claim", "email", "--rate-limits", "off"],

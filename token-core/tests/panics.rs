@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use futures_util::stream;
-use token_core::caller_auth::CallerPolicy;
-use token_core::caller_keys::{Fetched, KeySource};
-use token_core::config::Mode;
-use token_core::keys::Credentials;
-use token_core::policy::TokenPolicy;
+use token_core::livekit::keys::Credentials;
+use token_core::production::caller_auth::CallerPolicy;
+use token_core::production::caller_keys::{Fetched, KeySource};
+use token_core::production::policy::TokenPolicy;
 use token_core::production::{AllowedOrigins, Production};
+use token_core::service::config::Mode;
 use token_core::{HttpVersion, Reply, RequestHead, ServiceConfig, TokenService};
 
 const ORIGIN: &str = "https://app.example";

@@ -4,9 +4,9 @@
 use proptest::prelude::*;
 use serde_json::Value;
 use serde_json::json;
-use token_core::caller_auth::Caller;
-use token_core::contract::ContractError;
-use token_core::policy::*;
+use token_core::http::contract::ContractError;
+use token_core::production::caller_auth::Caller;
+use token_core::production::policy::*;
 
 fn caller(identity: &str, claims: Value) -> Caller {
     let Value::Object(claims) = claims else {

@@ -7,41 +7,24 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use futures_util::stream;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
+use test_keys::{JWKS, JWKS_PATH, caller_header, sign_caller_token, unix_now};
 use token_core::{HttpVersion, Reply, RequestHead, TokenService};
 
 mod support;
 
-const JWKS: &str = include_str!("../../conformance/keys/caller-jwks.json");
-const RSA: &[u8] = include_bytes!("../../conformance/keys/caller-rsa.pkcs1.der");
-const P256: &[u8] = include_bytes!("../../conformance/keys/caller-p256.pkcs8.der");
-const ED25519: &[u8] = include_bytes!("../../conformance/keys/caller-ed25519.pkcs8.der");
 const ISSUER: &str = "https://id.example";
 const AUDIENCE: &str = "token-server";
 const ORIGIN: &str = "https://app.example";
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
-}
-
 /// A caller token as the identity provider signs it.
 fn caller_token(alg: Algorithm, claims: &Value) -> String {
-    let (key, kid) = match alg {
-        Algorithm::RS256 => (EncodingKey::from_rsa_der(RSA), "rsa-1"),
-        Algorithm::ES256 => (EncodingKey::from_ec_der(P256), "p256-1"),
-        Algorithm::EdDSA => (EncodingKey::from_ed_der(ED25519), "ed25519-1"),
-        _ => panic!("no test key for {alg:?}"),
-    };
-    let mut header = Header::new(alg);
-    header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(&header, claims, &key).expect("sign")
+    sign_caller_token(&caller_header(alg), claims)
 }
 
 fn claims(sub: &str) -> Value {
-    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "exp": now() + 300})
+    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": sub, "exp": unix_now() + 300})
 }
 
 fn bearer(sub: &str) -> String {
@@ -56,14 +39,6 @@ fn jwks_file(dir: &Path, jwks: &str) -> String {
     let path = dir.join("jwks.json");
     std::fs::write(&path, jwks).expect("write the JWKS");
     path.display().to_string()
-}
-
-fn test_jwks_path() -> String {
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../conformance/keys/caller-jwks.json"
-    )
-    .to_owned()
 }
 
 async fn post(service: &TokenService, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
@@ -96,7 +71,7 @@ const TOKEN_BODY: &str = r#"{"roomName":"r1","participantName":"Alice A."}"#;
 
 #[tokio::test]
 async fn a_valid_caller_gets_a_token_for_its_own_identity() {
-    let service = production(&test_jwks_path(), &[]);
+    let service = production(JWKS_PATH, &[]);
     for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
         let authorization = format!("Bearer {}", caller_token(alg, &claims("alice")));
         let reply = post(
@@ -134,8 +109,8 @@ async fn a_valid_caller_gets_a_token_for_its_own_identity() {
 
 #[tokio::test]
 async fn callers_without_a_valid_token_get_401_with_a_challenge() {
-    let service = production(&test_jwks_path(), &["--rate-limits", "off"]);
-    let expired = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "a", "exp": now() - 3600});
+    let service = production(JWKS_PATH, &["--rate-limits", "off"]);
+    let expired = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "a", "exp": unix_now() - 3600});
     let cases = [
         (None, "Bearer"),
         (Some("Basic YWxpY2U6cHc=".to_owned()), "Bearer"),
@@ -190,13 +165,13 @@ fn the_readmes_example_policy_is_valid() {
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/production/policy.toml"
     );
-    token_core::policy::TokenPolicy::from_file(std::path::Path::new(path))
+    token_core::production::policy::TokenPolicy::from_file(std::path::Path::new(path))
         .expect("examples/production/policy.toml is a valid policy");
 }
 
 #[test]
 fn production_never_mints_without_a_caller_even_through_reply() {
-    let service = production(&test_jwks_path(), &[]);
+    let service = production(JWKS_PATH, &[]);
     let head = RequestHead::new(
         "POST",
         "/token",
@@ -217,7 +192,7 @@ fn production_never_mints_without_a_caller_even_through_reply() {
 
 #[tokio::test]
 async fn cors_names_only_allowed_origins_and_always_varies() {
-    let service = production(&test_jwks_path(), &[]);
+    let service = production(JWKS_PATH, &[]);
     let token = bearer("alice");
     let allowed = post(
         &service,
@@ -292,7 +267,7 @@ async fn the_policy_decides_identities_rooms_grants_and_fields() {
     )
     .expect("write the policy");
     let service = production(
-        &test_jwks_path(),
+        JWKS_PATH,
         &["--token-policy-file", rules.to_str().expect("UTF-8")],
     );
     let token = bearer("alice");
@@ -355,7 +330,7 @@ async fn the_policy_decides_identities_rooms_grants_and_fields() {
 
 #[tokio::test]
 async fn each_caller_has_its_own_quota_from_any_address() {
-    let service = production(&test_jwks_path(), &["--token-rate-limit", "2/h"]);
+    let service = production(JWKS_PATH, &["--token-rate-limit", "2/h"]);
     let (alice, bob) = (bearer("alice"), bearer("bob"));
     let ask = |authorization: &str| {
         let headers = [("authorization", authorization.to_owned())];
@@ -457,7 +432,7 @@ proptest::proptest! {
             proptest::prelude::Just(&b"bearer  "[..]),
         ],
     ) {
-        let service = production(&test_jwks_path(), &[]);
+        let service = production(JWKS_PATH, &[]);
         let authorization = [scheme, &value[..]].concat();
         let head = RequestHead::new(
             "POST",

@@ -7,9 +7,9 @@ use livekit_api::access_token::{AccessToken, TokenVerifier};
 use proptest::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use token_core::config::{Mode, Tutorial};
-use token_core::keys::ApiSecret;
-use token_core::keys::Credentials;
+use token_core::livekit::keys::ApiSecret;
+use token_core::livekit::keys::Credentials;
+use token_core::service::config::{Mode, Tutorial};
 use token_core::{Endpoint, HttpVersion, RequestHead, ServiceConfig, TokenService};
 
 const KEY: &str = "APIproperties";

@@ -7,13 +7,13 @@ use std::num::NonZeroU32;
 use base64::Engine as _;
 use futures_util::stream;
 use sha2::{Digest, Sha256};
-use token_core::config::{Mode, Tutorial};
-use token_core::contract::{APPLICATION_JSON, ContractError, NAMES_REQUIRED, TEXT_PLAIN};
-use token_core::head::HttpVersion;
-use token_core::keys::{ApiSecret, Credentials, DEV_API_SECRET};
-use token_core::limits::{Limit, RateLimited, RateQuota};
-use token_core::reply::ResponseFormat;
+use token_core::http::contract::{APPLICATION_JSON, ContractError, NAMES_REQUIRED, TEXT_PLAIN};
+use token_core::http::head::HttpVersion;
+use token_core::livekit::keys::{ApiSecret, Credentials, DEV_API_SECRET};
+use token_core::operations::limits::{Limit, RateLimited, RateQuota};
+use token_core::service::config::{Mode, Tutorial};
 use token_core::service::discarding::MAX_DISCARDED_BODY_BYTES;
+use token_core::service::reply::ResponseFormat;
 use token_core::{Reply, RequestHead, ServiceConfig, TokenService};
 
 fn config() -> ServiceConfig {

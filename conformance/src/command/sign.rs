@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use crate::case::{Flaw, Signer};
+use crate::clock::unix_now;
 use crate::identity_provider::{CallerKey, caller_token};
 use crate::server_under_test::ServerUnderTest;
 
@@ -63,10 +64,7 @@ pub fn sign_caller(args: &SignCaller) -> ExitCode {
 /// Signs a webhook event with LiveKit's SDK and prints it as a curl command, or sends it
 /// and prints the answer (1 when it is not a 2xx, 2 when it cannot be sent).
 pub fn sign_webhook(args: &SignWebhook) -> ExitCode {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
+    let now = unix_now();
     let body = serde_json::json!({
         "event": args.event,
         "room": {"sid": "RM_conformance", "name": args.room},

@@ -1,14 +1,13 @@
 //! Callers' tokens: valid ones for any identity and claims, and forged ones, each with one
 //! deliberate flaw from RFC 8725's and OWASP's attacks on JWTs.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use super::keys::{CallerKey, JWKS, OCT_SECRET, ROTATED_JWK};
 use super::{ASSUMED_LEEWAY_SECONDS, CALLER};
+use crate::clock::unix_now;
 
 /// A caller's token with one deliberate flaw: RFC 8725's and OWASP's attacks on JWTs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,10 +233,4 @@ fn sign(key: CallerKey, claims: &Value) -> String {
 
 fn segment(value: &Value) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }

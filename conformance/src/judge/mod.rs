@@ -499,9 +499,7 @@ mod tests {
             proptest::collection::vec((grant, json_value()), 0..3),
         )
             .prop_map(|(claims, grants)| {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |elapsed| elapsed.as_secs());
+                let now = crate::clock::unix_now();
                 let mut payload = json!({
                     "iss": KEY, "sub": "alice", "nbf": now, "exp": now + 900,
                     "video": {"room": "room1", "roomJoin": true},

@@ -2,14 +2,13 @@
 //! `exp` and `nbf` and decodes the claims into its own types, and what counts after that is
 //! the effective permission: a false, empty or null grant is no grant.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use base64::Engine as _;
 use livekit_api::access_token::{Claims, TokenVerifier, VideoGrants};
 use serde_json::Value;
 
 use super::shorten;
 use crate::case::{Credentials, Finding};
+use crate::clock::unix_now;
 use crate::error::Causes;
 use crate::harm::Defect;
 use crate::server_under_test::ServerUnderTest;
@@ -89,9 +88,7 @@ fn join_findings(
             format!("grants beyond joining: {}", excess.join(", ")),
         ));
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let now = unix_now();
     let exp = i64::try_from(claims.exp).unwrap_or(i64::MAX);
     let nbf = i64::try_from(claims.nbf).unwrap_or(i64::MAX);
     let lifetime = exp.saturating_sub(now);
@@ -268,16 +265,6 @@ mod tests {
         ServerUnderTest::new("http://127.0.0.1:1")
     }
 
-    fn now() -> i64 {
-        i64::try_from(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or_default(),
-        )
-        .unwrap_or_default()
-    }
-
     fn sign(claims: &Value) -> String {
         jsonwebtoken::encode(
             &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
@@ -296,7 +283,7 @@ mod tests {
 
     fn join(extra: Value) -> Value {
         let mut claims = json!({
-            "iss": KEY, "sub": "alice", "nbf": now(), "exp": now() + 21_600,
+            "iss": KEY, "sub": "alice", "nbf": unix_now(), "exp": unix_now() + 21_600,
             "video": {"room": "room1", "roomJoin": true},
         });
         if let (Some(claims), Value::Object(extra)) = (claims.as_object_mut(), extra) {
@@ -341,9 +328,9 @@ mod tests {
         // The official node server: nbf 0, exp six hours from now.
         let node = join(json!({"nbf": 0}));
         assert_eq!(defects(&node), [Defect::TokenStyle]);
-        let short = join(json!({"exp": now() + 600}));
+        let short = join(json!({"exp": unix_now() + 600}));
         assert_eq!(defects(&short), [Defect::TokenStyle]);
-        let future = join(json!({"nbf": now() + 3_600}));
+        let future = join(json!({"nbf": unix_now() + 3_600}));
         assert_eq!(defects(&future), [Defect::TokenRefused]);
     }
 

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::TOO_LONG;
 use super::case::Credential;
+use crate::clock::unix_now;
 use crate::identity_provider::{ASSUMED_LEEWAY_SECONDS, CALLER, CallerKey, IdentityProvider};
 
 /// How a request presents a credential.
@@ -68,10 +69,4 @@ pub(super) fn present(provider: &IdentityProvider, credential: Credential) -> Pr
             header: Some(("cookie", format!("access_token={}", valid()))),
         },
     }
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }

@@ -14,10 +14,10 @@ use conformance::cases::SOURCE_PATH;
 use conformance::judge::decode_segment;
 use cross_backend::in_process::{API_KEY, API_SECRET, settings};
 use serde_json::Value;
-use token_core::config::{Mode, Tutorial};
-use token_core::keys::ApiSecret;
-use token_core::keys::Credentials;
-use token_core::token_source::ClientField;
+use token_core::livekit::keys::ApiSecret;
+use token_core::livekit::keys::Credentials;
+use token_core::livekit::token_source::ClientField;
+use token_core::service::config::{Mode, Tutorial};
 use tokio::sync::Mutex;
 
 use crate::Defect;

@@ -8,8 +8,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use token_core::key_list;
-use token_core::keys::{ApiSecret, Credentials, DEV_API_KEY, DEV_API_SECRET, secret_problem};
+use token_core::livekit::key_list;
+use token_core::livekit::keys::{
+    ApiSecret, Credentials, DEV_API_KEY, DEV_API_SECRET, secret_problem,
+};
 
 use crate::secret_text::SecretText;
 

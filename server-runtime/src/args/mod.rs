@@ -11,11 +11,13 @@ pub mod values;
 use std::net::{IpAddr, Ipv4Addr};
 
 use clap::{CommandFactory, FromArgMatches, Parser};
-use token_core::client_address::TrustedProxies;
-use token_core::config::{
+use token_core::http::client_address::TrustedProxies;
+use token_core::operations::limits::{
+    DEFAULT_AUTH_FAILURE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT, RateQuota,
+};
+use token_core::service::config::{
     DEFAULT_LIVEKIT_URL, DEFAULT_MAX_CONNECTIONS, DEFAULT_PORT, MAX_TOKEN_TTL_SECONDS,
 };
-use token_core::limits::{DEFAULT_AUTH_FAILURE_RATE_LIMIT, DEFAULT_TOKEN_RATE_LIMIT, RateQuota};
 
 use crate::config::{Config, LogFormat};
 use error::{ConfigError, dotenv_error};

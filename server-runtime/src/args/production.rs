@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
-use token_core::caller_auth::{
+use token_core::production::caller_auth::{
     CallerPolicy, CallerVerifier, DEFAULT_LEEWAY_SECONDS, DEFAULT_TOKEN_TYPES, MAX_LEEWAY_SECONDS,
     TokenType,
 };
-use token_core::caller_keys::{KeySource, MIN_RELOAD_INTERVAL};
-use token_core::policy::TokenPolicy;
+use token_core::production::caller_keys::{KeySource, MIN_RELOAD_INTERVAL};
+use token_core::production::policy::TokenPolicy;
 use token_core::production::{
     AllowedOrigins, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_JWKS_MAX_AGE_SECONDS,
     MAX_JWKS_MAX_AGE_SECONDS, Production,
@@ -111,8 +111,8 @@ pub struct ProductionArgs {
     pub token_policy_file: Option<PathBuf>,
 
     /// Production, on one machine only: accept LiveKit's development credentials, secrets
-    /// shorter than 32 bytes and the test keys published with this server (the README's
-    /// quick start signs callers with them). Warned at every start.
+    /// shorter than 32 bytes and the test keys published with this server ("Try it locally"
+    /// in docs/production.md signs callers with them). Warned at every start.
     #[arg(
         long,
         env = "TRY_PRODUCTION_LOCALLY",

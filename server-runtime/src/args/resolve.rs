@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use token_core::ServiceConfig;
-use token_core::config::{
+use token_core::livekit::keys::{Credentials, DEV_API_KEY, DEV_API_SECRET};
+use token_core::operations::limits::LimitConfig;
+use token_core::production::DEFAULT_PRODUCTION_TTL_SECONDS;
+use token_core::service::config::{
     CLIENT_CACHE_MARGIN_SECONDS, DEFAULT_TOKEN_TTL_SECONDS, Mode, RECOMMENDED_SECRET_BYTES,
     Tutorial,
 };
-use token_core::keys::{Credentials, DEV_API_KEY, DEV_API_SECRET};
-use token_core::limits::LimitConfig;
-use token_core::production::DEFAULT_PRODUCTION_TTL_SECONDS;
 
 use super::Args;
 use super::values::{ModeArg, SwitchArg};
@@ -182,7 +182,7 @@ fn refuse_public_credentials(credentials: &Credentials) -> Result<(), String> {
 }
 
 /// Secrets anyone can read in this repository: the deployment example's placeholders and
-/// the README's examples.
+/// the example secret of docs/production.md and docs/conformance.md.
 const PUBLISHED_SECRETS: [&str; 1] = ["a-local-secret-of-at-least-32-bytes"];
 
 /// Whether a secret is a placeholder (`REPLACE_ME`, any case or dash) or a published example.

@@ -2,9 +2,9 @@
 //! the core's values they stand for. The core's enums carry no clap: these do.
 
 use jsonwebtoken::Algorithm;
-use token_core::client_address::ProxyHeader;
-use token_core::reply::ResponseFormat;
-use token_core::token_source::ClientField;
+use token_core::http::client_address::ProxyHeader;
+use token_core::livekit::token_source::ClientField;
+use token_core::service::reply::ResponseFormat;
 
 /// `TOKEN_SERVER_MODE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -131,7 +131,8 @@ pub async fn admits_only_authenticated_callers(exe: &str) {
 /// Issue 27: configurations that left production open are refused, each with exit 2 and one
 /// line naming the setting: production settings without the mode, LiveKit's development
 /// credentials, a short secret, the suite's published keys, an empty policy, a global
-/// metadata grant. `TRY_PRODUCTION_LOCALLY` lets the quick start run, warned at start.
+/// metadata grant. `TRY_PRODUCTION_LOCALLY` lets docs/production.md's local try-out run,
+/// warned at start.
 pub fn refuses_an_open_configuration(exe: &str) {
     use conformance::supervisor::Supervised;
     let dir = temp_dir();
@@ -227,7 +228,7 @@ pub fn refuses_an_open_configuration(exe: &str) {
             "a secret was printed: {output}"
         );
     }
-    // The quick start: the suite's keys and the development credentials, on one machine.
+    // The local try-out: the suite's keys and the development credentials, on one machine.
     let mut trial = super::command(exe, dir.path());
     trial
         .envs(production(PUBLISHED_JWKS, ANY_ROOM_POLICY))

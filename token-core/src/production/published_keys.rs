@@ -1,7 +1,7 @@
 //! Public keys whose private halves are published in this repository: the conformance
-//! suite's identity provider signs callers with them, and so can anyone who reads the
-//! README's quick start. A production server that trusted one would let anyone in, so it
-//! refuses a JWKS holding any of them unless `TRY_PRODUCTION_LOCALLY` is set.
+//! suite's identity provider signs callers with them, and so can anyone who follows "Try it
+//! locally" in docs/production.md. A production server that trusted one would let anyone
+//! in, so it refuses a JWKS holding any of them unless `TRY_PRODUCTION_LOCALLY` is set.
 //!
 //! A key is known by its public material (RSA `n`, EC `x` and `y`, OKP `x`), never by its
 //! `kid`, which anyone may rename. `token_core`'s tests check that this list names every
@@ -54,12 +54,11 @@ fn material(jwk: &Value) -> Option<(&str, String)> {
 mod tests {
     use super::*;
 
-    /// Every public key under `conformance/keys`, found by reading the folder, is known.
+    /// Every public key in the suite's keys folder, found by reading it, is known.
     #[test]
     fn every_public_key_in_the_repository_is_listed() {
-        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/keys");
         let mut seen = 0;
-        for entry in std::fs::read_dir(&folder).expect("conformance/keys") {
+        for entry in std::fs::read_dir(test_keys::KEYS_DIR).expect("the test keys' folder") {
             let path = entry.expect("an entry").path();
             if path.extension().is_none_or(|ext| ext != "json") {
                 continue;

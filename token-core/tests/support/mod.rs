@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use token_core::caller_auth::{CallerPolicy, CallerVerifier, TokenType};
-use token_core::caller_keys::{Fetched, KeySource};
-use token_core::config::Mode;
-use token_core::keys::Credentials;
-use token_core::policy::TokenPolicy;
+use token_core::livekit::keys::Credentials;
+use token_core::production::caller_auth::{CallerPolicy, CallerVerifier, TokenType};
+use token_core::production::caller_keys::{Fetched, KeySource};
+use token_core::production::policy::TokenPolicy;
 use token_core::production::{AllowedOrigins, Production};
-use token_core::reply::ResponseFormat;
+use token_core::service::config::Mode;
+use token_core::service::reply::ResponseFormat;
 use token_core::{ServiceConfig, TokenService};
 
 pub const ISSUER: &str = "https://id.example";
