@@ -138,6 +138,21 @@ fn refuses_the_algorithm_attacks_of_rfc_8725() {
     assert!(CallerVerifier::from_jwks(JWKS, policy).is_err());
 }
 
+/// An X25519 public key (RFC 8037's example), base64url.
+const X25519_X: &str = "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo";
+
+/// A P-384 public key (generated with `openssl ecparam -name secp384r1`), as a JWK.
+const P384_JWK: &str = r#"{"kty": "EC", "kid": "p384-1", "crv": "P-384", "x": "4GWKHo1mMLXvaP4gC1H2uViQdINeZhAngQd5iOg4O3J8JtxcyVzJYqd6mJBVie0A", "y": "nvLugkGaM9xBknMgQtQPjo-jcY9vvwTOzTWywT7E-iSqeCYpCWKPfvrxcwU4-cZY"}"#;
+
+#[test]
+fn p384_keys_verify_es384() {
+    let jwks = format!(r#"{{"keys": [{P384_JWK}]}}"#);
+    let mut policy = test_policy();
+    policy.algorithms = vec![Algorithm::ES384];
+    let (_, skipped) = CallerVerifier::from_jwks(&jwks, policy).expect("a usable P-384 key");
+    assert!(skipped.is_empty(), "{skipped:?}");
+}
+
 #[test]
 fn never_uses_shared_secrets_or_encryption_keys() {
     let mut jwks: Value = serde_json::from_str(JWKS).expect("JSON");
@@ -148,14 +163,29 @@ fn never_uses_shared_secrets_or_encryption_keys() {
     encryption["kid"] = json!("p256-enc");
     keys.push(encryption);
     keys.push(json!({"kty": "EC", "kid": "p521", "crv": "P-521", "x": "AA", "y": "AA"}));
+    // X25519 is a key-agreement curve: never a signature key, whatever its `kty` says.
+    keys.push(json!({"kty": "OKP", "kid": "x25519", "crv": "X25519", "x": X25519_X}));
+    let mut signing_only = keys[1].clone();
+    signing_only["key_ops"] = json!(["sign"]);
+    signing_only["kid"] = json!("p256-sign");
+    keys.push(signing_only);
+    let mut verifying = keys[1].clone();
+    verifying["key_ops"] = json!(["verify"]);
+    verifying["kid"] = json!("p256-verify");
+    keys.push(verifying);
     let (verifier, skipped) =
         CallerVerifier::from_jwks(&jwks.to_string(), test_policy()).expect("usable keys remain");
-    assert_eq!(skipped.len(), 3, "{skipped:?}");
-    let token = signed(Algorithm::ES256, Some("p256-enc"), &claims());
-    assert_eq!(
-        verifier.verify(Some(&bearer(&token))),
-        Err(AuthFailure::UnknownKey)
-    );
+    assert_eq!(skipped.len(), 5, "{skipped:?}");
+    for kid in ["p256-enc", "p256-sign"] {
+        let token = signed(Algorithm::ES256, Some(kid), &claims());
+        assert_eq!(
+            verifier.verify(Some(&bearer(&token))),
+            Err(AuthFailure::UnknownKey),
+            "{kid}"
+        );
+    }
+    let token = signed(Algorithm::ES256, Some("p256-verify"), &claims());
+    assert!(verifier.verify(Some(&bearer(&token))).is_ok());
     let only_unusable = json!({"keys": [{"kty": "oct", "k": "c2VjcmV0"}]});
     let err = CallerVerifier::from_jwks(&only_unusable.to_string(), test_policy())
         .expect_err("nothing usable");

@@ -108,6 +108,30 @@ async fn a_valid_caller_gets_a_token_for_its_own_identity() {
 }
 
 #[tokio::test]
+async fn an_identity_longer_than_livekit_takes_is_refused_naming_its_claim() {
+    let service = production(JWKS_PATH, &[]);
+    let longest = "a".repeat(token_core::http::contract::MAX_IDENTITY_BYTES);
+    let reply = post(
+        &service,
+        "/token",
+        &[("authorization", &bearer(&longest))],
+        TOKEN_BODY,
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let too_long = format!("{longest}a");
+    let reply = post(
+        &service,
+        "/token",
+        &[("authorization", &bearer(&too_long))],
+        TOKEN_BODY,
+    )
+    .await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(reply.body.contains("claim sub"), "{}", reply.body);
+}
+
+#[tokio::test]
 async fn callers_without_a_valid_token_get_401_with_a_challenge() {
     let service = production(JWKS_PATH, &["--rate-limits", "off"]);
     let expired = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "a", "exp": unix_now() - 3600});

@@ -15,9 +15,11 @@ use token_core::production::caller_auth::{
 use token_core::production::caller_keys::{KeySource, MIN_RELOAD_INTERVAL};
 use token_core::production::policy::TokenPolicy;
 use token_core::production::{
-    AllowedOrigins, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_JWKS_MAX_AGE_SECONDS,
-    MAX_JWKS_MAX_AGE_SECONDS, Production,
+    AllowedOrigins, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_JWKS_MAX_AGE_SECONDS, Production,
 };
+
+/// The longest `CALLER_JWKS_MAX_AGE_SECONDS`: a week.
+pub const MAX_JWKS_MAX_AGE_SECONDS: u64 = 7 * 86_400;
 
 use super::values::CallerAlgorithm;
 use crate::jwks::{FileSource, UrlSource};

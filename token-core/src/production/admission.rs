@@ -22,8 +22,6 @@ pub const DEFAULT_JWKS_CACHE_SECONDS: u64 = 600;
 /// The default `CALLER_JWKS_MAX_AGE_SECONDS`: keys are kept a day while the JWKS cannot be
 /// loaded, then dropped.
 pub const DEFAULT_JWKS_MAX_AGE_SECONDS: u64 = 86_400;
-/// The longest `CALLER_JWKS_MAX_AGE_SECONDS`: a week.
-pub const MAX_JWKS_MAX_AGE_SECONDS: u64 = 7 * 86_400;
 /// The default token lifetime in production: ten minutes, enough to join (a participant
 /// stays in the room after its token expires).
 pub const DEFAULT_PRODUCTION_TTL_SECONDS: u32 = 600;

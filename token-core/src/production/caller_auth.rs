@@ -290,3 +290,25 @@ fn failure(kind: &jsonwebtoken::errors::ErrorKind) -> AuthFailure {
         _ => AuthFailure::Malformed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each rule of a bearer token's shape refuses on its own: the length bounds the work
+    /// before any decoding, the alphabet keeps anything but a JWS out.
+    #[test]
+    fn a_bearer_token_is_refused_by_each_rule_of_its_shape() {
+        let bearer = |token: &str| format!("Bearer {token}").into_bytes();
+        assert_eq!(bearer_token(Some(&bearer("a.b.c"))), Ok("a.b.c"));
+        let longest = "a".repeat(MAX_TOKEN_BYTES);
+        assert_eq!(bearer_token(Some(&bearer(&longest))), Ok(longest.as_str()));
+        for refused in [String::new(), format!("{longest}a"), "a$b".to_owned()] {
+            assert_eq!(
+                bearer_token(Some(&bearer(&refused))),
+                Err(AuthFailure::Malformed),
+                "{refused}"
+            );
+        }
+    }
+}

@@ -16,6 +16,6 @@ pub mod room_glob;
 
 pub use admission::{
     Admission, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_JWKS_MAX_AGE_SECONDS,
-    DEFAULT_PRODUCTION_TTL_SECONDS, MAX_JWKS_MAX_AGE_SECONDS, Production,
+    DEFAULT_PRODUCTION_TTL_SECONDS, Production,
 };
 pub use origins::AllowedOrigins;
