@@ -23,7 +23,8 @@ use crate::config::{Config, LogFormat};
 use error::{ConfigError, dotenv_error};
 use keys::KeySources;
 use production::ProductionArgs;
-use values::{ClientFieldArg, ModeArg, ProxyHeaderArg, ResponseFormatArg, SwitchArg};
+use token_core::livekit::token_source::ClientField;
+use values::{ModeArg, ProxyHeaderArg, ResponseFormatArg, SwitchArg};
 
 /// The settings as given: raw values only. [`Args::load`] and [`Args::from_args`] resolve
 /// them into a [`Config`]; nothing else can, so no service is built from unresolved ones.
@@ -80,11 +81,11 @@ pub struct Args {
     #[arg(
         long,
         env = "TOKEN_ENDPOINT_FIELDS",
-        value_enum,
+        value_parser = values::client_field(),
         value_delimiter = ',',
         default_value = "room_name,participant_identity,participant_name,participant_metadata,participant_attributes"
     )]
-    pub endpoint_fields: Vec<ClientFieldArg>,
+    pub endpoint_fields: Vec<ClientField>,
 
     /// Also let clients set `room_config` (agent dispatch) on `POST /livekit/token`.
     #[arg(

@@ -62,11 +62,7 @@ impl Args {
         service.token_ttl = Duration::from_secs(u64::from(ttl));
         service.response_format = self.response_format.into();
         service.livekit_url.clone_from(&self.livekit_url);
-        service.endpoint_fields = self
-            .endpoint_fields
-            .iter()
-            .map(|&field| field.into())
-            .collect();
+        service.endpoint_fields.clone_from(&self.endpoint_fields);
         service.limits = LimitConfig {
             on: self.rate_limits == SwitchArg::On,
             tokens: self.token_rate_limit,

@@ -66,35 +66,12 @@ impl From<ProxyHeaderArg> for ProxyHeader {
     }
 }
 
-/// `TOKEN_ENDPOINT_FIELDS`: an optional field of `POST /livekit/token`, as clients spell it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
-pub enum ClientFieldArg {
-    /// `room_name`.
-    RoomName,
-    /// `participant_identity`.
-    ParticipantIdentity,
-    /// `participant_name`.
-    ParticipantName,
-    /// `participant_metadata`.
-    ParticipantMetadata,
-    /// `participant_attributes`.
-    ParticipantAttributes,
-    /// `room_config`: LiveKit's `RoomConfiguration`, with agent dispatch.
-    RoomConfig,
-}
-
-impl From<ClientFieldArg> for ClientField {
-    fn from(field: ClientFieldArg) -> Self {
-        match field {
-            ClientFieldArg::RoomName => Self::RoomName,
-            ClientFieldArg::ParticipantIdentity => Self::ParticipantIdentity,
-            ClientFieldArg::ParticipantName => Self::ParticipantName,
-            ClientFieldArg::ParticipantMetadata => Self::ParticipantMetadata,
-            ClientFieldArg::ParticipantAttributes => Self::ParticipantAttributes,
-            ClientFieldArg::RoomConfig => Self::RoomConfig,
-        }
-    }
+/// `TOKEN_ENDPOINT_FIELDS`: an optional field of `POST /livekit/token`, as clients spell it,
+/// from the core's one list of them.
+pub fn client_field() -> impl clap::builder::TypedValueParser<Value = ClientField> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(ClientField::ALL.map(ClientField::key))
+        .try_map(|key| ClientField::from_key(&key).ok_or("not a field of the standard endpoint"))
 }
 
 /// `CALLER_ALGORITHMS`: an algorithm callers' tokens may be signed with; symmetric ones are

@@ -68,6 +68,11 @@ impl ClientField {
             Self::RoomConfig => "room_config",
         }
     }
+
+    /// The field whose JSON key is `key`.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|field| field.key() == key)
+    }
 }
 
 impl fmt::Display for ClientField {
