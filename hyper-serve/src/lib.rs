@@ -15,7 +15,7 @@
 //!
 //! Each request carries its connection's peer address as a [`translate::Peer`] extension.
 //! [`translate`] turns `http` requests into `token-core`'s heads and replies into responses,
-//! for every backend built on `http` 1.x.
+//! for every backend built on `http` 1.x; [`responder`] is the service on bare hyper.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -30,6 +30,7 @@ use hyper_util::service::TowerToHyperService;
 pub use token_core::http::contract::{REQUEST_HEAD_TIMEOUT, SHUTDOWN_GRACE};
 
 mod admission;
+pub mod responder;
 pub mod translate;
 
 pub use admission::{AcceptBackoff, Admitted, ConnectionLimit};
