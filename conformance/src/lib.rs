@@ -30,8 +30,8 @@
 //! - [`command`]: what the `conformance` command does (the binary only parses arguments).
 //!
 //! The runner only speaks HTTP: it never links a backend, so it judges servers written in
-//! any language. This repository's own test harness (its backends, binary checks and
-//! fuzzer) is the separate `testkit` crate.
+//! any language. This repository's own tests of its backends are in separate crates:
+//! `testkit` (one binary's checks) and `cross-backend` (the six compared, the fuzzer).
 
 pub mod browser;
 pub mod case;
