@@ -145,12 +145,40 @@ const X25519_X: &str = "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo";
 const P384_JWK: &str = r#"{"kty": "EC", "kid": "p384-1", "crv": "P-384", "x": "4GWKHo1mMLXvaP4gC1H2uViQdINeZhAngQd5iOg4O3J8JtxcyVzJYqd6mJBVie0A", "y": "nvLugkGaM9xBknMgQtQPjo-jcY9vvwTOzTWywT7E-iSqeCYpCWKPfvrxcwU4-cZY"}"#;
 
 #[test]
-fn p384_keys_verify_es384() {
-    let jwks = format!(r#"{{"keys": [{P384_JWK}]}}"#);
-    let mut policy = test_policy();
-    policy.algorithms = vec![Algorithm::ES384];
-    let (_, skipped) = CallerVerifier::from_jwks(&jwks, policy).expect("a usable P-384 key");
-    assert!(skipped.is_empty(), "{skipped:?}");
+fn keys_naming_their_algorithm_are_used_for_it() {
+    let mut p384: Value = serde_json::from_str(P384_JWK).expect("JSON");
+    p384["alg"] = json!("ES384");
+    let jwks: Value = serde_json::from_str(JWKS).expect("JSON");
+    let mut rsa_pss = jwks["keys"][0].clone();
+    rsa_pss["alg"] = json!("PS256");
+    rsa_pss["kid"] = json!("rsa-pss");
+    for (key, alg) in [
+        (
+            serde_json::from_str(P384_JWK).expect("JSON"),
+            Algorithm::ES384,
+        ),
+        (p384, Algorithm::ES384),
+        (rsa_pss, Algorithm::PS256),
+    ] {
+        let mut policy = test_policy();
+        policy.algorithms = vec![alg];
+        let jwks = json!({ "keys": [key] }).to_string();
+        let (_, skipped) = CallerVerifier::from_jwks(&jwks, policy).expect("a usable key");
+        assert!(skipped.is_empty(), "{alg:?}: {skipped:?}");
+    }
+}
+
+#[test]
+fn a_modulus_written_with_a_leading_zero_is_measured_without_it() {
+    // 2047 bits after a zero byte some providers add: under the 2048 required.
+    let mut n = vec![0x00, 0x7f];
+    n.extend([0xff; 255]);
+    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n);
+    let jwks = json!({"keys": [{"kty": "RSA", "kid": "short", "n": n, "e": "AQAB"}]});
+    let err = CallerVerifier::from_jwks(&jwks.to_string(), test_policy())
+        .map(|_| ())
+        .expect_err("no usable key");
+    assert!(err.contains("2047 bits"), "{err}");
 }
 
 #[test]
@@ -163,8 +191,10 @@ fn never_uses_shared_secrets_or_encryption_keys() {
     encryption["kid"] = json!("p256-enc");
     keys.push(encryption);
     keys.push(json!({"kty": "EC", "kid": "p521", "crv": "P-521", "x": "AA", "y": "AA"}));
-    // X25519 is a key-agreement curve: never a signature key, whatever its `kty` says.
+    // X25519 is a key-agreement curve, and an octet key pair on a NIST curve is no Ed25519
+    // key: neither is ever a signature key.
     keys.push(json!({"kty": "OKP", "kid": "x25519", "crv": "X25519", "x": X25519_X}));
+    keys.push(json!({"kty": "OKP", "kid": "okp-p256", "crv": "P-256", "x": X25519_X}));
     let mut signing_only = keys[1].clone();
     signing_only["key_ops"] = json!(["sign"]);
     signing_only["kid"] = json!("p256-sign");
@@ -175,7 +205,7 @@ fn never_uses_shared_secrets_or_encryption_keys() {
     keys.push(verifying);
     let (verifier, skipped) =
         CallerVerifier::from_jwks(&jwks.to_string(), test_policy()).expect("usable keys remain");
-    assert_eq!(skipped.len(), 5, "{skipped:?}");
+    assert_eq!(skipped.len(), 6, "{skipped:?}");
     for kid in ["p256-enc", "p256-sign"] {
         let token = signed(Algorithm::ES256, Some(kid), &claims());
         assert_eq!(

@@ -283,3 +283,63 @@ async fn an_email_identity_needs_email_verified() {
         );
     }
 }
+
+/// The suite's JWKS, counting how often it is fetched.
+#[derive(Debug)]
+struct CountedKeys(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl token_core::production::caller_keys::KeySource for CountedKeys {
+    fn fetch(&self) -> token_core::production::caller_keys::Fetched<'_> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async { Ok(JWKS.to_owned()) })
+    }
+}
+
+impl std::fmt::Display for CountedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("counted")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_early_reload_postpones_the_scheduled_one() {
+    let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = || fetches.load(std::sync::atomic::Ordering::SeqCst);
+    let keys = CallerKeys::new(
+        std::sync::Arc::new(CountedKeys(fetches.clone())),
+        CallerPolicy {
+            allows_published_keys: true,
+            ..CallerPolicy::new(ISSUER, AUDIENCE)
+        },
+        Duration::from_secs(600),
+        Duration::from_secs(3600),
+        None,
+    );
+    let checks = async {
+        poll_until(|| count() == 1, "the keys load at start-up").await;
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        // A token naming a key the JWKS lacks makes the keys reload early.
+        let mut header = caller_header(Algorithm::ES256);
+        header.kid = Some("rotated-in".to_owned());
+        let claims =
+            json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "exp": unix_now() + 3600});
+        let authorization = format!("Bearer {}", sign_caller_token(&header, &claims));
+        let refused = keys.authenticate(Some(authorization.as_bytes())).await;
+        assert!(refused.is_err(), "no key has that kid");
+        assert_eq!(count(), 2, "reloaded early for an unknown kid");
+        // The reload planned for 600 s after the first load waits for the early load's own
+        // cache time instead of fetching keys that are still fresh.
+        tokio::time::sleep(Duration::from_secs(310)).await;
+        assert_eq!(count(), 2, "fetched again while the keys were fresh");
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        assert_eq!(
+            count(),
+            3,
+            "reloaded once the early load's cache time ran out"
+        );
+    };
+    tokio::select! {
+        () = checks => {}
+        never = keys.keep_fresh() => match never {},
+    }
+}
