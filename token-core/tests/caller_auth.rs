@@ -136,6 +136,9 @@ fn refuses_the_algorithm_attacks_of_rfc_8725() {
     let mut policy = test_policy();
     policy.leeway_seconds = MAX_LEEWAY_SECONDS + 1;
     assert!(CallerVerifier::from_jwks(JWKS, policy).is_err());
+    let mut policy = test_policy();
+    policy.leeway_seconds = MAX_LEEWAY_SECONDS;
+    assert!(CallerVerifier::from_jwks(JWKS, policy).is_ok());
 }
 
 /// An X25519 public key (RFC 8037's example), base64url.

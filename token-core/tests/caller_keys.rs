@@ -343,3 +343,89 @@ async fn an_early_reload_postpones_the_scheduled_one() {
         never = keys.keep_fresh() => match never {},
     }
 }
+
+/// An identity provider that never answers, counting how often it is asked.
+#[derive(Debug)]
+struct SilentKeys(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl token_core::production::caller_keys::KeySource for SilentKeys {
+    fn fetch(&self) -> token_core::production::caller_keys::Fetched<'_> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async { Err("connection refused".to_owned()) })
+    }
+}
+
+impl std::fmt::Display for SilentKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("silent")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_loads_are_retried_after_one_second_then_twice_as_long_up_to_30_s() {
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = || attempts.load(std::sync::atomic::Ordering::SeqCst);
+    let keys = CallerKeys::new(
+        std::sync::Arc::new(SilentKeys(attempts.clone())),
+        CallerPolicy::new(ISSUER, AUDIENCE),
+        Duration::from_secs(600),
+        Duration::from_secs(3600),
+        None,
+    );
+    let checks = async {
+        // Attempts at 0, 1, 3, 7, 15 and 31 s, then every 30 s: 61, 91.
+        tokio::time::sleep(Duration::from_millis(100_500)).await;
+        assert_eq!(count(), 8, "attempts in the first 100 s");
+    };
+    tokio::select! {
+        () = checks => {}
+        never = keys.keep_fresh() => match never {},
+    }
+}
+
+/// The suite's JWKS the first time; afterwards an identity provider that never answers.
+#[derive(Debug, Default)]
+struct HangsAfterFirstLoad(std::sync::atomic::AtomicUsize);
+
+impl token_core::production::caller_keys::KeySource for HangsAfterFirstLoad {
+    fn fetch(&self) -> token_core::production::caller_keys::Fetched<'_> {
+        if self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Box::pin(async { Ok(JWKS.to_owned()) })
+        } else {
+            Box::pin(std::future::pending())
+        }
+    }
+}
+
+impl std::fmt::Display for HangsAfterFirstLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hangs after the first load")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn callers_are_served_with_old_keys_while_a_reload_hangs() {
+    let keys = CallerKeys::new(
+        std::sync::Arc::new(HangsAfterFirstLoad::default()),
+        CallerPolicy {
+            allows_published_keys: true,
+            ..CallerPolicy::new(ISSUER, AUDIENCE)
+        },
+        Duration::from_secs(600),
+        Duration::from_secs(3600),
+        None,
+    );
+    let authorization = bearer();
+    let authenticate = || keys.authenticate(Some(authorization.as_bytes()));
+    authenticate().await.expect("the first load");
+    // Past the cache time: the next caller starts a reload, which never ends.
+    tokio::time::sleep(Duration::from_secs(601)).await;
+    tokio::select! {
+        biased;
+        _ = authenticate() => panic!("the hanging reload ended"),
+        answered = tokio::time::timeout(Duration::from_secs(5), authenticate()) => {
+            let caller = answered.expect("answered while the reload hangs");
+            assert!(caller.is_ok(), "{caller:?}");
+        }
+    }
+}

@@ -381,3 +381,51 @@ fn invalid_policies_are_refused_with_one_line() {
     let err = TokenPolicy::from_toml("").expect_err("no rule");
     assert!(err.contains("rooms = [\"*\"]"), "{err}");
 }
+
+#[test]
+fn client_fields_are_capped_by_default_at_the_documented_size() {
+    let policy = TokenPolicy::from_toml("[[rule]]\nrooms = [\"*\"]").expect("valid");
+    let alice = caller("alice", json!({}));
+    let at_cap = "m".repeat(DEFAULT_CLIENT_FIELD_CAP_BYTES);
+    let over = format!("{at_cap}m");
+    for (metadata, attributes_bytes, allowed) in [
+        (Some(at_cap.as_str()), None, true),
+        (Some(over.as_str()), None, false),
+        (None, Some(DEFAULT_CLIENT_FIELD_CAP_BYTES), true),
+        (None, Some(DEFAULT_CLIENT_FIELD_CAP_BYTES + 1), false),
+    ] {
+        let asked = Asked {
+            metadata,
+            attributes_bytes,
+            ..room("r")
+        };
+        assert_eq!(
+            policy.judge(&alice, &asked).is_ok(),
+            allowed,
+            "{:?} {attributes_bytes:?}",
+            metadata.map(str::len)
+        );
+    }
+}
+
+#[test]
+fn room_config_is_allowed_only_where_a_rule_dispatches_agents() {
+    for (toml, allowed) in [
+        ("[[rule]]\nrooms = [\"*\"]", false),
+        ("[[rule]]\nrooms = [\"*\"]\nagents = [\"helper\"]", true),
+        (
+            "max_agents = 0\n[[rule]]\nrooms = [\"*\"]\nagents = [\"helper\"]",
+            false,
+        ),
+    ] {
+        let policy = TokenPolicy::from_toml(toml).expect("valid");
+        assert_eq!(policy.allows_room_config(), allowed, "{toml}");
+    }
+}
+
+#[test]
+fn a_rule_in_error_is_named_by_its_number_from_one() {
+    let err = TokenPolicy::from_toml("[[rule]]\nrooms = [\"*\"]\n[[rule]]\nrooms = []")
+        .expect_err("an empty rooms list");
+    assert!(err.contains("rule 2: rooms is empty"), "{err}");
+}

@@ -120,11 +120,12 @@ impl CallerKeys {
                 }
                 None => {
                     let wait = backoff;
-                    backoff = (backoff * 2).min(MIN_RELOAD_INTERVAL);
+                    backoff = (backoff * 2).clamp(FIRST_RETRY, MIN_RELOAD_INTERVAL);
                     wait
                 }
             };
-            tokio::time::sleep(wait).await;
+            // Never a busy loop, whatever the cache time: at least a second between looks.
+            tokio::time::sleep(wait.max(FIRST_RETRY)).await;
         }
     }
 

@@ -59,17 +59,6 @@ pub enum GrantPreset {
     Hidden,
 }
 
-impl GrantPreset {
-    /// The preset's name in the policy file and the logs.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Publisher => "publisher",
-            Self::Viewer => "viewer",
-            Self::Hidden => "hidden",
-        }
-    }
-}
-
 /// The grants a token carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Grants {
