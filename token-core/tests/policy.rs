@@ -429,3 +429,24 @@ fn a_rule_in_error_is_named_by_its_number_from_one() {
         .expect_err("an empty rooms list");
     assert!(err.contains("rule 2: rooms is empty"), "{err}");
 }
+
+#[test]
+fn a_cap_of_zero_refuses_a_field_but_not_an_empty_one() {
+    let policy =
+        TokenPolicy::from_toml("max_metadata_bytes = 0\n[[rule]]\nrooms = [\"*\"]").expect("valid");
+    let alice = caller("alice", json!({}));
+    let judge = |metadata| {
+        policy.judge(
+            &alice,
+            &Asked {
+                metadata: Some(metadata),
+                ..room("r")
+            },
+        )
+    };
+    assert!(judge("").is_ok());
+    assert_eq!(
+        judge("x"),
+        Err(ContractError::FieldNotAllowed("participant_metadata"))
+    );
+}
