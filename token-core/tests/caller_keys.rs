@@ -127,6 +127,24 @@ async fn readyz_is_503_without_callers_keys_and_200_in_tutorial_mode() {
 
 /// Polls `done` every 100 ms of the paused clock; a check that never comes true fails after
 /// two hours of it instead of hanging the test.
+/// Keys from `source`, the suite's published ones allowed, cached ten minutes and kept an
+/// hour while reloads fail.
+fn cached_for_600_s(
+    source: std::sync::Arc<dyn token_core::production::caller_keys::KeySource>,
+) -> CallerKeys {
+    let policy = CallerPolicy {
+        allows_published_keys: true,
+        ..CallerPolicy::new(ISSUER, AUDIENCE)
+    };
+    CallerKeys::new(
+        source,
+        policy,
+        Duration::from_secs(600),
+        Duration::from_secs(3600),
+        None,
+    )
+}
+
 async fn poll_until(mut done: impl FnMut() -> bool, what: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(2 * 3600);
     while !done() {
@@ -142,16 +160,7 @@ async fn poll_until(mut done: impl FnMut() -> bool, what: &str) {
 async fn keys_load_without_callers_and_failures_are_retried_within_30_s() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = dir.path().join("jwks.json");
-    let keys = CallerKeys::new(
-        std::sync::Arc::new(support::FileKeys(path.clone())),
-        CallerPolicy {
-            allows_published_keys: true,
-            ..CallerPolicy::new(ISSUER, AUDIENCE)
-        },
-        Duration::from_secs(600),
-        Duration::from_secs(3600),
-        None,
-    );
+    let keys = cached_for_600_s(std::sync::Arc::new(support::FileKeys(path.clone())));
     let checks = async {
         assert!(keys.ready().is_err(), "no JWKS yet");
         // Several retries fail while the file is missing.
@@ -305,16 +314,7 @@ impl std::fmt::Display for CountedKeys {
 async fn an_early_reload_postpones_the_scheduled_one() {
     let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = || fetches.load(std::sync::atomic::Ordering::SeqCst);
-    let keys = CallerKeys::new(
-        std::sync::Arc::new(CountedKeys(fetches.clone())),
-        CallerPolicy {
-            allows_published_keys: true,
-            ..CallerPolicy::new(ISSUER, AUDIENCE)
-        },
-        Duration::from_secs(600),
-        Duration::from_secs(3600),
-        None,
-    );
+    let keys = cached_for_600_s(std::sync::Arc::new(CountedKeys(fetches.clone())));
     let checks = async {
         poll_until(|| count() == 1, "the keys load at start-up").await;
         tokio::time::sleep(Duration::from_secs(300)).await;
@@ -365,13 +365,7 @@ impl std::fmt::Display for SilentKeys {
 async fn failed_loads_are_retried_after_one_second_then_twice_as_long_up_to_30_s() {
     let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let count = || attempts.load(std::sync::atomic::Ordering::SeqCst);
-    let keys = CallerKeys::new(
-        std::sync::Arc::new(SilentKeys(attempts.clone())),
-        CallerPolicy::new(ISSUER, AUDIENCE),
-        Duration::from_secs(600),
-        Duration::from_secs(3600),
-        None,
-    );
+    let keys = cached_for_600_s(std::sync::Arc::new(SilentKeys(attempts.clone())));
     let checks = async {
         // Attempts at 0, 1, 3, 7, 15 and 31 s, then every 30 s: 61, 91.
         tokio::time::sleep(Duration::from_millis(100_500)).await;
@@ -405,16 +399,7 @@ impl std::fmt::Display for HangsAfterFirstLoad {
 
 #[tokio::test(start_paused = true)]
 async fn callers_are_served_with_old_keys_while_a_reload_hangs() {
-    let keys = CallerKeys::new(
-        std::sync::Arc::new(HangsAfterFirstLoad::default()),
-        CallerPolicy {
-            allows_published_keys: true,
-            ..CallerPolicy::new(ISSUER, AUDIENCE)
-        },
-        Duration::from_secs(600),
-        Duration::from_secs(3600),
-        None,
-    );
+    let keys = cached_for_600_s(std::sync::Arc::new(HangsAfterFirstLoad::default()));
     let authorization = bearer();
     let authenticate = || keys.authenticate(Some(authorization.as_bytes()));
     authenticate().await.expect("the first load");
