@@ -207,7 +207,8 @@ impl Supervised {
         Ok(())
     }
 
-    fn kill(&mut self) {
+    /// Sends SIGKILL, as a crash or an OOM kill would end it.
+    pub fn kill(&mut self) {
         // The group first: its other members may outlive the leader.
         if self.group {
             let _ = self.signal(Signal::KILL);

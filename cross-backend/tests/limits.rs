@@ -1,12 +1,14 @@
 //! Rate-limited answers are the same bytes on every backend. The differential fuzzer runs
 //! without limits (whether a request is over its quota depends on when it arrives); here one
 //! sequence of requests, with quotas long enough that no request comes back during the test,
-//! goes to each backend and every answer is compared.
+//! goes to each backend and every answer is compared, with the limits in memory and in a
+//! shared Redis store.
 //! Run: `cargo test -p cross-backend --test limits`.
 
 use cross_backend::backends::BACKENDS;
 use cross_backend::in_process::{settings_with, start};
 use testkit::exchange::exchange;
+use testkit::redis_server::RedisServer;
 
 /// The requests, in order, and the status each must get.
 fn sequence() -> Vec<(&'static str, Vec<u8>, u16)> {
@@ -46,20 +48,37 @@ fn sequence() -> Vec<(&'static str, Vec<u8>, u16)> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn limited_answers_are_the_same_bytes_on_every_backend() {
+    compare_backends(&[], || {}).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limited_answers_are_the_same_bytes_on_every_backend_with_the_redis_store() {
+    let Some(redis) = RedisServer::start_or_skip("the Redis store's comparison") else {
+        return;
+    };
+    let url = redis.url();
+    let store = ["--rate-limit-store", "redis", "--redis-url", &url];
+    // Each backend starts from an empty store, as each starts from empty memory.
+    compare_backends(&store, || assert_eq!(redis.cli(&["FLUSHALL"]), "OK")).await;
+}
+
+/// Sends [`sequence`] to every backend with `store`'s flags, `before_each` backend, and
+/// compares the answers.
+async fn compare_backends(store: &[&str], before_each: impl Fn()) {
     for format in ["text", "json"] {
-        let settings = settings_with(
-            format,
-            &[
-                "--token-rate-limit",
-                "2/h",
-                "--auth-failure-rate-limit",
-                "1/h",
-                "--trusted-proxies",
-                "127.0.0.1",
-            ],
-        );
+        let flags = [
+            "--token-rate-limit",
+            "2/h",
+            "--auth-failure-rate-limit",
+            "1/h",
+            "--trusted-proxies",
+            "127.0.0.1",
+        ];
+        let flags: Vec<&str> = flags.iter().chain(store).copied().collect();
+        let settings = settings_with(format, &flags);
         let mut first: Option<(&str, Vec<_>)> = None;
         for backend in BACKENDS {
+            before_each();
             let server = start(backend, &settings);
             let mut answers = Vec::new();
             for (what, request, status) in sequence() {

@@ -8,6 +8,8 @@
 //! - [`startup`]: logging, binding, signals, serving until asked to stop.
 //! - [`jwks`]: the callers' keys fetched over HTTPS or from a file, for the core's
 //!   [`token_core::production::caller_keys::KeySource`].
+//! - [`redis_store`]: the Redis store of the shared rate limits, for the core's
+//!   [`token_core::operations::limit_store::SharedLimitStore`].
 //! - [`metrics_port`]: the metrics port, served on `hyper-serve` for every backend.
 //! - [`health_check`]: `--health-check`, the container probe.
 //! - [`secret_text`]: settings that may carry a secret until they are validated.
@@ -17,6 +19,7 @@ pub mod config;
 pub mod health_check;
 pub mod jwks;
 pub mod metrics_port;
+pub mod redis_store;
 pub mod secret_text;
 pub mod startup;
 

@@ -108,6 +108,15 @@ where
             "production mode: only authenticated callers get tokens"
         );
     }
+    if let Some(store) = &config.service.limits.store {
+        tracing::info!(
+            store = %store.store,
+            timeout_ms = store.timeout.as_millis() as u64,
+            on_failure = store.failure.name(),
+            shield = store.shield,
+            "rate limits shared by every replica through the store"
+        );
+    }
     tracing::info!(
         backend = binary,
         %address,

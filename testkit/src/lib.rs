@@ -9,9 +9,11 @@
 //! - [`exchange`]: one raw HTTP/1.1 exchange and what the connection did after it.
 //! - [`comparable`]: response bodies made comparable across servers.
 //! - [`exposition`]: a scraped Prometheus exposition read back into numbers.
+//! - [`redis_server`]: a real `redis-server` on a free port, for the shared limits.
 
 pub mod binary_checks;
 pub mod comparable;
 pub mod exchange;
 pub mod exposition;
+pub mod redis_server;
 pub mod server_process;

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod keys;
+pub mod limit_store;
 pub mod production;
 mod resolve;
 pub mod values;
@@ -22,6 +23,7 @@ use token_core::service::config::{
 use crate::config::{Config, LogFormat};
 use error::{ConfigError, dotenv_error};
 use keys::KeySources;
+use limit_store::LimitStoreArgs;
 use production::ProductionArgs;
 use token_core::livekit::token_source::ClientField;
 use values::{ModeArg, ProxyHeaderArg, ResponseFormatArg, SwitchArg};
@@ -130,6 +132,10 @@ pub struct Args {
     #[arg(long, env = "RATE_LIMITS", value_enum, default_value_t = SwitchArg::On)]
     pub rate_limits: SwitchArg,
 
+    /// Where the rate limits are kept, as given.
+    #[command(flatten)]
+    pub limit_store: LimitStoreArgs,
+
     /// Proxies whose forwarding header (TRUSTED_PROXY_HEADER) names the client, as
     /// comma-separated addresses and networks (`10.0.0.0/8,192.168.1.7`); by default none, and
     /// the client is the socket's peer.
@@ -201,7 +207,10 @@ impl Args {
             .try_get_matches_from(args)
             .map_err(ConfigError::from_clap)?;
         let args = Self::from_arg_matches(&matches).map_err(ConfigError::from_clap)?;
-        let given = ProductionArgs::given_variables(&matches);
+        let given = Given {
+            production: given_variables::<ProductionArgs>(&matches, &[]),
+            limit_store: given_variables::<LimitStoreArgs>(&matches, &["RATE_LIMIT_STORE"]),
+        };
         args.resolve(given).map_err(ConfigError::Invalid)
     }
 
@@ -213,6 +222,33 @@ impl Args {
             .map(|name| name.to_string_lossy().into_owned())
             .collect()
     }
+}
+
+/// The settings of a group that were given rather than left at their default, by their
+/// environment variable: those only a mode or a store reads are refused without it.
+pub(crate) struct Given {
+    /// Production mode's.
+    pub(crate) production: Vec<String>,
+    /// The Redis store's (`RATE_LIMIT_STORE` itself aside).
+    pub(crate) limit_store: Vec<String>,
+}
+
+/// The environment variables of the settings of group `A` given on the command line or in
+/// the environment, but those in `except`.
+fn given_variables<A: clap::Args>(matches: &clap::ArgMatches, except: &[&str]) -> Vec<String> {
+    use clap::parser::ValueSource;
+    A::augment_args(clap::Command::new("group"))
+        .get_arguments()
+        .filter(|argument| {
+            matches!(
+                matches.value_source(argument.get_id().as_str()),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        })
+        .filter_map(|argument| argument.get_env())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| !except.contains(&name.as_str()))
+        .collect()
 }
 
 pub(crate) fn parse_livekit_url(value: &str) -> Result<String, String> {

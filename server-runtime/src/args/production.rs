@@ -125,25 +125,6 @@ pub struct ProductionArgs {
 }
 
 impl ProductionArgs {
-    /// The variables of production mode's settings that `matches` took from the command line
-    /// or the environment (not a default): set in tutorial mode they do nothing, which is
-    /// refused unless tutorial mode is named.
-    pub fn given_variables(matches: &clap::ArgMatches) -> Vec<String> {
-        use clap::Args as _;
-        use clap::parser::ValueSource;
-        Self::augment_args(clap::Command::new("production"))
-            .get_arguments()
-            .filter(|argument| {
-                matches!(
-                    matches.value_source(argument.get_id().as_str()),
-                    Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-                )
-            })
-            .filter_map(|argument| argument.get_env())
-            .map(|name| name.to_string_lossy().into_owned())
-            .collect()
-    }
-
     /// Resolves the settings for production mode: one line naming everything missing, or
     /// what is wrong.
     pub fn resolve(&self) -> Result<Production, String> {

@@ -14,15 +14,19 @@ use token_core::service::config::{
     Tutorial,
 };
 
-use super::Args;
 use super::values::{ModeArg, SwitchArg};
+use super::{Args, Given};
 use crate::config::Config;
 
 impl Args {
     /// Resolves the settings as given into a [`Config`], or the one line that says what is
-    /// wrong. `given` names the production settings taken from the command line or the
-    /// environment rather than a default.
-    pub(crate) fn resolve(self, given: Vec<String>) -> Result<Config, String> {
+    /// wrong. `given` names the settings of production mode and of the Redis store taken
+    /// from the command line or the environment rather than a default.
+    pub(crate) fn resolve(self, given: Given) -> Result<Config, String> {
+        let Given {
+            production: given,
+            limit_store: given_store,
+        } = given;
         let credentials = self.keys.resolve()?;
         let mode = match self.mode {
             Some(ModeArg::Production) => {
@@ -63,17 +67,24 @@ impl Args {
         service.response_format = self.response_format.into();
         service.livekit_url.clone_from(&self.livekit_url);
         service.endpoint_fields.clone_from(&self.endpoint_fields);
+        let mut store_warnings = Vec::new();
         service.limits = LimitConfig {
             on: self.rate_limits == SwitchArg::On,
             tokens: self.token_rate_limit,
             auth_failures: self.auth_failure_rate_limit,
             trusted_proxies: self.trusted_proxies.clone(),
             trusted_proxy_header: self.trusted_proxy_header.into(),
+            store: self.limit_store.resolve(
+                &given_store,
+                self.rate_limits == SwitchArg::On,
+                &mut store_warnings,
+            )?,
         };
         service.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
         service.metrics = self.metrics_port.is_some();
         service.log_names = self.log_names;
-        let warnings = warnings(&self, &service, &given);
+        let mut warnings = warnings(&self, &service, &given);
+        warnings.extend(store_warnings);
         Ok(Config {
             listen: SocketAddr::new(self.host, self.port),
             metrics: self

@@ -153,6 +153,9 @@ pub enum ContractError {
     Unauthenticated(AuthFailure),
     /// Production mode: no usable key to verify callers with; carries when to retry, in s.
     KeysUnavailable(u64),
+    /// 503: the shared rate-limit store does not answer and failures close the service;
+    /// try again in this many seconds.
+    LimitsUnavailable(u64),
     /// Production mode: `participant_identity` is not the caller's identity.
     IdentityMismatch,
     /// Production mode: no rule lets the caller join the room; carries the room's field.
@@ -191,7 +194,7 @@ impl ContractError {
             | Self::CallerIdentityTooLong(_)
             | Self::OriginNotAllowed => 403,
             Self::Unauthenticated(_) => 401,
-            Self::KeysUnavailable(_) => 503,
+            Self::KeysUnavailable(_) | Self::LimitsUnavailable(_) => 503,
             Self::MissingAuthorization
             | Self::InvalidAuthorization(_)
             | Self::MissingBodyHash
@@ -271,6 +274,12 @@ impl fmt::Display for ContractError {
             }
             Self::KeysUnavailable(retry) => {
                 write!(f, "callers cannot be verified now: try again in {retry} s")
+            }
+            Self::LimitsUnavailable(retry) => {
+                write!(
+                    f,
+                    "rate limits cannot be checked now: try again in {retry} s"
+                )
             }
             Self::IdentityMismatch => {
                 f.write_str("participant_identity must be the caller's own identity")

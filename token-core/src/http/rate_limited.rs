@@ -67,7 +67,7 @@ impl fmt::Display for RateQuota {
 }
 
 /// What a limit counts; its name is the policy's name in the `RateLimit` fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
     /// Requests to the token endpoints (`TOKEN_RATE_LIMIT`).
     Tokens,

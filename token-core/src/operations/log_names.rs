@@ -7,8 +7,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use crate::operations::keyed_hash::KeyedHash;
 
 /// Hex digits of the hash shown: 48 bits, plenty to tell a server's users apart.
 const SHOWN_HEX_DIGITS: usize = 12;
@@ -16,21 +15,14 @@ const SHOWN_HEX_DIGITS: usize = 12;
 /// Writes names into logs, verbatim or hashed.
 #[derive(Clone)]
 pub struct LogNames {
-    /// The hashing key, derived from the API secret; `None` logs names as they are.
-    key: Option<[u8; 32]>,
+    /// The hash, keyed by the API secret; `None` logs names as they are.
+    key: Option<KeyedHash>,
 }
 
 impl LogNames {
     /// Verbatim names when `verbatim`, otherwise hashes keyed by `secret`.
     pub fn new(verbatim: bool, secret: &str) -> Self {
-        // A key of its own, so no hash in a log is ever computed with the signing secret.
-        let key = (!verbatim).then(|| {
-            Sha256::new()
-                .chain_update(b"livekit-token-server log names\0")
-                .chain_update(secret.as_bytes())
-                .finalize()
-                .into()
-        });
+        let key = (!verbatim).then(|| KeyedHash::new("livekit-token-server log names", secret));
         Self { key }
     }
 
@@ -39,12 +31,7 @@ impl LogNames {
         let Some(key) = &self.key else {
             return Cow::Borrowed(name);
         };
-        // HMAC accepts keys of any length, so this cannot fail.
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-            return Cow::Borrowed("#");
-        };
-        mac.update(name.as_bytes());
-        let digest = mac.finalize().into_bytes();
+        let digest = key.of(name);
         let mut shown = String::with_capacity(1 + SHOWN_HEX_DIGITS);
         shown.push('#');
         for byte in &digest[..SHOWN_HEX_DIGITS / 2] {

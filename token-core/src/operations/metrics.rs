@@ -12,11 +12,12 @@ use std::time::Duration;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 use crate::http::contract::{ContractError, Endpoint};
-use crate::operations::limits::Limit;
+use crate::http::rate_limited::Limit;
 
 /// The content type of the exposition.
 pub const OPENMETRICS_TEXT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -28,6 +29,12 @@ pub const METRICS_PATH: &str = "/metrics";
 const DURATION_BUCKETS: [f64; 16] = [
     0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     5.0, 10.0,
+];
+
+/// Round trips to the shared rate-limit store in seconds: from 100 µs (a store beside the
+/// server) to 1 s (far past any timeout worth setting).
+const STORE_BUCKETS: [f64; 12] = [
+    0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
 ];
 
 /// The methods that keep their name in labels (RFC 9110's); any other is `_OTHER`, as
@@ -75,6 +82,9 @@ pub struct Metrics {
     webhooks: Family<ResultLabels, Counter>,
     auth_failures: Family<ReasonLabels, Counter>,
     rate_limited: Family<LimitLabels, Counter>,
+    store_duration: Histogram,
+    store_errors: Counter,
+    store_fallback: Gauge,
 }
 
 impl Default for Metrics {
@@ -119,6 +129,25 @@ impl Metrics {
             "Requests refused with 429, by limit",
             Clone::clone(&rate_limited),
         );
+        let store_duration = Histogram::new(STORE_BUCKETS);
+        registry.register_with_unit(
+            "token_server_rate_limit_store_duration",
+            "Time a check of the shared rate-limit store took, answered or not",
+            prometheus_client::registry::Unit::Seconds,
+            store_duration.clone(),
+        );
+        let store_errors = Counter::default();
+        registry.register(
+            "token_server_rate_limit_store_errors",
+            "Checks of the shared rate-limit store that failed or timed out",
+            store_errors.clone(),
+        );
+        let store_fallback = Gauge::default();
+        registry.register(
+            "token_server_rate_limit_store_fallback",
+            "1 while the shared rate-limit store fails and RATE_LIMIT_STORE_FAILURE is in force",
+            store_fallback.clone(),
+        );
         Self {
             registry,
             request_duration,
@@ -126,6 +155,9 @@ impl Metrics {
             webhooks,
             auth_failures,
             rate_limited,
+            store_duration,
+            store_errors,
+            store_fallback,
         }
     }
 
@@ -193,6 +225,21 @@ impl Metrics {
         self.rate_limited.get_or_create(&labels).inc();
     }
 
+    /// One check of the shared store, which took `took`.
+    pub fn store_round_trip(&self, took: Duration) {
+        self.store_duration.observe(took.as_secs_f64());
+    }
+
+    /// A check of the shared store that failed or timed out.
+    pub fn store_error(&self) {
+        self.store_errors.inc();
+    }
+
+    /// Whether the fallback of a failing shared store is in force.
+    pub fn store_fallback(&self, in_force: bool) {
+        self.store_fallback.set(i64::from(in_force));
+    }
+
     /// The exposition, in OpenMetrics text.
     pub fn encode(&self) -> String {
         let mut text = String::new();
@@ -228,6 +275,9 @@ mod tests {
         metrics.auth_failure(&ContractError::InvalidAuthorization("expired"));
         metrics.auth_failure(&ContractError::NotFound);
         metrics.rate_limited(Limit::Tokens);
+        metrics.store_round_trip(Duration::from_micros(300));
+        metrics.store_error();
+        metrics.store_fallback(true);
         let text = metrics.encode();
         for line in [
             "# TYPE http_server_request_duration_seconds histogram",
@@ -238,6 +288,9 @@ mod tests {
             "token_server_webhooks_total{result=\"malformed\"} 1",
             "token_server_auth_failures_total{credential=\"webhook\",reason=\"expired\"} 1",
             "token_server_rate_limited_total{limit=\"tokens\"} 1",
+            "token_server_rate_limit_store_duration_seconds_bucket{le=\"0.0005\"} 1",
+            "token_server_rate_limit_store_errors_total 1",
+            "token_server_rate_limit_store_fallback 1",
         ] {
             assert!(
                 text.lines().any(|got| got == line),

@@ -7,9 +7,10 @@
 //! which then starts afresh if it comes back: under a flood each client is still limited on
 //! its own, and the worst a flood does to anyone else is forget their past requests.
 //!
-//! It plugs into `governor` as a [`StateStore`], so the GCRA arithmetic stays `governor`'s.
-//! `lru` keeps the order; the table is split into shards so that concurrent requests rarely
-//! wait on one lock.
+//! It plugs into `governor` as a [`StateStore`], so the GCRA arithmetic stays `governor`'s;
+//! the shared store's local shield keeps its refusals in one too
+//! ([`crate::operations::shared_limits`]). `lru` keeps the order; the table is split into
+//! shards so that concurrent requests rarely wait on one lock.
 
 use std::hash::{BuildHasher, Hash};
 use std::sync::Mutex;
@@ -22,15 +23,16 @@ use lru::LruCache;
 /// Shards of the table; a power of two.
 const SHARDS: usize = 16;
 
-/// A bounded keyed state store that evicts the least recently seen key when full.
+/// A bounded keyed table that evicts the least recently seen key when full; with `u64`
+/// values, `governor`'s state store.
 #[derive(Debug)]
-pub struct RecentClients<K: Hash + Eq> {
-    shards: Vec<Mutex<LruCache<K, u64>>>,
+pub struct RecentClients<K: Hash + Eq, V = u64> {
+    shards: Vec<Mutex<LruCache<K, V>>>,
     per_shard: usize,
     hasher: std::hash::RandomState,
 }
 
-impl<K: Hash + Eq> RecentClients<K> {
+impl<K: Hash + Eq, V: Copy> RecentClients<K, V> {
     /// A table holding at most about `capacity` keys (rounded up to a multiple of the shards).
     pub fn new(capacity: usize) -> Self {
         Self {
@@ -42,12 +44,35 @@ impl<K: Hash + Eq> RecentClients<K> {
         }
     }
 
-    fn shard(&self, key: &K) -> std::sync::MutexGuard<'_, LruCache<K, u64>> {
+    fn shard(&self, key: &K) -> std::sync::MutexGuard<'_, LruCache<K, V>> {
         let index = (self.hasher.hash_one(key) as usize) % SHARDS;
-        // A panic while the lock was held left a table of plain numbers, still valid.
+        // A panic while the lock was held left a table of plain values, still valid.
         self.shards[index]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The value kept for `key`, if any.
+    pub fn get(&self, key: &K) -> Option<V> {
+        self.shard(key).get(key).copied()
+    }
+
+    /// Keeps `value` for `key`, forgetting the least recently seen key of a full shard.
+    pub fn put(&self, key: K, value: V) {
+        let mut shard = self.shard(&key);
+        self.put_in(&mut shard, key, value);
+    }
+
+    fn put_in(&self, shard: &mut LruCache<K, V>, key: K, value: V) {
+        shard.put(key, value);
+        while shard.len() > self.per_shard {
+            shard.pop_lru();
+        }
+    }
+
+    /// Forgets `key`.
+    pub fn remove(&self, key: &K) {
+        self.shard(key).pop(key);
     }
 }
 
@@ -61,10 +86,7 @@ impl<K: Hash + Eq + Clone> StateStore for RecentClients<K> {
         let mut shard = self.shard(key);
         let previous = shard.get(key).copied().map(Nanos::from);
         let (result, next) = f(previous)?;
-        shard.put(key.clone(), next.into());
-        while shard.len() > self.per_shard {
-            shard.pop_lru();
-        }
+        self.put_in(&mut shard, key.clone(), next.into());
         Ok(result)
     }
 }

@@ -62,7 +62,9 @@ impl TokenService {
                         .and_then(|vouched| vouched.receive(body)),
                 }
                 .map(|event| event.log(&self.inner.log_names))
-                .map_err(|err| self.count_failure(head, err));
+                // Counted in the metrics only: `respond` verifies webhooks before reading
+                // their body, and counts failures against the limit there.
+                .inspect_err(|err| self.count(|metrics| metrics.auth_failure(err)));
                 self.count(|metrics| metrics.webhook(received.as_ref().copied()));
                 received.map(|()| Reply::success(format, SuccessBody::Status("ok")))
             }

@@ -5,7 +5,6 @@
 
 use crate::http::contract::{ContractError, Endpoint};
 use crate::http::head::RequestHead;
-use crate::operations::limits::Limit;
 use crate::production::caller_auth::Caller;
 use crate::service::token_service::TokenService;
 
@@ -27,17 +26,14 @@ impl TokenService {
         match production.authenticate(head).await {
             Ok(caller) => {
                 production.check_identity(&caller)?;
-                if let Err(limited) = self.inner.limits.check_caller(&caller.identity) {
-                    self.count(|metrics| metrics.rate_limited(Limit::Callers));
-                    return Err(ContractError::TooManyRequests(limited));
-                }
+                self.inner.limits.check_caller(&caller.identity).await?;
                 Ok(Some(caller))
             }
             Err(err) => {
                 if let ContractError::Unauthenticated(failure) = &err {
                     tracing::info!(reason = %failure, "caller not authenticated");
                 }
-                Err(self.count_failure(head, err))
+                Err(self.count_failure(head, err).await)
             }
         }
     }

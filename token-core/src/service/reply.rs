@@ -130,7 +130,8 @@ impl Reply {
                     Cow::Borrowed("WWW-Authenticate"),
                 ),
             ]),
-            ContractError::KeysUnavailable(retry_after_seconds) => reply.headers.extend([
+            ContractError::KeysUnavailable(retry_after_seconds)
+            | ContractError::LimitsUnavailable(retry_after_seconds) => reply.headers.extend([
                 ("retry-after", Cow::Owned(retry_after_seconds.to_string())),
                 (
                     "access-control-expose-headers",

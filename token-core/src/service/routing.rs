@@ -67,11 +67,15 @@ impl TokenService {
         S: Stream<Item = Result<B, E>>,
         B: Buf,
     {
-        if matches!(endpoint, Endpoint::Token | Endpoint::TokenSource)
-            && let Err(limited) = self.inner.limits.check(Limit::Tokens, head)
-        {
-            self.count(|metrics| metrics.rate_limited(Limit::Tokens));
-            let refusal = self.endpoint_error(endpoint, ContractError::TooManyRequests(limited));
+        let limited = match endpoint {
+            Endpoint::Token | Endpoint::TokenSource => {
+                self.inner.limits.check(Limit::Tokens, head).await
+            }
+            Endpoint::Ready => self.inner.limits.ready().await,
+            Endpoint::Webhook | Endpoint::Health => Ok(()),
+        };
+        if let Err(refusal) = limited {
+            let refusal = self.endpoint_error(endpoint, refusal);
             return discarding(body, refusal).await;
         }
         if endpoint == Endpoint::Webhook {

@@ -48,6 +48,7 @@ impl TokenService {
     pub fn new(config: &ServiceConfig) -> Self {
         let credentials = &config.credentials;
         let production = config.production();
+        let metrics = config.metrics.then(|| Arc::new(Metrics::new()));
         Self {
             inner: Arc::new(Inner {
                 minter: TokenMinter::new(
@@ -61,8 +62,13 @@ impl TokenService {
                 livekit_url: config.livekit_url.clone(),
                 field_policy: config.field_policy(),
                 log_names: LogNames::new(config.log_names, credentials.signing_secret().expose()),
-                limits: RateLimits::new(&config.limits, production.is_some()),
-                metrics: config.metrics.then(|| Arc::new(Metrics::new())),
+                limits: RateLimits::new(
+                    &config.limits,
+                    production.is_some(),
+                    credentials.signing_secret().expose(),
+                    metrics.clone(),
+                ),
+                metrics,
                 max_connections: config.max_connections,
                 production: production.map(Production::admission),
             }),
@@ -131,8 +137,9 @@ impl TokenService {
     }
 
     /// Counts a failed authentication against its client's limit: past it, the failure is
-    /// answered 429 instead. Valid requests are never refused for earlier failures.
-    pub(super) fn count_failure(
+    /// answered 429 instead (or 503 while a shared store fails and failures close the
+    /// service). Valid requests are never refused for earlier failures.
+    pub(super) async fn count_failure(
         &self,
         head: &RequestHead<'_>,
         err: ContractError,
@@ -141,12 +148,9 @@ impl TokenService {
             return err;
         }
         self.count(|metrics| metrics.auth_failure(&err));
-        match self.inner.limits.check(Limit::AuthFailures, head) {
+        match self.inner.limits.check(Limit::AuthFailures, head).await {
             Ok(()) => err,
-            Err(limited) => {
-                self.count(|metrics| metrics.rate_limited(Limit::AuthFailures));
-                ContractError::TooManyRequests(limited)
-            }
+            Err(refusal) => refusal,
         }
     }
 

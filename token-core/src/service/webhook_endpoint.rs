@@ -35,7 +35,7 @@ impl TokenService {
             },
             Err(err) => {
                 // A 401, or the 429 it becomes past the failure limit: counted as answered.
-                let refusal = self.count_failure(head, err);
+                let refusal = self.count_failure(head, err).await;
                 self.count(|metrics| metrics.webhook(Err(&refusal)));
                 let mut reply = self.error_reply(refusal);
                 reply.close_connection = true;
