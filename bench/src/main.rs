@@ -161,15 +161,18 @@ fn main() -> ExitCode {
             ..bench::Config::default()
         };
         let rows = runtime.block_on(bench::cost::cost(&config, &selected, &progress));
+        progress("one signature check of each algorithm, in-process");
+        let checks = bench::cost::signature_checks(config.repetitions);
         eprintln!();
         let machine = format!(
             "{}, {} CPUs, Linux {} (host {}), {}",
             machine.cpu, machine.cpus, machine.kernel, machine.host, machine.date
         );
         let table = format!(
-            "{}\nMachine: {machine}.\n\nMethod: {} connections, {} s warm-up and {} s measured, \
-             median of {} runs; {}.\n",
+            "{}\n{}\nMachine: {machine}.\n\nMethod: {} connections, {} s warm-up and {} s \
+             measured, median of {} runs; {}.\n",
             bench::cost::cost_markdown(&rows),
+            bench::cost::signature_markdown(&checks),
             config.fixed_connections,
             config.warmup.as_secs_f64(),
             config.measure.as_secs_f64(),
@@ -181,7 +184,11 @@ fn main() -> ExitCode {
             },
         );
         println!("{table}");
-        let json = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        let json = serde_json::to_string_pretty(&serde_json::json!({
+            "rows": rows,
+            "signature_checks": checks,
+        }))
+        .unwrap_or_default();
         let _ = std::fs::write(out.join("cost.md"), &table);
         let _ = std::fs::write(out.join("cost.json"), json);
         let complete = rows.len() == selected.len() * bench::cost::CONFIGURATIONS.len();

@@ -8,8 +8,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use conformance::identity_provider::{
+    CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider,
+};
 use cross_backend::backends::BACKENDS;
-use cross_backend::in_process::{Running, settings_with, start};
+use cross_backend::in_process::{Running, production_settings, settings_with, start};
+use server_runtime::Config;
 use testkit::exposition;
 use testkit::redis_server::RedisServer;
 
@@ -28,6 +32,17 @@ const RECOVERY_PATIENCE: Duration = Duration::from_secs(20);
 /// Three replicas on three backends, each with its own settings (its own connection to the
 /// store, its own memory), with `store` flags.
 fn replicas(store: &[&str]) -> Vec<Running> {
+    replicas_of(store, |flags| settings_with("text", flags))
+}
+
+/// [`replicas`] in production mode, trusting the identity provider at `jwks_url`.
+fn production_replicas(store: &[&str], jwks_url: &str) -> Vec<Running> {
+    replicas_of(store, |flags| {
+        production_settings("text", jwks_url, "https://app.example", flags)
+    })
+}
+
+fn replicas_of(store: &[&str], settings: impl Fn(&[&str]) -> Config) -> Vec<Running> {
     let timeout = TIMEOUT_MS.to_string();
     let mut flags = vec![
         "--token-rate-limit",
@@ -53,9 +68,15 @@ fn replicas(store: &[&str]) -> Vec<Running> {
                 .iter()
                 .find(|backend| backend.name() == *name)
                 .expect("a backend");
-            start(backend, &settings_with("text", &flags))
+            start(backend, &settings(&flags))
         })
         .collect()
+}
+
+/// [`replicas`] sharing `redis`, with `failure` as `RATE_LIMIT_STORE_FAILURE`.
+fn sharing(redis: &RedisServer, failure: &'static str) -> Vec<Running> {
+    let flags = redis_flags(redis, failure);
+    replicas(&flags.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
 fn redis_flags(redis: &RedisServer, failure: &'static str) -> Vec<String> {
@@ -99,6 +120,37 @@ impl Burst {
     }
 }
 
+/// `POST /token` to `base`.
+fn token_request(http: &reqwest::Client, base: &str) -> reqwest::RequestBuilder {
+    http.post(format!("{base}/token"))
+        .header("content-type", "application/json")
+        .body(r#"{"roomName":"room1","participantName":"alice"}"#)
+}
+
+/// `count` requests of one caller (its bearer token), each from an address of its own,
+/// spread round-robin over `replicas`.
+async fn caller_burst(replicas: &[Running], token: &str, count: usize) -> Burst {
+    let http = reqwest::Client::new();
+    let mut burst = Burst::default();
+    for n in 0..count {
+        let base = &replicas[n % replicas.len()].under_test.base_url;
+        let response = token_request(&http, base)
+            .header("authorization", format!("Bearer {token}"))
+            .header(
+                "x-forwarded-for",
+                format!("198.18.{}.{}", n / 250, n % 250 + 1),
+            )
+            .send()
+            .await
+            .expect("an answer");
+        *burst
+            .statuses
+            .entry(response.status().as_u16())
+            .or_default() += 1;
+    }
+    burst
+}
+
 /// `count` requests from `client`, spread round-robin over `replicas`: `POST /token`, or a
 /// forged webhook.
 async fn burst(replicas: &[Running], client: &str, count: usize, forged: bool) -> Burst {
@@ -111,9 +163,7 @@ async fn burst(replicas: &[Running], client: &str, count: usize, forged: bool) -
                 .header("authorization", "forged")
                 .body("{}")
         } else {
-            http.post(format!("{base}/token"))
-                .header("content-type", "application/json")
-                .body(r#"{"roomName":"room1","participantName":"alice"}"#)
+            token_request(&http, base)
         };
         let started = Instant::now();
         let response = request
@@ -196,8 +246,7 @@ async fn three_replicas_sharing_redis_give_a_client_one_quota() {
     let Some(redis) = RedisServer::start_or_skip("the shared quota") else {
         return;
     };
-    let flags = redis_flags(&redis, "local");
-    let replicas = replicas(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    let replicas = sharing(&redis, "local");
     let tokens = burst(&replicas, "198.51.100.7", 3 * QUOTA as usize, false).await;
     assert_one_quota(&tokens, "token requests");
     // Another client has a quota of its own.
@@ -223,12 +272,36 @@ async fn three_replicas_sharing_redis_give_a_client_one_quota() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_callers_quota_holds_from_several_addresses_across_replicas() {
+    let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+        .await
+        .expect("the identity provider starts");
+    let token = provider.token(CallerKey::Ed25519, CALLER, &serde_json::json!({}));
+    // The control: in memory each replica gives the caller its own quota.
+    let in_memory = production_replicas(&[], &provider.jwks_url());
+    let served = caller_burst(&in_memory, &token, 3 * QUOTA as usize).await;
+    assert_eq!(served.count(200), 3 * QUOTA as usize, "{served:?}");
+    let Some(redis) = RedisServer::start_or_skip("the caller's shared quota") else {
+        return;
+    };
+    let flags = redis_flags(&redis, "local");
+    let shared = production_replicas(
+        &flags.iter().map(String::as_str).collect::<Vec<_>>(),
+        &provider.jwks_url(),
+    );
+    let burst = caller_burst(&shared, &token, 3 * QUOTA as usize).await;
+    assert_one_quota(&burst, "one caller from ninety addresses");
+    let keys = redis.cli(&["KEYS", "livekit-token-server:callers:*"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    assert!(!keys.contains(CALLER), "{keys}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_local_fallback_outlives_redis_killed_paused_or_refusing() {
     let Some(mut redis) = RedisServer::start_or_skip("the local fallback") else {
         return;
     };
-    let flags = redis_flags(&redis, "local");
-    let replicas = replicas(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    let replicas = sharing(&redis, "local");
 
     // Killed in the middle of a burst: each replica then counts on its own.
     let before = burst(&replicas, "203.0.113.1", 12, false).await;
@@ -281,8 +354,7 @@ async fn closed_answers_503_and_is_not_ready_while_redis_is_down() {
     let Some(mut redis) = RedisServer::start_or_skip("the closed fallback") else {
         return;
     };
-    let flags = redis_flags(&redis, "closed");
-    let replicas = replicas(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    let replicas = sharing(&redis, "closed");
     let http = reqwest::Client::new();
     let ready = |replica: &Running| {
         http.get(format!("{}/readyz", replica.under_test.base_url))
@@ -295,10 +367,7 @@ async fn closed_answers_503_and_is_not_ready_while_redis_is_down() {
     let down = burst(&replicas, "203.0.113.6", 9, false).await;
     down.assert_harmless(&[503], "Redis down, closed");
     assert_eq!(down.count(503), 9, "{down:?}");
-    let response = http
-        .post(format!("{}/token", replicas[0].under_test.base_url))
-        .header("content-type", "application/json")
-        .body(r#"{"roomName":"room1","participantName":"alice"}"#)
+    let response = token_request(&http, &replicas[0].under_test.base_url)
         .send()
         .await
         .expect("an answer");
@@ -331,8 +400,7 @@ async fn open_serves_without_limits_while_redis_is_down() {
     let Some(mut redis) = RedisServer::start_or_skip("the open fallback") else {
         return;
     };
-    let flags = redis_flags(&redis, "open");
-    let replicas = replicas(&flags.iter().map(String::as_str).collect::<Vec<_>>());
+    let replicas = sharing(&redis, "open");
     redis.kill();
     let down = burst(&replicas, "203.0.113.8", 3 * QUOTA as usize, false).await;
     down.assert_harmless(&[], "Redis down, open");

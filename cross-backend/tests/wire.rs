@@ -3,7 +3,10 @@
 //! give the same answer. Backends on the same HTTP engine (`cross_backend::backends::Engine`) are
 //! compared in full; across engines, `compare::NOISE`'s list says what is left out, and why.
 //!
-//! `WIRE_FUZZ_CASES` sets the number of requests per configuration (default 1,000: 5,000 per
+//! A sixth configuration keeps the rate limits in a real Redis (`RATE_LIMIT_STORE=redis`), at
+//! a quota no run reaches.
+//!
+//! `WIRE_FUZZ_CASES` sets the number of requests per configuration (default 1,000: 6,000 per
 //! run) and `WIRE_FUZZ_SEED` the seed (fixed by default, so CI runs the same requests every
 //! time): `WIRE_FUZZ_CASES=25000 cargo test -p cross-backend --test wire` is the long run.
 //! A difference fails with the smallest request proptest can shrink it to.
@@ -29,6 +32,7 @@ use generate::{Framing, RawRequest, request};
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
 use server_runtime::ShutdownSignal;
 use testkit::exchange::exchange;
+use testkit::redis_server::RedisServer;
 use token_core::TokenService;
 
 /// Every setting that changes answers: both formats, a narrower field policy for the
@@ -279,6 +283,62 @@ fn every_backend_gives_every_request_the_same_answer() {
         missed.is_empty(),
         "the generated requests never reached {missed:?}; they reached {reached:#?}"
     );
+}
+
+/// With the limits kept in a shared Redis, every request is checked there (at a quota no run
+/// reaches, so that when a request arrives does not matter) and the answers still agree.
+#[test]
+fn every_backend_gives_every_request_the_same_answer_with_the_limits_in_redis() {
+    let Some(redis) = RedisServer::start_or_skip("the fuzzer with the Redis store") else {
+        return;
+    };
+    let url = redis.url();
+    let configuration: (&str, &[&str]) = (
+        "text",
+        &[
+            "--rate-limits",
+            "on",
+            "--token-rate-limit",
+            "1000000/s",
+            "--auth-failure-rate-limit",
+            "1000000/s",
+            "--rate-limit-store",
+            "redis",
+            "--redis-url",
+            &url,
+            // A loaded machine may take longer than the default 50 ms; the fallback would
+            // still answer alike, but this run is about the store.
+            "--redis-timeout-ms",
+            "2000",
+        ],
+    );
+    let runtime = runtime();
+    let backends: Vec<&Backend> = BACKENDS.iter().collect();
+    let (servers, targets) = start_all(&runtime, &backends, configuration);
+    let mut reached = BTreeSet::new();
+    if let Err(difference) = fuzz(
+        &runtime,
+        &targets,
+        &servers[0].under_test,
+        cases(),
+        2_000,
+        &mut reached,
+    ) {
+        panic!(
+            "backends differ with the Redis store: {}\nthe smallest such request:\n{}",
+            difference.why, difference.request
+        );
+    }
+    assert!(reached.contains("POST /token 200"), "{reached:#?}");
+    // The keys themselves expire a millisecond after their request at this quota.
+    let calls: u64 = redis
+        .cli(&["INFO", "commandstats"])
+        .lines()
+        .find_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|calls| calls.parse().ok())
+        .unwrap_or(0);
+    assert!(calls > 0, "the requests were counted in Redis");
 }
 
 /// Answers the generated requests must reach, so that the comparison is not vacuous: every

@@ -206,3 +206,74 @@ async fn each_failure_mode_answers_as_documented() {
     let local = limits(&store, StoreFailure::Local, true);
     assert_eq!(local.ready().await, Ok(()), "local does not ask");
 }
+
+/// A service whose limits are kept in `store`, serving clients at 203.0.113.9.
+fn service(store: &Arc<Store>) -> token_core::TokenService {
+    use token_core::livekit::keys::Credentials;
+    use token_core::service::config::{Mode, Tutorial};
+    let shared: Arc<dyn SharedLimitStore> = store.clone();
+    let mut config = token_core::ServiceConfig::new(
+        Credentials::development(),
+        Mode::Tutorial(Tutorial::default()),
+    );
+    config.limits.store = Some(SharedStoreConfig::new(shared));
+    token_core::TokenService::new(&config)
+}
+
+/// Found by the differential fuzzer with the Redis store: while the service waited on the
+/// store, actix-http found a body's chunked framing broken and closed the connection without
+/// an answer, where hyper's backends answered. A body that breaks before the store answers is
+/// now answered at once, without waiting for the store.
+#[tokio::test(start_paused = true)]
+async fn a_body_that_breaks_while_the_store_thinks_is_answered_at_once() {
+    use futures_util::stream;
+    let store = Store::new(Answer::Hang);
+    let service = service(&store);
+    let broken = || stream::iter([Err::<&'static [u8], _>("broken chunk")]);
+    for (target, headers, status) in [
+        ("/token", ("content-type", &b"application/json"[..]), 400),
+        ("/livekit/webhook", ("authorization", &b"forged"[..]), 401),
+    ] {
+        let headers = [
+            ("host", &b"x"[..]),
+            headers,
+            ("transfer-encoding", &b"chunked"[..]),
+        ];
+        let head = RequestHead::new("POST", target, HttpVersion::Http11, headers)
+            .from_peer(Some([203, 0, 113, 9].into()));
+        let started = tokio::time::Instant::now();
+        let reply = service.respond(&head, broken()).await;
+        assert_eq!(reply.status, status, "{target}: {}", reply.body);
+        assert!(reply.close_connection, "{target}");
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "{target} waited on the store"
+        );
+    }
+}
+
+/// The third the fuzzer found: a tunnel request, whose bytes behind the head actix-http reads
+/// as a body while the core reads none, is counted by this replica alone, never waiting.
+#[tokio::test(start_paused = true)]
+async fn a_tunnel_request_never_waits_on_the_store() {
+    use futures_util::stream;
+    let store = Store::new(Answer::Hang);
+    let service = service(&store);
+    let headers = [
+        ("host", &b"x"[..]),
+        ("content-type", b"application/json"),
+        ("upgrade", b"h2c"),
+        ("connection", b"Upgrade"),
+        ("transfer-encoding", b"chunked"),
+    ];
+    let head = RequestHead::new("POST", "/token", HttpVersion::Http11, headers)
+        .from_peer(Some([203, 0, 113, 9].into()));
+    let started = tokio::time::Instant::now();
+    let broken = stream::iter([Err::<&'static [u8], _>("broken chunk")]);
+    let reply = service.respond(&head, broken).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.close_connection);
+    assert_eq!(started.elapsed(), Duration::ZERO, "waited on the store");
+    assert_eq!(store.checks(), 0);
+}

@@ -30,6 +30,31 @@ where
         .unwrap_or(Err(ContractError::BodyTimeout))
 }
 
+/// Drains `body` unread, at most `budget` bytes, and resolves only if it breaks: for an
+/// answer that waits on a shared store with the body unread, raced against it, so that a
+/// break is answered at once (an engine may close a connection whose body broke while the
+/// application waited: actix-http does).
+pub async fn until_broken<S, B, E>(body: S, budget: usize)
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Buf,
+{
+    let mut body = std::pin::pin!(body);
+    let mut left = budget;
+    while let Some(chunk) = body.next().await {
+        match chunk {
+            Err(_) => return,
+            Ok(chunk) => {
+                left = left.saturating_sub(chunk.remaining());
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+    }
+    std::future::pending().await
+}
+
 async fn read_limited<S, B, E>(body: S, limit: usize) -> Result<Vec<u8>, ContractError>
 where
     S: Stream<Item = Result<B, E>>,

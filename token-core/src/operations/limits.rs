@@ -85,12 +85,19 @@ impl RateLimits {
         }
     }
 
-    /// Counts one token request of an authenticated caller, in production mode: one
-    /// identity gets one quota from every address. `Err` is the answer: 429, or 503 while
-    /// a shared store fails and failures close the service.
-    pub async fn check_caller(&self, identity: &str) -> Result<(), ContractError> {
+    /// Counts one token request (`head`) of an authenticated caller, in production mode:
+    /// one identity gets one quota from every address. `Err` is the answer: 429, or 503
+    /// while a shared store fails and failures close the service.
+    pub async fn check_caller(
+        &self,
+        identity: &str,
+        head: &RequestHead<'_>,
+    ) -> Result<(), ContractError> {
         match &self.callers {
-            Some(keyed) => self.check_key(keyed, self.caller_keys.of(identity)).await,
+            Some(keyed) => {
+                self.check_key(keyed, self.caller_keys.of(identity), head)
+                    .await
+            }
             None => Ok(()),
         }
     }
@@ -104,7 +111,7 @@ impl RateLimits {
             Limit::Callers => &self.callers,
         };
         match (keyed, head.client_address(&self.trusted)) {
-            (Some(keyed), Some(client)) => self.check_key(keyed, ClientKey::of(client)).await,
+            (Some(keyed), Some(client)) => self.check_key(keyed, ClientKey::of(client), head).await,
             _ => Ok(()),
         }
     }
@@ -118,10 +125,27 @@ impl RateLimits {
         }
     }
 
-    async fn check_key(&self, keyed: &KeyedLimit, key: ClientKey) -> Result<(), ContractError> {
+    /// [`RateLimits::ready`] from what is known now, without asking the store.
+    pub fn ready_now(&self) -> Result<(), ContractError> {
+        match &self.shared {
+            Some(shared) => shared.ready_now(),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts `head`'s request under `key`. A tunnel request (`CONNECT`, `Upgrade`), which
+    /// every backend answers and closes, is counted by this replica alone, never waiting on a
+    /// shared store: actix-http reads the bytes behind its head as a body and closes the
+    /// connection, unanswered, if they break while the answer waits.
+    async fn check_key(
+        &self,
+        keyed: &KeyedLimit,
+        key: ClientKey,
+        head: &RequestHead<'_>,
+    ) -> Result<(), ContractError> {
         let checked = match &self.shared {
-            Some(shared) => shared.check(keyed, key).await,
-            None => keyed.check_key(key).map_err(ContractError::TooManyRequests),
+            Some(shared) if !head.is_tunnel() => shared.check(keyed, key).await,
+            _ => keyed.check_key(key).map_err(ContractError::TooManyRequests),
         };
         if let (Err(ContractError::TooManyRequests(_)), Some(metrics)) = (&checked, &self.metrics) {
             metrics.rate_limited(keyed.limit());

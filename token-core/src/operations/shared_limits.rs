@@ -145,6 +145,14 @@ impl SharedLimits {
         }
     }
 
+    /// [`SharedLimits::ready`] from the last answer, without asking the store.
+    pub(crate) fn ready_now(&self) -> Result<(), ContractError> {
+        if self.failure == StoreFailure::Closed && !self.answering.load(Ordering::Acquire) {
+            return Err(self.unavailable());
+        }
+        Ok(())
+    }
+
     /// Whether to ask the store now: always while it answers; while it fails, one request
     /// once the retry time has come, which sets the next.
     fn may_ask(&self, now: Instant) -> bool {

@@ -26,7 +26,10 @@ impl TokenService {
         match production.authenticate(head).await {
             Ok(caller) => {
                 production.check_identity(&caller)?;
-                self.inner.limits.check_caller(&caller.identity).await?;
+                self.inner
+                    .limits
+                    .check_caller(&caller.identity, head)
+                    .await?;
                 Ok(Some(caller))
             }
             Err(err) => {

@@ -2,6 +2,7 @@
 //! endpoint reads its body.
 
 use bytes::Buf;
+use futures_util::future::Either;
 use futures_util::{FutureExt as _, Stream};
 
 use crate::http::body::read_body;
@@ -60,23 +61,23 @@ impl TokenService {
     }
 
     /// Answers a request for `endpoint` in its own method: counts a token request against
-    /// its client's limit, reads the body under the endpoint's limit, then replies as
-    /// [`TokenService::reply`] does.
+    /// its client's limit while its body is read under the endpoint's limit (a readiness
+    /// probe asks whether the limits can be checked), then replies as [`TokenService::reply`]
+    /// does.
     async fn handle<S, B, E>(&self, endpoint: Endpoint, head: &RequestHead<'_>, body: S) -> Reply
     where
         S: Stream<Item = Result<B, E>>,
         B: Buf,
     {
-        let limited = match endpoint {
-            Endpoint::Token | Endpoint::TokenSource => {
-                self.inner.limits.check(Limit::Tokens, head).await
-            }
+        // A probe with a body is answered from what is known: nothing is awaited while an
+        // engine may find its body broken (see below).
+        let ready = match endpoint {
+            Endpoint::Ready if head.has_body() => self.inner.limits.ready_now(),
             Endpoint::Ready => self.inner.limits.ready().await,
-            Endpoint::Webhook | Endpoint::Health => Ok(()),
+            _ => Ok(()),
         };
-        if let Err(refusal) = limited {
-            let refusal = self.endpoint_error(endpoint, refusal);
-            return discarding(body, refusal).await;
+        if let Err(refusal) = ready {
+            return discarding(body, self.endpoint_error(endpoint, refusal)).await;
         }
         if endpoint == Endpoint::Webhook {
             return self.receive_webhook(head, body).await;
@@ -84,7 +85,27 @@ impl TokenService {
         let Some(limit) = endpoint.body_limit() else {
             return discarding(body, self.reply(endpoint, head, &[])).await;
         };
-        match read_body(body, limit).await {
+        // The body is read while a shared store answers the check. An engine may close a
+        // connection whose body broke while the application waited (actix-http does), so a
+        // body that breaks before the store answers is answered at once, uncounted; in
+        // memory the check always answers first, and the order is the contract's.
+        let check = std::pin::pin!(self.inner.limits.check(Limit::Tokens, head));
+        let read = std::pin::pin!(read_body(body, limit));
+        let body = match futures_util::future::select(check, read).await {
+            Either::Left((Ok(()), read)) => read.await,
+            Either::Left((Err(refusal), read)) => {
+                let mut refusal = self.endpoint_error(endpoint, refusal);
+                // As `discarding`: a body too long, too slow or broken closes the connection.
+                refusal.close_connection |= read.await.is_err();
+                return refusal;
+            }
+            Either::Right((Err(err), _)) => Err(err),
+            Either::Right((Ok(body), check)) => match check.await {
+                Ok(()) => Ok(body),
+                Err(refusal) => return self.endpoint_error(endpoint, refusal),
+            },
+        };
+        match body {
             Ok(body) => {
                 // A panic while authenticating is a 500 too, like one while replying.
                 let authenticated = std::panic::AssertUnwindSafe(self.authenticate(endpoint, head))

@@ -4,11 +4,14 @@
 use bytes::Buf;
 use futures_util::Stream;
 
-use crate::http::body::read_body;
+use futures_util::future::Either;
+
+use crate::http::body::{read_body, until_broken};
 use crate::http::contract::{ContractError, Endpoint, MAX_WEBHOOK_BODY_BYTES};
 use crate::http::head::RequestHead;
 use crate::livekit::webhook::VouchedHash;
 use crate::service::answer::Sender;
+use crate::service::discarding::MAX_DISCARDED_BODY_BYTES;
 use crate::service::reply::Reply;
 use crate::service::token_service::TokenService;
 
@@ -35,7 +38,14 @@ impl TokenService {
             },
             Err(err) => {
                 // A 401, or the 429 it becomes past the failure limit: counted as answered.
-                let refusal = self.count_failure(head, err).await;
+                // While a shared store counts it, the body is drained unread: one that
+                // breaks first is answered at once, uncounted (see `until_broken`).
+                let count = std::pin::pin!(self.count_failure(head, err.clone()));
+                let broken = std::pin::pin!(until_broken(body, MAX_DISCARDED_BODY_BYTES));
+                let refusal = match futures_util::future::select(count, broken).await {
+                    Either::Left((refusal, _)) => refusal,
+                    Either::Right(((), _)) => err,
+                };
                 self.count(|metrics| metrics.webhook(Err(&refusal)));
                 let mut reply = self.error_reply(refusal);
                 reply.close_connection = true;
