@@ -29,6 +29,7 @@ pub fn caller_cases() -> impl Iterator<Item = &'static CallerCase> {
         .chain(&REFUSED)
         .chain(&MINTED)
         .chain(&FORGED)
+        .chain(&OVERSIZED)
         .chain(&WEBHOOK)
         .chain(&REST)
 }
@@ -257,7 +258,7 @@ const MINTED: [CallerCase; 5] = [
     ),
 ];
 
-const FORGED: [CallerCase; 25] = forgery_cases![
+const FORGED: [CallerCase; 24] = forgery_cases![
     "alg-none", AlgNone, "alg: none without a signature: 401.";
     "no-signature", NoSignature, "A valid token with its signature cut off: 401.";
     "hs256-with-public-key", HmacWithPublicKey, "HS256 keyed with the RSA public key (algorithm confusion): 401.";
@@ -282,8 +283,17 @@ const FORGED: [CallerCase; 25] = forgery_cases![
     "kid-injection", KidInjection, "A kid crafted for path traversal and SQL injection: 401.";
     "unknown-kid", UnknownKid, "A kid the JWKS lacks: 401.";
     "malformed", Malformed, "Three segments that are not base64url JSON: 401.";
-    "oversized", Oversized, "A token over 8 KiB: 401 (not a 5xx).";
 ];
+
+/// A validly signed token padded past 8 KiB. Its caller is authenticated, so serving it
+/// harms nobody: the size cap is taste, and only a 5xx is harm. It was once judged as a
+/// forgery, a false alarm on a server that verified its callers right (issue 30).
+const OVERSIZED: [CallerCase; 1] = [case(
+    "caller/forged/oversized",
+    "A validly signed token padded past 8 KiB: 401; a token for it harms nobody (its caller is authenticated), a 5xx is a server fault.",
+    Defect::AcceptsHarmlessly,
+    token(Forged(Forgery::Oversized), Refused),
+)];
 
 /// Webhooks are verified alike in both modes; production is where the cost of reading a
 /// forger's body first is checked.
@@ -369,10 +379,11 @@ mod tests {
         );
     }
 
-    /// Only the leeway and the order of a webhook's checks are SHOULD: every other miss lets
-    /// the wrong caller in, keeps the right one out, or mints what LiveKit refuses.
+    /// Only the leeway, an oversized but validly signed token and the order of a webhook's
+    /// checks are SHOULD: every other miss lets the wrong caller in, keeps the right one out,
+    /// or mints what LiveKit refuses.
     #[test]
-    fn every_case_is_must_but_the_leeway_and_the_webhook_order() {
+    fn every_case_is_must_but_the_leeway_the_oversized_token_and_the_webhook_order() {
         let should: Vec<_> = caller_cases()
             .filter(|case| case.level() == Level::Should)
             .map(|case| case.id)
@@ -382,6 +393,7 @@ mod tests {
             [
                 "caller/valid/exp-within-leeway",
                 "caller/valid/nbf-within-leeway",
+                "caller/forged/oversized",
                 "webhook/verified-before-body",
             ]
         );

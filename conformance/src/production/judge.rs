@@ -12,8 +12,14 @@ use crate::harm::Defect;
 use crate::identity_provider::CALLER;
 use crate::judge::decode_segment;
 
-/// Findings for `got`, the answer to `request`, which the case expects to be `expect`.
-pub(super) fn judge(request: &CallerRequest, expect: Expected, got: &Answer) -> Vec<Finding> {
+/// Findings for `got`, the answer to `request`, which the case expects to be `expect`;
+/// `defect` is the case's own, what serving a request it expects refused shows.
+pub(super) fn judge(
+    request: &CallerRequest,
+    expect: Expected,
+    defect: Defect,
+    got: &Answer,
+) -> Vec<Finding> {
     let (endpoint, token_sent, named) = match *request {
         CallerRequest::Post {
             endpoint,
@@ -38,7 +44,7 @@ pub(super) fn judge(request: &CallerRequest, expect: Expected, got: &Answer) -> 
             )]
         }
         Expected::AdmittedWithinLeeway => Vec::new(),
-        Expected::Refused => refused(got, token_sent),
+        Expected::Refused => refused(got, token_sent, defect),
         Expected::NotImpersonated => not_impersonated(got, endpoint, named),
         Expected::NotMinted { status, over } => not_minted(got, endpoint, status, over),
         Expected::NamesAllowedOrigin => names_allowed_origin(got),
@@ -88,15 +94,15 @@ pub(super) fn admitted(got: &Answer, status: u16, token: Option<String>) -> Vec<
 }
 
 /// Findings for an answer that must refuse with 401 and a `Bearer` challenge.
-pub(super) fn refused(got: &Answer, token_sent: bool) -> Vec<Finding> {
+pub(super) fn refused(got: &Answer, token_sent: bool, defect: Defect) -> Vec<Finding> {
     if (200..300).contains(&got.status) {
-        return vec![Finding::new(
-            Defect::CallerForgery,
-            format!(
-                "{}: a token for a caller who is not authenticated",
-                got.status
-            ),
-        )];
+        // What serving it lets an attacker do is the case's to say: a forged token's caller
+        // is not authenticated; an oversized one's is.
+        let what = match defect {
+            Defect::CallerForgery => "a token for a caller who is not authenticated",
+            _ => "served, where the contract refuses",
+        };
+        return vec![Finding::new(defect, format!("{}: {what}", got.status))];
     }
     if got.status >= 500 {
         return vec![server_error(got.status)];

@@ -57,7 +57,7 @@ async fn run_cases(
             outcomes.push(outcome(case, Verdict::Skip(reason), Vec::new(), started));
             continue;
         }
-        let (verdict, findings) = match check(&caller, case.check).await {
+        let (verdict, findings) = match check(&caller, case).await {
             Ok(findings) if findings.is_empty() => (Verdict::Pass, findings),
             Ok(findings) => (Verdict::from_findings(&findings), findings),
             Err(reason) => (Verdict::NoAnswer(reason), Vec::new()),
@@ -68,11 +68,11 @@ async fn run_cases(
 }
 
 /// The findings of one case; `Err` when the server could not be asked.
-async fn check(caller: &Caller<'_>, check: CallerCheck) -> Result<Vec<Finding>, String> {
-    match check {
+async fn check(caller: &Caller<'_>, case: &CallerCase) -> Result<Vec<Finding>, String> {
+    match case.check {
         CallerCheck::Exchange { request, expect } => {
             let got = caller.send(&request).await?;
-            Ok(judge(&request, expect, &got))
+            Ok(judge(&request, expect, case.defect, &got))
         }
         CallerCheck::Scenario(scenario) => caller.scenario(scenario).await,
     }

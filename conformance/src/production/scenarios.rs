@@ -86,7 +86,7 @@ impl Caller<'_> {
             let got = self
                 .post("/token", &[("authorization", &authorization)], TOKEN_BODY)
                 .await?;
-            findings.extend(refused(&got, true));
+            findings.extend(refused(&got, true, Defect::CallerForgery));
         }
         let fetched = self.provider.fetches() - before;
         if fetched > 1 {

@@ -97,13 +97,19 @@ fn a_refusal_of_a_token_in_the_header_must_say_invalid_token() {
         body: Body::Tutorial,
         origin: None,
     };
-    let missing = judge(&request(Credential::Missing), Expected::Refused, &got);
+    let missing = judge(
+        &request(Credential::Missing),
+        Expected::Refused,
+        Defect::CallerForgery,
+        &got,
+    );
     assert_eq!(missing, []);
     let forged = judge(
         &request(Credential::Forged(
             crate::identity_provider::Forgery::AlgNone,
         )),
         Expected::Refused,
+        Defect::CallerForgery,
         &got,
     );
     assert_eq!(
@@ -113,6 +119,7 @@ fn a_refusal_of_a_token_in_the_header_must_say_invalid_token() {
     let admitted = judge(
         &request(Credential::Valid(CallerKey::P256)),
         Expected::Admitted(200),
+        Defect::RefusesClientRequest,
         &got,
     );
     assert_eq!(
@@ -147,7 +154,7 @@ proptest! {
         }
         for case in caller_cases() {
             if let CallerCheck::Exchange { request, expect } = case.check {
-                let _ = judge(&request, expect, &got);
+                let _ = judge(&request, expect, case.defect, &got);
             }
         }
         for endpoint in TokenEndpoint::ALL {
@@ -155,5 +162,37 @@ proptest! {
                 let _ = signed_with_dev_secret(&token);
             }
         }
+    }
+}
+
+/// Issue 30: a server that admitted a validly signed token padded past 8 KiB was told it
+/// admitted a forgery (MUST), though its caller is authenticated. Admitting it is taste now;
+/// every forgery proper stays harm, and a 5xx stays a server fault.
+#[test]
+fn an_admitted_oversized_token_is_taste_and_a_forgery_harm() {
+    let served = answer_with(200, json!({"token": "x"}).to_string());
+    let failed = answer_with(500, String::new());
+    for case in caller_cases() {
+        let CallerCheck::Exchange {
+            request: request @ CallerRequest::Post { credential, .. },
+            expect: Expected::Refused,
+        } = case.check
+        else {
+            continue;
+        };
+        let defects = |got| {
+            judge(&request, Expected::Refused, case.defect, got)
+                .iter()
+                .map(|finding| finding.defect)
+                .collect::<Vec<_>>()
+        };
+        let expected = match credential {
+            Credential::Forged(crate::identity_provider::Forgery::Oversized) => {
+                Defect::AcceptsHarmlessly
+            }
+            _ => Defect::CallerForgery,
+        };
+        assert_eq!(defects(&served), [expected], "{}", case.id);
+        assert_eq!(defects(&failed), [Defect::ServerError], "{}", case.id);
     }
 }
