@@ -141,6 +141,9 @@ pub enum Flaw {
     HashOf(&'static [u8]),
     /// Expired two minutes ago (beyond the 60 s leeway).
     Expired,
+    /// Signed right, but without `exp`: LiveKit's verifiers (Go, Python, Node, Ruby, Kotlin)
+    /// refuse it since August 2026, so such a token never comes from LiveKit.
+    NoExpiry,
     /// No `sha256` claim.
     NoHash,
     /// The hash in the URL-safe base64 alphabet.

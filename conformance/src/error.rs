@@ -79,6 +79,9 @@ pub enum SigningError {
     /// LiveKit's SDK has no way to sign a token that has already expired.
     #[error("LiveKit's SDK cannot sign an expired token")]
     ExpiredByLiveKit,
+    /// LiveKit's SDK always sets `exp`.
+    #[error("LiveKit's SDK cannot sign a token without exp")]
+    WithoutExpiryByLiveKit,
 }
 
 /// An error and its causes, `: `-separated. reqwest's own message leaves out the cause

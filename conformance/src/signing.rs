@@ -98,6 +98,11 @@ fn suite_token(
         _ => (now, now.saturating_add_unsigned(WEBHOOK_TTL.as_secs())),
     };
     let mut claims = json!({"iss": key, "nbf": nbf, "exp": exp});
+    if flaw == Flaw::NoExpiry
+        && let Some(claims) = claims.as_object_mut()
+    {
+        claims.remove("exp");
+    }
     if let Some(hash) = hash {
         claims["sha256"] = Value::from(hash);
     }
@@ -122,6 +127,7 @@ fn livekit_token(
     let mut token = AccessToken::with_api_key(key, secret).with_ttl(WEBHOOK_TTL);
     match flaw {
         Flaw::Expired => return Err(SigningError::ExpiredByLiveKit),
+        Flaw::NoExpiry => return Err(SigningError::WithoutExpiryByLiveKit),
         Flaw::JoinToken => {
             token =
                 token
@@ -177,6 +183,7 @@ mod tests {
             Flaw::WrongKey,
             Flaw::HashOf(b"{}"),
             Flaw::Expired,
+            Flaw::NoExpiry,
             Flaw::NoHash,
             Flaw::UnpaddedHash,
             Flaw::JoinToken,

@@ -112,6 +112,7 @@ defects! {
     IdentityNotGenerated,
     // Webhooks and formats.
     AcceptsEveryWebhook,
+    AcceptsWebhookWithoutExpiry,
     IgnoresWebhookBodyHash,
     TextWhereJsonIsExpected,
 }

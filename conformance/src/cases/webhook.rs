@@ -127,6 +127,16 @@ pub const CASES: &[Case] = &[
     )
     .served_shows(Defect::WebhookForgery),
     case(
+        "webhook/no-expiry",
+        "A webhook token signed right but without exp gets 401: LiveKit's verifiers refuse it \
+         since August 2026, so it never comes from LiveKit.",
+        exchange(
+            webhook(EVENT, signed(Signer::Suite, Flaw::NoExpiry)),
+            error(401),
+        ),
+    )
+    .served_shows(Defect::WebhookForgery),
+    case(
         "webhook/no-hash",
         "A webhook token without a sha256 claim gets 401.",
         exchange(
