@@ -70,6 +70,7 @@ defects! {
     WrongFixedMessage,
     ServerErrorOnUnparsableBody,
     ServerErrorOnNonObjectBody,
+    ServerErrorOnEmptyRoomConfig,
     // Content type and size.
     NoUnsupportedMediaType,
     OnlyExactApplicationJson,

@@ -12,6 +12,12 @@ use crate::case::{Case, Credentials, Needs};
 use crate::harm::Defect;
 
 const SOURCE_EVERY_FIELD: &[u8] = r#"{"room_name":"room1","participant_identity":"zoe-1","participant_name":"Zoé","participant_metadata":"{\"level\":3}","participant_attributes":{"team":"blue","snake_key":"v"}}"#.as_bytes();
+/// `room_config` as an official starter's endpoint sent it, empty, and with no agent: a 5xx
+/// for either once broke agent dispatch (LiveKit, 2026).
+const SOURCE_EMPTY_ROOM_CONFIG: &[u8] =
+    br#"{"room_name":"room1","participant_identity":"zoe-1","room_config":{}}"#;
+const SOURCE_NO_AGENTS: &[u8] =
+    br#"{"room_name":"room1","participant_identity":"zoe-1","room_config":{"agents":[]}}"#;
 const SOURCE_WITH_AGENT: &[u8] = br#"{"room_name":"room1","participant_identity":"zoe-1","room_config":{"agents":[{"agent_name":"my-agent","metadata":"m"}]}}"#;
 const SOURCE_LONG_IDENTITY: &[u8] = concat!(
     r#"{"participant_identity":""#,
@@ -84,6 +90,33 @@ pub const CASES: &[Case] = &[
         Needs::RoomConfigRefused,
         exchange(source(SOURCE_WITH_AGENT), source_error(403, "room_config")),
     ).served_shows(Defect::PolicyBypass),
+    case_needing(
+        "endpoint/room-config-empty",
+        "Where room_config is allowed, an empty one ({}) gets credentials, never a 5xx.",
+        Needs::RoomConfigAllowed,
+        exchange(source(SOURCE_EMPTY_ROOM_CONFIG), credentials(&ZOE_IN_ROOM1)),
+    ).sent_by_clients(),
+    case_needing(
+        "endpoint/room-config-empty-refused",
+        "By default an empty room_config ({}) is refused like any other: 403 naming it, \
+         never a 5xx.",
+        Needs::RoomConfigRefused,
+        exchange(source(SOURCE_EMPTY_ROOM_CONFIG), source_error(403, "room_config")),
+    ).served_shows(Defect::AcceptsHarmlessly),
+    case_needing(
+        "endpoint/room-config-no-agents",
+        "Where room_config is allowed, one with an empty agents list gets credentials \
+         without an agent, never a 5xx.",
+        Needs::RoomConfigAllowed,
+        exchange(source(SOURCE_NO_AGENTS), credentials(&ZOE_IN_ROOM1)),
+    ).sent_by_clients(),
+    case_needing(
+        "endpoint/room-config-no-agents-refused",
+        "By default a room_config with an empty agents list is refused: 403 naming it, never \
+         a 5xx.",
+        Needs::RoomConfigRefused,
+        exchange(source(SOURCE_NO_AGENTS), source_error(403, "room_config")),
+    ).served_shows(Defect::AcceptsHarmlessly),
     case(
         "endpoint/room-name-number",
         "A room_name that is not a string gets 400 naming it, in JSON.",

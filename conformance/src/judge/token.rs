@@ -140,9 +140,15 @@ fn excess_grants(claims: &Claims, room_config_allowed: bool) -> Vec<String> {
             "observability",
             claims.observability != defaults.observability,
         ),
+        // An empty roomConfig (`{}`, or no agents), as LiveKit's encoders mirror an empty
+        // room_config, configures nothing.
         (
             "roomConfig",
-            claims.room_config.is_some() && !room_config_allowed,
+            claims
+                .room_config
+                .as_ref()
+                .is_some_and(|config| *config != Default::default())
+                && !room_config_allowed,
         ),
     ];
     excess.extend(

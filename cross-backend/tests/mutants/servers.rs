@@ -177,6 +177,16 @@ async fn inject(State(mutant): State<Mutant>, request: Request, next: Next) -> R
         {
             return plain(StatusCode::INTERNAL_SERVER_ERROR, "AttributeError");
         }
+        // As an official starter's endpoint did: it read room_config.agents[0].
+        ServerErrorOnEmptyRoomConfig
+            if serde_json::from_slice::<Value>(&bytes).is_ok_and(|v| {
+                v.get("room_config").is_some_and(|config| {
+                    config.is_object() && config.pointer("/agents/0").is_none()
+                })
+            }) =>
+        {
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "IndexError");
+        }
         UnknownFieldsRejected
             if serde_json::from_slice::<Value>(&bytes)
                 .ok()
@@ -421,8 +431,11 @@ pub async fn start(defect: Defect) -> ServerUnderTest {
             let secret = ApiSecret::new("another-secret-0123456789abcdefghij");
             settings.credentials = Credentials::single(key, secret);
         }
-        // The policy lets clients dispatch agents while the operator asked for none.
-        Defect::AgentsDropped | Defect::RoomConfigPolicyIgnored => {
+        // The policy lets clients dispatch agents while the operator asked for none; or it
+        // lets them, and an empty room_config breaks the server.
+        Defect::AgentsDropped
+        | Defect::RoomConfigPolicyIgnored
+        | Defect::ServerErrorOnEmptyRoomConfig => {
             settings.mode = Mode::Tutorial(Tutorial {
                 allow_room_config: true,
                 ..Tutorial::default()
