@@ -422,8 +422,13 @@ async fn a_refused_password_is_a_failure_that_never_shows_it() {
     let url = redis
         .url()
         .replace("redis://", &format!("redis://default:{password}@"));
-    let store = RedisStore::new(&url.as_str().into(), "test:", Duration::from_millis(500))
-        .expect("a valid URL");
+    let store = RedisStore::new(
+        &url.as_str().into(),
+        "REDIS_URL",
+        "test:",
+        Duration::from_millis(500),
+    )
+    .expect("a valid URL");
     let gcra = GcraArgs {
         interval_micros: 1_000_000,
         burst: 1,

@@ -34,13 +34,19 @@ pub struct RedisStore {
 
 impl RedisStore {
     /// The store at `url` (`redis://` or `rediss://`), its keys under `prefix`, each
-    /// command given `timeout`. Nothing is connected yet. The error names the setting,
-    /// never the URL.
-    pub fn new(url: &SecretText, prefix: &str, timeout: Duration) -> Result<Self, String> {
+    /// command given `timeout`. Nothing is connected yet. The error names `setting`, where
+    /// the URL came from, never the URL.
+    pub fn new(
+        url: &SecretText,
+        setting: &str,
+        prefix: &str,
+        timeout: Duration,
+    ) -> Result<Self, String> {
         let invalid = || {
-            "REDIS_URL is not a redis:// or rediss:// URL with a host \
-             (redis://[user:password@]host[:port][/db])"
-                .to_owned()
+            format!(
+                "{setting} is not a redis:// or rediss:// URL with a host \
+                 (redis://[user:password@]host[:port][/db])"
+            )
         };
         let parsed = reqwest::Url::parse(url.expose()).map_err(|_| invalid())?;
         if !matches!(parsed.scheme(), "redis" | "rediss") || parsed.host_str().is_none() {

@@ -123,23 +123,24 @@ impl LimitStoreArgs {
                     .to_owned(),
             );
         }
-        let url = match (&self.redis_url, &self.redis_url_file) {
+        let (url, setting) = match (&self.redis_url, &self.redis_url_file) {
             (Some(_), Some(_)) => {
                 return Err("set REDIS_URL or REDIS_URL_FILE, not both".to_owned());
             }
-            (Some(url), None) => url.clone(),
+            (Some(url), None) => (url.clone(), "REDIS_URL"),
             (None, Some(path)) => {
                 let text = std::fs::read_to_string(path).map_err(|err| {
                     format!("cannot read REDIS_URL_FILE {}: {err}", path.display())
                 })?;
-                SecretText::from(text.trim_end_matches(['\n', '\r']))
+                let url = SecretText::from(text.trim_end_matches(['\n', '\r']));
+                (url, "REDIS_URL_FILE")
             }
             (None, None) => {
                 return Err("RATE_LIMIT_STORE=redis needs REDIS_URL or REDIS_URL_FILE".to_owned());
             }
         };
         let timeout = Duration::from_millis(u64::from(self.redis_timeout_ms));
-        let store = RedisStore::new(&url, &self.redis_key_prefix, timeout)?;
+        let store = RedisStore::new(&url, setting, &self.redis_key_prefix, timeout)?;
         if store.is_plaintext_to_another_host() {
             warnings.push(
                 "REDIS_URL is redis:// to another host: its password and the limits cross \

@@ -101,6 +101,12 @@ pub fn refuses_secrets_without_printing_them(exe: &str) {
     let jwks_file = file("jwks.json", r#"{"keys":[]}"#);
     let keys = |text: String| Case::env("LIVEKIT_KEYS", text);
     let jwks_url = |url: String| Case::env("CALLER_JWKS_URL", url).in_production();
+    let redis_url =
+        |url: String| Case::env("REDIS_URL", url).also("RATE_LIMIT_STORE", "redis".to_owned());
+    let redis_url_file = file(
+        "redis-url",
+        &format!("http://default:{PASSWORD}@redis.example\n"),
+    );
     let cases = [
         keys(duplicated),
         keys(format!("APIa: {SECRET} APIb:")),
@@ -131,6 +137,15 @@ pub fn refuses_secrets_without_printing_them(exe: &str) {
             "https://{USER}:{PASSWORD}@idp.example.com/jwks?token={QUERY_TOKEN}"
         ))
         .also("CALLER_JWKS_FILE", jwks_file),
+        redis_url(format!("http://default:{PASSWORD}@redis.example:6379")),
+        redis_url(format!("redis://{USER}:{PASSWORD}@")),
+        redis_url(format!("redis://default:{PASSWORD}@redis.example:port")),
+        // Without RATE_LIMIT_STORE=redis the URL would do nothing: refused too.
+        Case::env(
+            "REDIS_URL",
+            format!("redis://default:{PASSWORD}@redis.example"),
+        ),
+        Case::env("REDIS_URL_FILE", redis_url_file).also("RATE_LIMIT_STORE", "redis".to_owned()),
     ];
     for Case {
         named: setting,
