@@ -95,7 +95,7 @@ pub const CASES: &[Case] = &[
         "Where room_config is allowed, an empty one ({}) gets credentials, never a 5xx.",
         Needs::RoomConfigAllowed,
         exchange(source(SOURCE_EMPTY_ROOM_CONFIG), credentials(&ZOE_IN_ROOM1)),
-    ).sent_by_clients(),
+    ),
     case_needing(
         "endpoint/room-config-empty-refused",
         "By default an empty room_config ({}) is refused like any other: 403 naming it, \
@@ -109,7 +109,7 @@ pub const CASES: &[Case] = &[
          without an agent, never a 5xx.",
         Needs::RoomConfigAllowed,
         exchange(source(SOURCE_NO_AGENTS), credentials(&ZOE_IN_ROOM1)),
-    ).sent_by_clients(),
+    ),
     case_needing(
         "endpoint/room-config-no-agents-refused",
         "By default a room_config with an empty agents list is refused: 403 naming it, never \
