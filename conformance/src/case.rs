@@ -236,6 +236,9 @@ pub enum BodyRule {
     /// An error of the standard endpoint: `application/json` `{"errorMessage": ...}` in every
     /// response format, naming this field (or any message, when empty).
     JsonErrorNaming(&'static str),
+    /// A standard-endpoint answer whose `server_url` is a `ws`, `wss`, `http` or `https`
+    /// URL (the rest of it is judged by the other cases).
+    ServerUrlScheme,
     /// Not judged.
     Any,
 }
@@ -309,6 +312,7 @@ impl BodyRule {
         match self {
             Self::Token { .. } => Defect::WrongIdentityOrRoom,
             Self::Credentials(_) => Defect::UnreadableAnswer,
+            Self::ServerUrlScheme => Defect::ServerUrlScheme,
             Self::ErrorMessage(_) | Self::ErrorLine | Self::JsonErrorNaming(_)
                 if stakes.read_by_clients =>
             {

@@ -67,6 +67,27 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether the suite failed at its own part (its HTTP client, a case it cannot send, a
+    /// signature it cannot make, a server it was asked to start), not the server under test.
+    pub fn is_harness_error(&self) -> bool {
+        match self {
+            Self::Client(_)
+            | Self::Method(_)
+            | Self::Signing(_)
+            | Self::Spawn(_)
+            | Self::Exited { .. }
+            | Self::NotListening { .. } => true,
+            // What the user gave, or what the server did.
+            Self::InvalidUrl { .. }
+            | Self::Connect { .. }
+            | Self::Request(_)
+            | Self::Response(_)
+            | Self::ResponseTooLarge => false,
+        }
+    }
+}
+
 /// A webhook that could not be signed.
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {

@@ -99,6 +99,9 @@ pub enum Defect {
     /// Token claims styled otherwise: `nbf` long past, another lifetime than configured,
     /// generated names of another form.
     TokenStyle,
+    /// A standard-endpoint `server_url` that is not a `ws`, `wss`, `http` or `https` URL,
+    /// though it is the one the operator configured.
+    ServerUrlScheme,
     /// CORS headers missing on answers no official client's page reads.
     CorsExtras,
     /// HTTP niceties: `Allow`, `Access-Control-Max-Age`, keep-alive.
@@ -114,7 +117,7 @@ pub enum Defect {
 
 impl Defect {
     /// Every defect, in report order (the serious first).
-    pub const ALL: [Self; 31] = [
+    pub const ALL: [Self; 32] = [
         Self::RefusesClientRequest,
         Self::RefusesWebhook,
         Self::UnreadableAnswer,
@@ -141,6 +144,7 @@ impl Defect {
         Self::MessageWording,
         Self::BodyStyle,
         Self::TokenStyle,
+        Self::ServerUrlScheme,
         Self::CorsExtras,
         Self::HttpDetails,
         Self::HigherBodyLimit,
@@ -177,6 +181,7 @@ impl Defect {
             | Self::MessageWording
             | Self::BodyStyle
             | Self::TokenStyle
+            | Self::ServerUrlScheme
             | Self::CorsExtras
             | Self::HttpDetails
             | Self::HigherBodyLimit
@@ -214,6 +219,7 @@ impl Defect {
             Self::MessageWording => "message-wording",
             Self::BodyStyle => "body-style",
             Self::TokenStyle => "token-style",
+            Self::ServerUrlScheme => "server-url-scheme",
             Self::CorsExtras => "cors-extras",
             Self::HttpDetails => "http-details",
             Self::HigherBodyLimit => "higher-body-limit",
@@ -253,6 +259,7 @@ impl Defect {
                 "body shape or content type otherwise, where no client depends on it"
             }
             Self::TokenStyle => "token claims styled otherwise",
+            Self::ServerUrlScheme => "a server_url without a ws, wss, http or https scheme",
             Self::CorsExtras => "CORS missing where no official client's page reads",
             Self::HttpDetails => "HTTP details (Allow, Max-Age, keep-alive)",
             Self::HigherBodyLimit => "a body limit above the contract's",
@@ -290,6 +297,9 @@ impl Defect {
             Self::MessageWording => "clients show the message, whatever its words",
             Self::BodyStyle => "clients read the body whatever its type, or not at all",
             Self::TokenStyle => "LiveKit accepts the token all the same",
+            Self::ServerUrlScheme => {
+                "it is the URL the operator configured; LiveKit's clients accept these four schemes"
+            }
             Self::CorsExtras => "no official client reads that answer from a page",
             Self::HttpDetails => "clients work without them, perhaps slower",
             Self::HigherBodyLimit => "the body is still bounded: a megabyte is refused",

@@ -15,6 +15,11 @@
 //!   admits, judged with the suite's own identity provider.
 //! - [`runner`]: sends the cases with `reqwest` and collects every outcome.
 //! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML, JSON, baselines.
+//! - [`explain`]: one case fully shown (`conformance explain ID`), with its source.
+//! - [`aliases`]: renamed case IDs, whose old IDs work for one more version.
+//! - [`exchange_log`]: `--show-exchange`, each exchange's bytes as the client wrote and
+//!   read them.
+//! - [`matrix`]: several JSON reports side by side, as an HTML page and badges.
 //! - [`listing`]: the contract as `--list` prints it (and CONTRACT.md holds it).
 //! - [`server_under_test`]: the server under test and the settings it should have.
 //! - [`browser`]: CORS in a real browser (headless Chromium from another origin; the
@@ -26,6 +31,7 @@
 //! - `local_server`: the suite's own loopback HTTP servers (the JWKS, the browser
 //!   check's page), on hyper, with a timeout on the request head.
 //! - `clock`: the suite's one clock, dating every token it signs, forges or judges.
+//! - [`suite`]: what identifies the suite in a report: its version and case-set digest.
 //! - [`error`]: what stops a run, typed.
 //! - [`command`]: what the `conformance` command does (the binary only parses arguments).
 //!
@@ -33,17 +39,21 @@
 //! any language. This repository's own tests of its backends are in separate crates:
 //! `testkit` (one binary's checks) and `cross-backend` (the six compared, the fuzzer).
 
+pub mod aliases;
 pub mod browser;
 pub mod case;
 pub mod cases;
 mod clock;
 pub mod command;
 pub mod error;
+pub mod exchange_log;
+pub mod explain;
 pub mod harm;
 pub mod identity_provider;
 pub mod judge;
 pub mod listing;
 mod local_server;
+pub mod matrix;
 pub mod production;
 pub mod profile;
 pub mod report;
@@ -52,6 +62,7 @@ pub mod scenario;
 pub mod server_under_test;
 pub mod signing;
 pub mod spawn;
+pub mod suite;
 pub mod supervisor;
 pub mod wire;
 

@@ -27,6 +27,9 @@ use conformance::profile::Profile;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The server's name in reports (the matrix's column) [default: its URL].
+    #[arg(long)]
+    name: Option<String>,
     /// Base URL of the server, e.g. http://127.0.0.1:6080 ({port} is replaced by --spawn's
     /// port) [default with --spawn: http://127.0.0.1:{port}].
     #[arg(long, required_unless_present_any = ["list", "spawn"])]
@@ -78,6 +81,10 @@ struct Cli {
     /// Skip cases whose ID starts with PREFIX (repeatable).
     #[arg(long, value_name = "PREFIX")]
     skip: Vec<String>,
+    /// Print the raw bytes of each exchange, as sent and received, under its case (best
+    /// with --only ID).
+    #[arg(long)]
+    show_exchange: bool,
     /// Print the cases (ID, level and requirement) and send nothing.
     #[arg(long)]
     list: bool,
@@ -123,9 +130,34 @@ enum Command {
     /// Sign a LiveKit webhook event (with LiveKit's own SDK) and print it as a curl command,
     /// or send it with --send.
     SignWebhook(SignWebhook),
+    /// Put JSON reports (--json) side by side: an HTML page of cases by servers, and a
+    /// shields.io badge per server.
+    Matrix(Matrix),
+    /// Explain one case: its requirement, level, the defects a miss shows and why, its
+    /// source, and the request it sends.
+    Explain {
+        /// The case's ID (an old ID of a renamed case works for one version).
+        id: String,
+    },
     /// Print a caller token for production mode, signed with the suite's test key (its JWKS
     /// is conformance/keys/caller-jwks.json), valid for five minutes.
     SignCaller(SignCaller),
+}
+
+#[derive(Debug, clap::Args)]
+struct Matrix {
+    /// The JSON reports, one per server (and profile), in column order.
+    #[arg(required = true, value_name = "REPORT.json")]
+    reports: Vec<PathBuf>,
+    /// Write the matrix as one self-contained HTML page to FILE.
+    #[arg(long, value_name = "FILE", required_unless_present = "badges")]
+    html: Option<PathBuf>,
+    /// Write a shields.io endpoint badge per server (NAME.json) into DIR.
+    #[arg(long, value_name = "DIR")]
+    badges: Option<PathBuf>,
+    /// The page's title.
+    #[arg(long, default_value = conformance::matrix::DEFAULT_TITLE)]
+    title: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +206,13 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::SignWebhook(args)) => conformance::command::sign_webhook(&args.into()),
         Some(Command::SignCaller(args)) => conformance::command::sign_caller(&args.into()),
+        Some(Command::Explain { id }) => conformance::command::explain(&id),
+        Some(Command::Matrix(args)) => conformance::command::matrix(
+            &args.reports,
+            args.html.as_deref(),
+            args.badges.as_deref(),
+            &args.title,
+        ),
         None => conformance::command::run(&cli.into()),
     }
 }
@@ -182,6 +221,7 @@ impl From<Cli> for RunOptions {
     fn from(cli: Cli) -> Self {
         Self {
             url: cli.url,
+            name: cli.name,
             spawn: cli.spawn,
             envs: cli.envs,
             cwd: cli.cwd,
@@ -196,6 +236,7 @@ impl From<Cli> for RunOptions {
             only: cli.only,
             skip: cli.skip,
             list: cli.list,
+            show_exchange: cli.show_exchange,
             list_format: cli.format,
             strict: cli.strict,
             junit: cli.junit,

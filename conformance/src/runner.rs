@@ -11,7 +11,7 @@ use crate::cases::CASES;
 use crate::error::Error;
 use crate::judge::{Observed, judge};
 use crate::profile::Profile;
-use crate::report::{Outcome, Report, Verdict};
+use crate::report::{Outcome, Report, RunInfo, Verdict};
 use crate::server_under_test::ServerUnderTest;
 use crate::wire::MAX_RESPONSE_BYTES;
 use crate::{scenario, signing};
@@ -69,6 +69,7 @@ impl Selection {
 /// a fresh connection per request so one case's connection trouble never fails the next.
 pub fn client() -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
+        .connection_verbose(crate::exchange_log::enabled())
         .no_proxy()
         .pool_max_idle_per_host(0)
         .redirect(reqwest::redirect::Policy::none())
@@ -79,6 +80,7 @@ pub fn client() -> Result<reqwest::Client, Error> {
 
 /// Runs every selected case of [`CASES`] against `server`.
 pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Result<Report, Error> {
+    let run = RunInfo::starting(server, selection.profile);
     scenario::probe(server).await?;
     let client = client()?;
     let mut outcomes = Vec::with_capacity(CASES.len());
@@ -96,8 +98,12 @@ pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Result<Repo
                     (Verdict::from_findings(&findings), findings)
                 }
                 Err(CaseFailure::NoAnswer(reason)) => (Verdict::NoAnswer(reason), Vec::new()),
+                Err(CaseFailure::Harness(reason)) => (Verdict::HarnessError(reason), Vec::new()),
             },
         };
+        if !matches!(verdict, Verdict::Skip(_)) {
+            crate::exchange_log::print_for(case.id);
+        }
         outcomes.push(Outcome {
             id: case.id,
             requirement: case.requirement,
@@ -107,10 +113,7 @@ pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Result<Repo
             duration: started.elapsed(),
         });
     }
-    Ok(Report {
-        base_url: server.base_url.clone(),
-        outcomes,
-    })
+    Ok(Report { run, outcomes })
 }
 
 /// Why a case did not pass.
@@ -121,6 +124,8 @@ pub enum CaseFailure {
     Contract(Vec<Finding>),
     /// There was no answer to judge.
     NoAnswer(String),
+    /// The suite could not send the request (it could not sign it, or set up its client).
+    Harness(String),
 }
 
 /// Runs one case.
@@ -131,9 +136,12 @@ pub async fn run_case(
 ) -> Result<(), CaseFailure> {
     match case.check {
         Check::Exchange { request, expect } => {
-            let observed = send(client, server, &request)
-                .await
-                .map_err(|err| CaseFailure::NoAnswer(err.to_string()))?;
+            let observed = send(client, server, &request).await.map_err(|err| {
+                match err.is_harness_error() {
+                    true => CaseFailure::Harness(err.to_string()),
+                    false => CaseFailure::NoAnswer(err.to_string()),
+                }
+            })?;
             let findings = judge(&expect, case.stakes, &observed, server);
             if findings.is_empty() {
                 Ok(())

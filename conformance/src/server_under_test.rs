@@ -19,6 +19,8 @@ pub enum ResponseFormat {
 pub struct ServerUnderTest {
     /// Base URL, e.g. `http://127.0.0.1:6080` (no trailing slash needed).
     pub base_url: String,
+    /// The name reports give it (`--name`); its URL when `None`.
+    pub name: Option<String>,
     /// The API key the server signs with (the expected `iss`).
     pub api_key: String,
     /// The API secret the server signs with.
@@ -41,6 +43,7 @@ impl ServerUnderTest {
     pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             base_url: base_url.into(),
+            name: None,
             api_key: "devkey".to_owned(),
             api_secret: "secret".to_owned(),
             ttl_seconds: 21_600,
@@ -48,6 +51,11 @@ impl ServerUnderTest {
             livekit_url: DEFAULT_LIVEKIT_URL.to_owned(),
             room_config_allowed: false,
         }
+    }
+
+    /// The name reports give it: `--name`, or its URL.
+    pub fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.base_url)
     }
 
     /// Sets the credentials the server signs with.

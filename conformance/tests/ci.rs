@@ -151,6 +151,8 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
         &[
             "--profile",
             "openvidu-basic",
+            "--name",
+            "seed (emulated)",
             "--json",
             json.to_str().expect("UTF-8"),
             "--junit",
@@ -190,7 +192,29 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
     assert_eq!(case("token/valid")["outcome"], "warn");
     assert_eq!(case("token/valid")["level"], "MUST");
     assert_eq!(case("webhook/valid-suite-signed")["outcome"], "skip");
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], 3);
+    assert_eq!(report["target"]["name"], "seed (emulated)");
+    assert_eq!(report["target"]["url"], seed.base_url.as_str());
+    assert_eq!(
+        report["suite"]["case_set"],
+        conformance::suite::case_set_digest()
+    );
+    assert_eq!(report["suite"]["version"], conformance::suite::VERSION);
+    let started = report["started_at"].as_str().unwrap_or_default();
+    assert!(
+        started.len() == 20 && started.ends_with('Z'),
+        "RFC 3339 in UTC to the second: {started}"
+    );
+    assert!(
+        stdout(&output).starts_with(&format!(
+            "token-server-conformance {} (cases {}), profile openvidu-basic, seed (emulated) ({}), {started}\n",
+            conformance::suite::VERSION,
+            conformance::suite::case_set_digest(),
+            seed.base_url
+        )),
+        "the text report names what judged the server:\n{}",
+        stdout(&output)
+    );
     assert_eq!(
         case("token/array-body")["findings"][0]["defect"],
         "server-error"
@@ -211,6 +235,21 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
     assert_eq!(defect("body-style")["level"], "SHOULD");
 
     let xml = std::fs::read_to_string(&junit).expect("JUnit written");
+    for property in [
+        format!(
+            "name=\"suite-version\" value=\"{}\"",
+            conformance::suite::VERSION
+        ),
+        format!(
+            "name=\"case-set\" value=\"{}\"",
+            conformance::suite::case_set_digest()
+        ),
+        "name=\"profile\" value=\"openvidu-basic\"".to_owned(),
+        "name=\"target-name\" value=\"seed (emulated)\"".to_owned(),
+        format!("timestamp=\"{}", &started[..19]),
+    ] {
+        assert!(xml.contains(&property), "{property} in {xml}");
+    }
     assert!(xml.contains("name=\"level\" value=\"MUST\""), "{xml}");
     assert!(xml.contains("WARN: [body-style] Content-Type"), "{xml}");
     assert!(
@@ -345,10 +384,14 @@ async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn spawn_reports_servers_that_exit_or_never_listen() {
-    let exits = conformance(owned(&["--spawn", "echo starting on {port}; exit 3"])).await;
+    let exits = conformance(owned(&["--spawn", "echo starting on {port}; exit 7"])).await;
     let stderr = String::from_utf8_lossy(&exits.stderr);
-    assert_eq!(exits.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("the server exited"), "{stderr}");
+    assert_eq!(exits.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("harness error: the server exited"),
+        "{stderr}"
+    );
+    assert!(exits.stdout.is_empty(), "no case is judged");
     assert!(
         stderr.contains("starting on"),
         "the server's output is shown: {stderr}"
@@ -362,8 +405,31 @@ async fn spawn_reports_servers_that_exit_or_never_listen() {
     ]))
     .await;
     let stderr = String::from_utf8_lossy(&silent.stderr);
-    assert_eq!(silent.status.code(), Some(2), "{stderr}");
+    assert_eq!(silent.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("did not accept connections"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jwks_that_cannot_be_served_is_a_harness_error_not_a_fail() {
+    // The port the suite is told to serve its JWKS on is taken.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = taken.local_addr().expect("its address").port().to_string();
+    let output = conformance(owned(&[
+        "--profile",
+        "production",
+        "--url",
+        "http://127.0.0.1:1",
+        "--jwks-port",
+        &port,
+    ]))
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("harness error: cannot serve the JWKS"),
+        "{stderr}"
+    );
+    assert!(!stdout(&output).contains("FAIL"), "nothing is judged");
 }
 
 #[test]

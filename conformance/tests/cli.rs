@@ -93,15 +93,16 @@ async fn filters_skip_with_a_reason_and_junit_is_written() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_unreachable_server_exits_2() {
+async fn an_unreachable_server_is_not_judged_and_exits_3() {
     // Bind then drop, so the port is (almost certainly) closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
     let output = conformance(args(&format!("http://127.0.0.1:{port}"), &[])).await;
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot connect"));
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("harness error: cannot connect"), "{stderr}");
     assert!(output.stdout.is_empty());
 }
 

@@ -5,14 +5,17 @@
 //! Without Chromium and chromedriver the test says it skipped and passes, except under CI
 //! (`CI` set), which installs them: there a missing browser fails the test.
 
-use std::io::Write as _;
+#[path = "support/browser.rs"]
+mod support;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
-use conformance::browser::{Browser, ERROR_MESSAGE, LIVEKIT_ENDPOINT, StartError, TOKEN};
+use conformance::browser::{ERROR_MESSAGE, LIVEKIT_ENDPOINT, TOKEN};
+use conformance::profile::Profile;
+use conformance::report::RunInfo;
 use conformance::{Outcome, Report, ResponseFormat, ServerUnderTest, Verdict};
 use cross_backend::backends::BACKENDS;
 use cross_backend::in_process::{
@@ -87,27 +90,6 @@ async fn start_broken(format: &str, broken: Broken) -> ServerUnderTest {
     under_test
 }
 
-/// The browser, or `None` after saying why the test is skipped.
-async fn browser_or_skip() -> Option<Browser> {
-    match Browser::start().await {
-        Ok(browser) => Some(browser),
-        Err(StartError::NotInstalled(why)) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must install chromium and chromium-driver (.ci/run does): {why}"
-            );
-            // Straight to the process's stderr: libtest captures `eprintln!` of a passing
-            // test, and a skip must show in the run's output.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED the browser test: chromium not installed: {why}"
-            );
-            None
-        }
-        Err(err @ StartError::Failed(_)) => panic!("{err}"),
-    }
-}
-
 fn verdict<'a>(outcomes: &'a [Outcome], id: &str) -> &'a Verdict {
     &outcomes
         .iter()
@@ -122,14 +104,14 @@ fn blocked(verdict: &Verdict) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_browser_on_another_origin_reads_tokens_and_errors_only_with_cors() {
-    let Some(browser) = browser_or_skip().await else {
+    let Some(browser) = support::browser_or_skip("the browser test").await else {
         return;
     };
     let mut failures = Vec::new();
     let check = async |name: String, under_test: &ServerUnderTest| {
         let outcomes = browser.check(under_test).await;
         let report = Report {
-            base_url: under_test.base_url.clone(),
+            run: RunInfo::starting(under_test, Profile::Full),
             outcomes,
         };
         println!("--- {name}, page on {}\n{report}", browser.page_origin());
@@ -228,7 +210,7 @@ async fn the_livekit_sdk_gets_credentials_in_production_only_as_allowed() {
     let Some(sdk) = livekit_sdk_or_skip() else {
         return;
     };
-    let Some(browser) = browser_or_skip().await else {
+    let Some(browser) = support::browser_or_skip("the browser test").await else {
         return;
     };
     let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)

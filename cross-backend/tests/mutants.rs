@@ -107,6 +107,7 @@ defects! {
     AttributesDropped,
     NameDropped,
     ServerUrlOfAnotherServer,
+    ServerUrlWithoutScheme,
     RoomConfigPolicyIgnored,
     RoomConfigAlwaysAccepted,
     AgentsDropped,
@@ -152,6 +153,9 @@ const CAUGHT_AT_SHOULD: &[Defect] = &[
     Defect::EchoedOriginWithoutVary,
     // One request cannot tell a fixed identity from a generated one of another form.
     Defect::IdentityNotGenerated,
+    // The operator configured that URL, and the suite is told the same one: only its scheme
+    // is wrong, which LiveKit's clients report when they connect.
+    Defect::ServerUrlWithoutScheme,
 ];
 
 /// Whether a contract check FAILs under the severity `level_of`; an exchange that got no

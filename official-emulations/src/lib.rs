@@ -159,6 +159,7 @@ pub const NOT_SHOWN_BY_OFFICIAL_SERVERS: &[Defect] = &[
     Defect::ExcessGrants,
     Defect::PolicyBypass,
     Defect::StopsServing,
+    Defect::ServerUrlScheme,
 ];
 
 /// The defects only a server in production mode can show, which no official server has:

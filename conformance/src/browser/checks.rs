@@ -49,7 +49,7 @@ pub async fn run(server: &ServerUnderTest, selection: &Selection) -> Vec<Outcome
                     requirement,
                     level: Level::Must,
                     duration: Duration::ZERO,
-                    verdict: Verdict::NoAnswer("the browser check gave no outcome".into()),
+                    verdict: Verdict::HarnessError("the browser check gave no outcome".into()),
                     findings: Vec::new(),
                 }),
         })

@@ -41,16 +41,13 @@ pub enum StartError {
 }
 
 impl StartError {
-    /// Every browser case, skipped or failed for this reason.
+    /// Every browser case, skipped or not judged for this reason.
     pub fn outcomes(&self) -> Vec<Outcome> {
-        let (verdict, findings) = match self {
-            Self::NotInstalled(_) => (Verdict::Skip(self.to_string()), Vec::new()),
-            Self::Failed(_) => {
-                // No browser to check with is no proof the server is wrong, but a check that
-                // was asked for and could not run must not pass.
-                let finding = Finding::new(Defect::CorsBlocked, self.to_string());
-                (Verdict::Fail(self.to_string()), vec![finding])
-            }
+        let verdict = match self {
+            Self::NotInstalled(_) => Verdict::Skip(self.to_string()),
+            // No browser to check with is no proof the server is wrong, but a check that
+            // was asked for and could not run must not pass: the suite's own error.
+            Self::Failed(_) => Verdict::HarnessError(self.to_string()),
         };
         CHECKS
             .iter()
@@ -60,7 +57,7 @@ impl StartError {
                 level: Level::Must,
                 duration: Duration::ZERO,
                 verdict: verdict.clone(),
-                findings: findings.clone(),
+                findings: Vec::new(),
             })
             .collect()
     }
@@ -253,6 +250,36 @@ impl Browser {
             .map_err(|err| format!("the SDK's fetch did not finish: {err}"))
     }
 
+    /// Opens `url` in place of the check's page (a `file://` page too): how a page the suite
+    /// writes, such as the results matrix, is looked at. The browser checks need the check's
+    /// page back: use a new `Browser` for them.
+    pub async fn go_to(&self, url: &str) -> Result<(), String> {
+        self.client
+            .goto(url)
+            .await
+            .map_err(|err| format!("cannot open {url}: {err}"))
+    }
+
+    /// Runs `script` (a function body; `return` gives its value) in the open page.
+    pub async fn evaluate(&self, script: &str) -> Result<serde_json::Value, String> {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .map_err(|err| format!("the script failed: {err}"))
+    }
+
+    /// A PNG of the open page in a window of `width` by `height` pixels.
+    pub async fn screenshot(&self, width: u32, height: u32) -> Result<Vec<u8>, String> {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .map_err(|err| format!("cannot size the window: {err}"))?;
+        self.client
+            .screenshot()
+            .await
+            .map_err(|err| format!("cannot take a screenshot: {err}"))
+    }
+
     /// Ends the WebDriver session (Chromium quits), then stops chromedriver.
     pub async fn close(self) {
         let Self {
@@ -274,14 +301,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn missing_programs_skip_and_broken_ones_fail() {
+    fn missing_programs_skip_and_broken_ones_are_harness_errors() {
         let skipped = StartError::NotInstalled("no chromium".into()).outcomes();
         assert_eq!(skipped.len(), CHECKS.len());
         assert!(skipped.iter().all(|o| matches!(
             &o.verdict,
             Verdict::Skip(why) if why.starts_with("chromium not installed: ")
         )));
+        // A browser that does not start is the suite's failure, never the server's.
         let failed = StartError::Failed("crashed".into()).outcomes();
-        assert!(failed.iter().all(|o| matches!(o.verdict, Verdict::Fail(_))));
+        assert_eq!(failed.len(), CHECKS.len());
+        assert!(failed.iter().all(|o| matches!(
+            &o.verdict,
+            Verdict::HarnessError(why) if why.contains("crashed")
+        ) && o.findings.is_empty()));
     }
 }

@@ -6,8 +6,8 @@ use super::shapes::{
 };
 use super::{BODY_LIMIT, SOURCE_PATH};
 use crate::case::Body::Bytes;
-use crate::case::BodyRule::Any;
-use crate::case::StatusRule::Documented;
+use crate::case::BodyRule::{Any, ServerUrlScheme};
+use crate::case::StatusRule::{Documented, Success};
 use crate::case::{Case, Credentials, Needs};
 use crate::harm::Defect;
 
@@ -43,6 +43,12 @@ pub const CASES: &[Case] = &[
          participant-..., and the configured server_url.",
         exchange(source(b"{}"), credentials(&Credentials::GENERATED)),
     ).sent_by_clients().read_by_clients(),
+    case(
+        "endpoint/server-url-scheme",
+        "The standard endpoint's server_url is a ws, wss, http or https URL with a host, \
+         as LiveKit's clients connect to.",
+        exchange(source(b"{}"), expect(Success, ServerUrlScheme, &[])),
+    ),
     case(
         "endpoint/created-201",
         "The standard endpoint answers 201, as LiveKit's docs state (SDKs accept any 2xx).",

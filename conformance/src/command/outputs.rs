@@ -17,7 +17,7 @@ pub(super) fn write(options: &RunOptions, report: &Report) -> Result<bool, Strin
         write(path, report.junit())?;
     }
     if let Some(path) = &options.json {
-        let json = report.json(options.profile.name());
+        let json = report.json();
         write(
             path,
             serde_json::to_string_pretty(&json).unwrap_or_default(),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::RunOptions;
+use super::{RunOptions, Stop};
 use crate::identity_provider::IdentityProvider;
 use crate::production::ALLOWED_ORIGIN;
 use crate::profile::Profile;
@@ -14,7 +14,7 @@ use crate::spawn::{self, SpawnSpec, Spawned};
 pub(super) fn identity_provider(
     options: &RunOptions,
     runtime: &tokio::runtime::Runtime,
-) -> Result<Option<IdentityProvider>, String> {
+) -> Result<Option<IdentityProvider>, Stop> {
     if options.profile != Profile::Production {
         return Ok(None);
     }
@@ -24,7 +24,7 @@ pub(super) fn identity_provider(
             &options.caller_issuer,
             &options.caller_audience,
         ))
-        .map_err(|err| format!("cannot serve the JWKS: {err}"))?;
+        .map_err(|err| Stop::Harness(format!("cannot serve the JWKS: {err}")))?;
     println!(
         "identity provider: JWKS {} issuer {} audience {} origin {ALLOWED_ORIGIN}",
         provider.jwks_url(),
@@ -38,7 +38,7 @@ pub(super) fn identity_provider(
 pub(super) fn server(
     options: &RunOptions,
     provider: Option<&IdentityProvider>,
-) -> Result<(String, Option<Spawned>), Box<dyn std::error::Error>> {
+) -> Result<(String, Option<Spawned>), Stop> {
     let placeholders: Vec<(&str, String)> = match provider {
         Some(provider) => vec![
             ("{jwks_url}", provider.jwks_url()),
@@ -56,14 +56,16 @@ pub(super) fn server(
             })
     };
     let port = match &options.spawn {
-        Some(_) => Some(spawn::free_port().map_err(|err| format!("no free port: {err}"))?),
+        Some(_) => {
+            Some(spawn::free_port().map_err(|err| Stop::Harness(format!("no free port: {err}")))?)
+        }
         None => None,
     };
     let url = match (&options.url, port) {
         (Some(url), Some(port)) => spawn::fill_port(url, port),
         (Some(url), None) => url.clone(),
         (None, Some(port)) => format!("http://127.0.0.1:{port}"),
-        (None, None) => return Err("--url is required".into()),
+        (None, None) => return Err(Stop::Usage("--url is required".into())),
     };
     let (Some(command), Some(port)) = (&options.spawn, port) else {
         return Ok((url, None));
@@ -75,11 +77,11 @@ pub(super) fn server(
             .any(|e| e.contains(spawn::PORT_PLACEHOLDER))
         || options.url.is_some();
     if !uses_port {
-        return Err(
+        return Err(Stop::Usage(
             "say where the spawned server listens: put {port} in the command or an \
                     --env value, or give --url"
                 .into(),
-        );
+        ));
     }
     let env = options
         .envs
@@ -87,7 +89,7 @@ pub(super) fn server(
         .map(|pair| {
             pair.split_once('=')
                 .map(|(name, value)| (name.to_owned(), fill(value)))
-                .ok_or_else(|| format!("--env takes NAME=VALUE, not {pair:?}"))
+                .ok_or_else(|| Stop::Usage(format!("--env takes NAME=VALUE, not {pair:?}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let spec = SpawnSpec {
@@ -96,10 +98,13 @@ pub(super) fn server(
         cwd: options.cwd.clone(),
         ready_timeout: Duration::from_secs_f64(options.ready_timeout.max(0.1)),
     };
-    let mut spawned = Spawned::start(&spec, port)?;
     let address = crate::server_under_test::authority(&url)?;
+    let mut spawned = Spawned::start(&spec, port)?;
     if let Err(err) = spawned.wait_until_listening(&address, spec.ready_timeout) {
-        return Err(format!("{err}\n--- the server's last output:\n{}", spawned.tail()).into());
+        return Err(Stop::Harness(format!(
+            "{err}\n--- the server's last output:\n{}",
+            spawned.tail()
+        )));
     }
     Ok((url, Some(spawned)))
 }

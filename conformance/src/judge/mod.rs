@@ -295,8 +295,31 @@ fn judge_body(
         BodyRule::Credentials(expected) => {
             findings.extend(judge_credentials(expected, observed, server));
         }
+        BodyRule::ServerUrlScheme => findings.extend(server_url_scheme(observed)),
     }
     findings
+}
+
+/// The schemes LiveKit's clients connect with (livekit-client turns http into ws).
+const SERVER_URL_SCHEMES: [&str; 4] = ["ws", "wss", "http", "https"];
+
+/// A finding when the answer's `server_url` is not a URL of one of
+/// [`SERVER_URL_SCHEMES`] with a host; an answer without one is left to the other cases.
+fn server_url_scheme(observed: &Observed) -> Option<Finding> {
+    let body = serde_json::from_slice::<Value>(&observed.body).ok()?;
+    let server_url = body.get("server_url")?.as_str()?;
+    let usable = reqwest::Url::parse(server_url).is_ok_and(|url| {
+        SERVER_URL_SCHEMES.contains(&url.scheme()) && url.host_str().is_some_and(|h| !h.is_empty())
+    });
+    (!usable).then(|| {
+        Finding::new(
+            Defect::ServerUrlScheme,
+            format!(
+                "server_url {server_url:?} is not a {} URL with a host",
+                SERVER_URL_SCHEMES.join(", ")
+            ),
+        )
+    })
 }
 
 /// Judges the standard endpoint's answer: the snake_case keys LiveKit's SDKs decode, the

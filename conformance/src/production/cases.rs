@@ -287,9 +287,10 @@ const FORGED: [CallerCase; 24] = forgery_cases![
 
 /// A validly signed token padded past 8 KiB. Its caller is authenticated, so serving it
 /// harms nobody: the size cap is taste, and only a 5xx is harm. It was once judged as a
-/// forgery, a false alarm on a server that verified its callers right (issue 30).
+/// forgery, a false alarm on a server that verified its callers right (issue 30), and was
+/// named `caller/forged/oversized` (an alias until the next version).
 const OVERSIZED: [CallerCase; 1] = [case(
-    "caller/forged/oversized",
+    "caller/too-long/token",
     "A validly signed token padded past 8 KiB: 401; a token for it harms nobody (its caller is authenticated), a 5xx is a server fault.",
     Defect::AcceptsHarmlessly,
     token(Forged(Forgery::Oversized), Refused),
@@ -393,7 +394,7 @@ mod tests {
             [
                 "caller/valid/exp-within-leeway",
                 "caller/valid/nbf-within-leeway",
-                "caller/forged/oversized",
+                "caller/too-long/token",
                 "webhook/verified-before-body",
             ]
         );

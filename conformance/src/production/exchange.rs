@@ -2,7 +2,7 @@
 
 use reqwest::header::HeaderMap;
 
-use super::case::{Body, CallerRequest, TokenEndpoint};
+use super::case::{Body, CallerRequest, Credential, TokenEndpoint};
 use super::credentials::{long_room, present};
 use crate::identity_provider::IdentityProvider;
 use crate::server_under_test::ServerUnderTest;
@@ -87,6 +87,42 @@ impl Caller<'_> {
                 "authorization, content-type",
             );
         answer(request).await
+    }
+}
+
+/// `request` as it goes out, for `conformance explain`: the credential, made when sent, is
+/// described in angle brackets.
+pub fn request_text(request: &CallerRequest) -> String {
+    match *request {
+        CallerRequest::Post {
+            endpoint,
+            credential,
+            body,
+            origin,
+        } => {
+            let mut text = format!("POST {}", endpoint.path());
+            if credential == Credential::InQuery {
+                text.push_str("?access_token=<a valid caller token>");
+            }
+            text.push_str(" HTTP/1.1\ncontent-type: application/json\n");
+            match credential {
+                Credential::Missing | Credential::InQuery => {}
+                Credential::InCookie => text.push_str("cookie: <a valid caller token>\n"),
+                Credential::Basic => text.push_str("authorization: Basic <user:password>\n"),
+                other => text.push_str(&format!(
+                    "authorization: Bearer <a caller token made when sent: {other:?}>\n"
+                )),
+            }
+            if let Some(origin) = origin {
+                text.push_str(&format!("origin: {origin}\n"));
+            }
+            text.push_str(&format!("\n{}\n", body_of(endpoint, body)));
+            text
+        }
+        CallerRequest::Preflight { origin } => format!(
+            "OPTIONS /token HTTP/1.1\norigin: {origin}\naccess-control-request-method: POST\n\
+             access-control-request-headers: authorization, content-type\n"
+        ),
     }
 }
 

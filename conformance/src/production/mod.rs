@@ -38,6 +38,7 @@ pub use case::{
     TokenEndpoint,
 };
 pub use cases::caller_cases;
+pub use exchange::request_text;
 pub use runner::run;
 
 /// The origin the suite's pages call from; the server must allow it.

@@ -10,7 +10,7 @@ use super::judge::judge;
 use crate::case::Finding;
 use crate::error::Error;
 use crate::identity_provider::IdentityProvider;
-use crate::report::{Outcome, Report, Verdict};
+use crate::report::{Outcome, Report, RunInfo, Verdict};
 use crate::runner::Selection;
 use crate::server_under_test::ServerUnderTest;
 
@@ -21,9 +21,10 @@ pub async fn run(
     provider: &IdentityProvider,
     selection: &Selection,
 ) -> Result<Report, Error> {
+    let run = RunInfo::starting(server, selection.profile);
     crate::scenario::probe(server).await?;
     Ok(Report {
-        base_url: server.base_url.clone(),
+        run,
         outcomes: run_cases(server, provider, selection).await,
     })
 }
@@ -39,7 +40,7 @@ async fn run_cases(
             let reason = err.to_string();
             return caller_cases()
                 .map(|case| {
-                    let verdict = Verdict::NoAnswer(reason.clone());
+                    let verdict = Verdict::HarnessError(reason.clone());
                     outcome(case, verdict, Vec::new(), Instant::now())
                 })
                 .collect();
@@ -62,6 +63,7 @@ async fn run_cases(
             Ok(findings) => (Verdict::from_findings(&findings), findings),
             Err(reason) => (Verdict::NoAnswer(reason), Vec::new()),
         };
+        crate::exchange_log::print_for(case.id);
         outcomes.push(outcome(case, verdict, findings, started));
     }
     outcomes

@@ -28,13 +28,13 @@ impl BaselineComparison {
 }
 
 impl Baseline {
-    /// Parses a baseline file's text.
+    /// Parses a baseline file's text; a renamed case's old ID stands for its new one.
     pub fn parse(text: &str) -> Self {
         let ids = text
             .lines()
             .map(|line| line.split('#').next().unwrap_or_default().trim())
             .filter(|id| !id.is_empty())
-            .map(str::to_owned)
+            .map(|id| crate::aliases::resolve(id).0.to_owned())
             .collect();
         Self { ids }
     }
@@ -63,13 +63,14 @@ impl Baseline {
         text
     }
 
-    /// Compares a run with the baseline. Cases the run skipped are neither new nor fixed.
+    /// Compares a run with the baseline. Cases the run skipped, or could not judge, are
+    /// neither new nor fixed.
     pub fn compare(&self, report: &Report, strict: bool) -> BaselineComparison {
         let failing = report.failing_ids(strict);
         let ran: Vec<&str> = report
             .outcomes
             .iter()
-            .filter(|o| !matches!(o.verdict, Verdict::Skip(_)))
+            .filter(|o| !matches!(o.verdict, Verdict::Skip(_) | Verdict::HarnessError(_)))
             .map(|o| o.id)
             .collect();
         let listed = |id: &str| self.ids.iter().any(|known| known == id);
@@ -114,5 +115,12 @@ mod tests {
             Baseline::parse(&Baseline::of(&report, true).to_text()),
             Baseline::of(&report, true)
         );
+        for alias in crate::aliases::ALIASES {
+            assert_eq!(
+                Baseline::parse(alias.old),
+                Baseline::parse(alias.new),
+                "an old ID stands for its new one"
+            );
+        }
     }
 }

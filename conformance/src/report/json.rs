@@ -5,12 +5,13 @@ use serde_json::{Value, json};
 use super::Report;
 
 /// The version of the JSON report's schema (`conformance/report.schema.json`); it changes
-/// only when a field changes meaning or goes away.
-pub const JSON_SCHEMA_VERSION: u32 = 2;
+/// only when a field changes meaning or goes away. Version 3: `target` is an object (name
+/// and URL), and the suite's case set and the run's start are stated.
+pub const JSON_SCHEMA_VERSION: u32 = 3;
 
 impl Report {
     /// The machine-readable report, as `conformance/report.schema.json` describes it.
-    pub fn json(&self, profile: &str) -> Value {
+    pub fn json(&self) -> Value {
         let cases: Vec<Value> = self
             .outcomes
             .iter()
@@ -32,14 +33,20 @@ impl Report {
             .collect();
         json!({
             "schema_version": JSON_SCHEMA_VERSION,
-            "suite": {"name": "token-server-conformance", "version": env!("CARGO_PKG_VERSION")},
-            "profile": profile,
-            "target": self.base_url,
+            "suite": {
+                "name": crate::suite::NAME,
+                "version": crate::suite::VERSION,
+                "case_set": crate::suite::case_set_digest(),
+            },
+            "profile": self.run.profile.name(),
+            "target": {"name": self.run.name, "url": self.run.url},
+            "started_at": self.run.started_at_rfc3339(),
             "summary": {
                 "passed": self.passed(),
                 "warned": self.warned(),
                 "failed": self.failed(),
                 "skipped": self.skipped(),
+                "harness_errors": self.harness_errors(),
             },
             "cases": cases,
             "defects": self.defects().iter().map(|(defect, ids)| json!({

@@ -27,9 +27,15 @@ impl Report {
                     status.set_message(reason.as_str());
                     status
                 }
+                Verdict::HarnessError(reason) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status.set_message(format!("harness error: {reason}"));
+                    status.set_type("harness-error");
+                    status
+                }
             };
             let mut case = TestCase::new(outcome.id, status);
-            case.set_classname(self.base_url.as_str());
+            case.set_classname(self.run.name.as_str());
             case.set_time(outcome.duration);
             case.add_property(Property::new("level", outcome.level.as_str()));
             for finding in &outcome.findings {
@@ -42,7 +48,18 @@ impl Report {
             case.set_system_out(out);
             suite.add_test_case(case);
         }
-        // The summary by defect, for CI pages that show suite properties.
+        // What judged the server, and the summary by defect, for CI pages that show suite
+        // properties.
+        for (name, value) in [
+            ("suite-version", crate::suite::VERSION.to_owned()),
+            ("case-set", crate::suite::case_set_digest()),
+            ("profile", self.run.profile.name().to_owned()),
+            ("target-name", self.run.name.clone()),
+            ("target-url", self.run.url.clone()),
+        ] {
+            suite.add_property(Property::new(name, value));
+        }
+        suite.set_timestamp(self.run.started_at_utc().fixed_offset());
         for (defect, ids) in self.defects() {
             suite.add_property(Property::new(
                 format!("defect:{}", defect.id()),
@@ -54,7 +71,7 @@ impl Report {
                 ),
             ));
         }
-        let mut report = Junit::new("token-server-conformance");
+        let mut report = Junit::new(crate::suite::NAME);
         report.add_test_suite(suite);
         report
             .to_string()

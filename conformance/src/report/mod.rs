@@ -5,11 +5,13 @@
 //! `baseline.rs` the rest.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::case::Finding;
 use crate::harm::Defect;
 use crate::harm::Level;
+use crate::profile::Profile;
+use crate::server_under_test::ServerUnderTest;
 
 mod baseline;
 mod json;
@@ -32,6 +34,9 @@ pub enum Verdict {
     NoAnswer(String),
     /// The case was not run; the reason says why.
     Skip(String),
+    /// The suite could not do its part (its identity provider, the browser, signing): the
+    /// server was not judged, so this is never counted as the server's failure.
+    HarnessError(String),
 }
 
 impl Verdict {
@@ -72,16 +77,19 @@ impl Verdict {
             Self::Fail(_) => "fail",
             Self::NoAnswer(_) => "no-answer",
             Self::Skip(_) => "skip",
+            Self::HarnessError(_) => "harness-error",
         }
     }
 
-    fn reason(&self) -> Option<&str> {
+    /// Its reason (`None` for a pass).
+    pub fn reason(&self) -> Option<&str> {
         match self {
             Self::Pass => None,
             Self::Warn(reason)
             | Self::Fail(reason)
             | Self::NoAnswer(reason)
-            | Self::Skip(reason) => Some(reason),
+            | Self::Skip(reason)
+            | Self::HarnessError(reason) => Some(reason),
         }
     }
 }
@@ -103,11 +111,65 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
+/// What was judged, by which contract, and when: what every report states first, with the
+/// suite's version and case set.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// The server's name (`--name`; its URL by default).
+    pub name: String,
+    /// The server's base URL.
+    pub url: String,
+    /// The contract judged.
+    pub profile: Profile,
+    /// When the run started.
+    pub started_at: SystemTime,
+}
+
+impl RunInfo {
+    /// A run against `server` by `profile`, starting now.
+    pub fn starting(server: &ServerUnderTest, profile: Profile) -> Self {
+        Self {
+            name: server.name().to_owned(),
+            url: server.base_url.clone(),
+            profile,
+            started_at: SystemTime::now(),
+        }
+    }
+
+    /// The start, in UTC.
+    pub fn started_at_utc(&self) -> chrono::DateTime<chrono::Utc> {
+        self.started_at.into()
+    }
+
+    /// The start, in RFC 3339 to the second, in UTC.
+    pub fn started_at_rfc3339(&self) -> String {
+        self.started_at_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// One line: the suite, its case set, the profile, the server and the time.
+    pub fn header(&self) -> String {
+        let target = if self.name == self.url {
+            self.url.clone()
+        } else {
+            format!("{} ({})", self.name, self.url)
+        };
+        format!(
+            "{} {} (cases {}), profile {}, {target}, {}",
+            crate::suite::NAME,
+            crate::suite::VERSION,
+            crate::suite::case_set_digest(),
+            self.profile.name(),
+            self.started_at_rfc3339()
+        )
+    }
+}
+
 /// Every outcome of one run against one server.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// The server's base URL.
-    pub base_url: String,
+    /// What was judged, how and when.
+    pub run: RunInfo,
     /// Outcomes, in case order.
     pub outcomes: Vec<Outcome>,
 }
@@ -135,6 +197,11 @@ impl Report {
     /// Cases skipped.
     pub fn skipped(&self) -> usize {
         self.count(|v| matches!(v, Verdict::Skip(_)))
+    }
+
+    /// Cases the suite could not do its part of.
+    pub fn harness_errors(&self) -> usize {
+        self.count(|v| matches!(v, Verdict::HarnessError(_)))
     }
 
     /// IDs of the failed cases, with or without an answer.
@@ -165,7 +232,7 @@ impl Report {
             .filter(|o| match o.verdict {
                 Verdict::Fail(_) | Verdict::NoAnswer(_) => true,
                 Verdict::Warn(_) => strict,
-                Verdict::Pass | Verdict::Skip(_) => false,
+                Verdict::Pass | Verdict::Skip(_) | Verdict::HarnessError(_) => false,
             })
             .map(|o| o.id)
             .collect()
@@ -197,7 +264,8 @@ impl Report {
             .collect()
     }
 
-    /// `N passed, W warned, M failed` and `, K skipped` when any were.
+    /// `N passed, W warned, M failed`, then `, K skipped` and `, E not judged (harness
+    /// error)` when any were.
     pub fn summary(&self) -> String {
         let mut line = format!(
             "{} passed, {} warned, {} failed",
@@ -208,12 +276,19 @@ impl Report {
         if self.skipped() > 0 {
             line.push_str(&format!(", {} skipped", self.skipped()));
         }
+        if self.harness_errors() > 0 {
+            line.push_str(&format!(
+                ", {} not judged (harness error)",
+                self.harness_errors()
+            ));
+        }
         line
     }
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.run.header())?;
         for outcome in &self.outcomes {
             match &outcome.verdict {
                 Verdict::Pass => writeln!(f, "PASS {}", outcome.id)?,
@@ -223,6 +298,13 @@ impl fmt::Display for Report {
                     writeln!(f, "FAIL {}: no answer: {reason}", outcome.id)?;
                 }
                 Verdict::Skip(reason) => writeln!(f, "SKIP {}: {reason}", outcome.id)?,
+                Verdict::HarnessError(reason) => {
+                    writeln!(
+                        f,
+                        "ERROR {}: the suite could not run it: {reason}",
+                        outcome.id
+                    )?;
+                }
             }
         }
         let defects = self.defects();
@@ -271,7 +353,12 @@ mod tests {
     /// A report with one case of each verdict but `NoAnswer`.
     pub(super) fn report() -> Report {
         Report {
-            base_url: "http://127.0.0.1:1".into(),
+            run: RunInfo {
+                name: "backend".into(),
+                url: "http://127.0.0.1:1".into(),
+                profile: Profile::Full,
+                started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000),
+            },
             outcomes: vec![
                 outcome("token/valid", Verdict::Pass),
                 outcome("token/x", Verdict::Fail("status 500 <&>".into())),
@@ -287,6 +374,13 @@ mod tests {
     #[test]
     fn text_ends_with_the_summary() {
         let text = report().to_string();
+        let header = format!(
+            "token-server-conformance {} (cases {}), profile full, backend (http://127.0.0.1:1), 2026-11-30T00:53:20Z",
+            crate::suite::VERSION,
+            crate::suite::case_set_digest()
+        );
+        assert!(text.starts_with(&header), "{text}");
+        let (_, text) = text.split_once('\n').expect("a header line");
         assert!(text.starts_with(
             "PASS token/valid\nFAIL token/x: status 500 <&>\nWARN token/w: Content-Type"
         ));

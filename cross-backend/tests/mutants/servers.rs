@@ -23,6 +23,8 @@ use tokio::sync::Mutex;
 use crate::Defect;
 
 const LIMIT: usize = 16 * 1024;
+/// A LiveKit URL without a scheme, as an operator might configure it.
+const SCHEMELESS_LIVEKIT_URL: &str = "localhost:7880";
 
 #[derive(Clone)]
 struct Mutant {
@@ -441,6 +443,10 @@ pub async fn start(defect: Defect) -> ServerUnderTest {
                 ..Tutorial::default()
             });
         }
+        // As a LIVEKIT_URL of `localhost:7880` would, where nothing checks it at start-up.
+        Defect::ServerUrlWithoutScheme => {
+            settings.livekit_url = SCHEMELESS_LIVEKIT_URL.to_owned();
+        }
         _ => {}
     }
     let service = token_core::TokenService::new(&settings);
@@ -456,6 +462,9 @@ pub async fn start(defect: Defect) -> ServerUnderTest {
     let mut under_test = cross_backend::in_process::serve_wrapped(app).await;
     under_test.room_config_allowed = settings.field_policy().allows(ClientField::RoomConfig)
         && defect != Defect::RoomConfigPolicyIgnored;
+    if defect == Defect::ServerUrlWithoutScheme {
+        SCHEMELESS_LIVEKIT_URL.clone_into(&mut under_test.livekit_url);
+    }
     // The server answers text; every other mutant is judged in the format it speaks.
     if defect == Defect::TextWhereJsonIsExpected {
         under_test.format = conformance::ResponseFormat::Json;
