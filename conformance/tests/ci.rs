@@ -479,3 +479,62 @@ fn the_readme_lists_every_backend() {
         "README.md's backend table is stale; it must read:\n{table}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn matrix_puts_reports_side_by_side_with_badges() {
+    let seed = start_seed(Seed::WithDefects).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = |name: &str| dir.path().join(name).to_str().expect("UTF-8").to_owned();
+    for (name, profile) in [("seed", "openvidu-basic"), ("seed as v3", "openvidu-v3")] {
+        let json = path(&format!("{profile}.json"));
+        conformance(against(
+            &seed.base_url,
+            &["--profile", profile, "--name", name, "--json", &json],
+        ))
+        .await;
+    }
+    let output = conformance(owned(&[
+        "matrix",
+        &path("openvidu-basic.json"),
+        &path("openvidu-v3.json"),
+        "--html",
+        &path("matrix.html"),
+        "--badges",
+        &path("badges"),
+    ]))
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let page = std::fs::read_to_string(path("matrix.html")).expect("the page");
+    assert!(page.contains(">seed</th>") && page.contains(">seed as v3</th>"));
+    assert!(page.contains("data-case=\"token/array-body\" data-server=\"0\" data-outcome=\"fail\""));
+    let badge: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(path("badges/seed.json")).expect("the seed's badge"),
+    )
+    .expect("JSON");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(path("openvidu-basic.json")).expect("the report"),
+    )
+    .expect("JSON");
+    assert_eq!(
+        badge,
+        serde_json::json!({
+            "schemaVersion": 1,
+            "label": "token server conformance",
+            "message": format!(
+                "{} fail, {} warn (openvidu-basic)",
+                SEED_DEFECTS.len(),
+                report["summary"]["warned"]
+            ),
+            "color": "red",
+        })
+    );
+    assert!(dir.path().join("badges/seed-as-v3.json").exists());
+
+    // A report of another schema version is refused, naming the file.
+    let old = path("old.json");
+    std::fs::write(&old, r#"{"schema_version": 2}"#).expect("write");
+    let refused = conformance(owned(&["matrix", &old, "--html", &path("x.html")])).await;
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("old.json: schema_version 2 is not 3"), "{stderr}");
+}

@@ -132,3 +132,53 @@ async fn list_prints_every_case_and_sends_nothing() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn explain_shows_a_case_and_refuses_an_unknown_one() {
+    let output = conformance(owned(&["explain", "webhook/no-expiry"])).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    for part in [
+        "webhook/no-expiry\n",
+        "Level: MUST (a miss is a FAIL)",
+        "MUST webhook-forgery: ",
+        "Source: LiveKit's verifiers",
+        "  POST /livekit/webhook HTTP/1.1\n",
+        "flaw: NoExpiry",
+    ] {
+        assert!(text.contains(part), "{part:?} in\n{text}");
+    }
+
+    let renamed = conformance(owned(&["explain", "caller/forged/oversized"])).await;
+    assert_eq!(renamed.status.code(), Some(0));
+    assert!(stdout(&renamed).contains("was renamed caller/too-long/token"));
+
+    let unknown = conformance(owned(&["explain", "token/no-such-case"])).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no case \"token/no-such-case\""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_exchange_prints_the_bytes_sent_and_received() {
+    let server = start(&BACKENDS[0], &settings("text"));
+    let output = conformance(args(
+        &server.under_test.base_url,
+        &["--only", "token/valid", "--show-exchange"],
+    ))
+    .await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let exchange = text
+        .split_once("--- token/valid\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    assert!(
+        exchange.starts_with("> POST /token HTTP/1.1\\r\\n\n"),
+        "{text}"
+    );
+    assert!(exchange.contains("> content-type: application/json\\r\\n\n"));
+    assert!(exchange.contains("> {\\\"roomName\\\":\\\"room1\\\",\\\"participantName\\\":\\\"alice\\\"}\n"));
+    assert!(exchange.contains("< HTTP/1.1 200 OK\\r\\n\n"), "{text}");
+    // Only the case that ran is shown.
+    assert!(!text.contains("--- token/unicode-names"), "{text}");
+}
