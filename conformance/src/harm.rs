@@ -113,11 +113,14 @@ pub enum Defect {
     ReadsUnverifiedWebhooks,
     /// Production mode: a 401 without the `Bearer` challenge RFC 6750 asks for.
     NoChallenge,
+    /// Rate limits held by each replica alone: a deployment of several lets a client
+    /// through once per replica.
+    LimitsPerReplica,
 }
 
 impl Defect {
     /// Every defect, in report order (the serious first).
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::RefusesClientRequest,
         Self::RefusesWebhook,
         Self::UnreadableAnswer,
@@ -150,6 +153,7 @@ impl Defect {
         Self::HigherBodyLimit,
         Self::ReadsUnverifiedWebhooks,
         Self::NoChallenge,
+        Self::LimitsPerReplica,
     ];
 
     /// How much it matters.
@@ -186,7 +190,8 @@ impl Defect {
             | Self::HttpDetails
             | Self::HigherBodyLimit
             | Self::ReadsUnverifiedWebhooks
-            | Self::NoChallenge => Level::Should,
+            | Self::NoChallenge
+            | Self::LimitsPerReplica => Level::Should,
         }
     }
 
@@ -225,6 +230,7 @@ impl Defect {
             Self::HigherBodyLimit => "higher-body-limit",
             Self::ReadsUnverifiedWebhooks => "reads-unverified-webhooks",
             Self::NoChallenge => "no-challenge",
+            Self::LimitsPerReplica => "limits-per-replica",
         }
     }
 
@@ -265,6 +271,7 @@ impl Defect {
             Self::HigherBodyLimit => "a body limit above the contract's",
             Self::ReadsUnverifiedWebhooks => "reads webhook bodies before checking their signature",
             Self::NoChallenge => "401 without a Bearer challenge",
+            Self::LimitsPerReplica => "rate limits held by each replica alone",
         }
     }
 
@@ -307,6 +314,9 @@ impl Defect {
                 "a forger holds memory per connection, but the body is still bounded"
             }
             Self::NoChallenge => "clients branch on the 401, not on the challenge",
+            Self::LimitsPerReplica => {
+                "each replica still limits: a client gets the quota once per replica, no more"
+            }
         }
     }
 }

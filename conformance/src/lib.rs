@@ -14,6 +14,8 @@
 //! - [`production`]: the `production` profile's cases: who a server in production mode
 //!   admits, judged with the suite's own identity provider.
 //! - [`runner`]: sends the cases with `reqwest` and collects every outcome.
+//! - [`replicas`]: with several `--url`, whether a deployment's rate limit holds across
+//!   its replicas.
 //! - [`report`]: PASS/FAIL/SKIP lines, the summary line, JUnit XML, JSON, baselines.
 //! - [`explain`]: one case fully shown (`conformance explain ID`), with its source.
 //! - [`aliases`]: renamed case IDs, whose old IDs work for one more version.
@@ -56,6 +58,7 @@ mod local_server;
 pub mod matrix;
 pub mod production;
 pub mod profile;
+pub mod replicas;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -31,7 +31,16 @@ pub fn listing(selection: &Selection, list: ListFormat, with_browser: bool) -> S
             selection.profile == Profile::Production && selection.why_skipped(c.id).is_none()
         })
         .map(|c| (c.id, c.level().as_str(), c.requirement));
-    let rows = cases.chain(caller_cases).chain(browser_cases);
+    let replicas = std::iter::once((
+        crate::replicas::ID,
+        crate::harm::Defect::LimitsPerReplica.level().as_str(),
+        crate::replicas::REQUIREMENT,
+    ))
+    .filter(|(id, _, _)| selection.why_skipped(id).is_none());
+    let rows = cases
+        .chain(caller_cases)
+        .chain(browser_cases)
+        .chain(replicas);
     let mut out = String::new();
     match list {
         ListFormat::Text => {

@@ -31,9 +31,11 @@ struct Cli {
     #[arg(long)]
     name: Option<String>,
     /// Base URL of the server, e.g. http://127.0.0.1:6080 ({port} is replaced by --spawn's
-    /// port) [default with --spawn: http://127.0.0.1:{port}].
+    /// port) [default with --spawn: http://127.0.0.1:{port}]. Repeat it with each replica of
+    /// one deployment to also check that its rate limit holds across them
+    /// (limits/per-replica); the other cases run against the first.
     #[arg(long, required_unless_present_any = ["list", "spawn"])]
-    url: Option<String>,
+    url: Vec<String>,
     /// Start the server under test with this shell command, wait until its port answers,
     /// run, then stop it (SIGTERM, SIGKILL after 5 s). {port} is replaced by a free port;
     /// with the production profile, {jwks_url}, {issuer}, {audience} and {origin} by what
@@ -220,7 +222,12 @@ fn main() -> ExitCode {
 impl From<Cli> for RunOptions {
     fn from(cli: Cli) -> Self {
         Self {
-            url: cli.url,
+            url: cli.url.first().cloned(),
+            replica_urls: if cli.url.len() > 1 {
+                cli.url
+            } else {
+                Vec::new()
+            },
             name: cli.name,
             spawn: cli.spawn,
             envs: cli.envs,

@@ -24,12 +24,27 @@ pub fn case_set_digest() -> String {
     for check in crate::browser::CHECKS {
         hash.update(format!("{check:?}\n"));
     }
+    hash.update(format!(
+        "{:?}\n",
+        (crate::replicas::ID, crate::replicas::REQUIREMENT)
+    ));
     let digest = hash.finalize();
     let hex: String = digest[..8]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
     format!("sha256:{hex}")
+}
+
+/// The ID of every case of every profile: the HTTP cases, the production profile's, the
+/// browser checks and the check across replicas.
+pub fn case_ids() -> impl Iterator<Item = &'static str> {
+    crate::cases::CASES
+        .iter()
+        .map(|case| case.id)
+        .chain(crate::production::caller_cases().map(|case| case.id))
+        .chain(crate::browser::CHECKS.iter().map(|(id, _)| *id))
+        .chain(std::iter::once(crate::replicas::ID))
 }
 
 #[cfg(test)]

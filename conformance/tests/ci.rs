@@ -506,7 +506,9 @@ async fn matrix_puts_reports_side_by_side_with_badges() {
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     let page = std::fs::read_to_string(path("matrix.html")).expect("the page");
     assert!(page.contains(">seed</th>") && page.contains(">seed as v3</th>"));
-    assert!(page.contains("data-case=\"token/array-body\" data-server=\"0\" data-outcome=\"fail\""));
+    assert!(
+        page.contains("data-case=\"token/array-body\" data-server=\"0\" data-outcome=\"fail\"")
+    );
     let badge: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(path("badges/seed.json")).expect("the seed's badge"),
     )
@@ -536,5 +538,8 @@ async fn matrix_puts_reports_side_by_side_with_badges() {
     let refused = conformance(owned(&["matrix", &old, "--html", &path("x.html")])).await;
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("old.json: schema_version 2 is not 3"), "{stderr}");
+    assert!(
+        stderr.contains("old.json: schema_version 2 is not 3"),
+        "{stderr}"
+    );
 }

@@ -110,6 +110,15 @@ async fn an_unreachable_server_is_not_judged_and_exits_3() {
 async fn bad_arguments_exit_2() {
     for bad in [
         vec!["--url", "http://127.0.0.1:1", "--ttl", "six hours"],
+        // Replicas are a running deployment's.
+        vec![
+            "--url",
+            "http://127.0.0.1:1",
+            "--url",
+            "http://127.0.0.1:2",
+            "--spawn",
+            "x {port}",
+        ],
         vec!["--url", "http://127.0.0.1:1", "--response-format", "xml"],
         vec![],
     ] {
@@ -177,7 +186,10 @@ async fn show_exchange_prints_the_bytes_sent_and_received() {
         "{text}"
     );
     assert!(exchange.contains("> content-type: application/json\\r\\n\n"));
-    assert!(exchange.contains("> {\\\"roomName\\\":\\\"room1\\\",\\\"participantName\\\":\\\"alice\\\"}\n"));
+    assert!(
+        exchange
+            .contains("> {\\\"roomName\\\":\\\"room1\\\",\\\"participantName\\\":\\\"alice\\\"}\n")
+    );
     assert!(exchange.contains("< HTTP/1.1 200 OK\\r\\n\n"), "{text}");
     // Only the case that ran is shown.
     assert!(!text.contains("--- token/unicode-names"), "{text}");

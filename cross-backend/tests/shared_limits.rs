@@ -8,9 +8,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use conformance::harm::Level;
 use conformance::identity_provider::{
     CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider,
 };
+use conformance::replicas::{Probe, TUTORIAL_BODY};
+use conformance::report::{Outcome, Verdict};
 use cross_backend::backends::BACKENDS;
 use cross_backend::in_process::{Running, production_settings, settings_with, start};
 use server_runtime::Config;
@@ -20,6 +23,8 @@ use testkit::redis_server::RedisServer;
 /// A quota whose refill (one request every 2 s) is at most one more during a burst.
 const QUOTA: u32 = 30;
 const TOKEN_RATE_LIMIT: &str = "30/min";
+/// A quota that refills in a second: the suite's check across replicas waits one window.
+const FAST_RATE_LIMIT: &str = "20/s";
 const AUTH_FAILURE_RATE_LIMIT: &str = "5/min";
 /// The store's timeout in these tests; an answer may take it plus normal service time.
 const TIMEOUT_MS: u64 = 50;
@@ -32,21 +37,27 @@ const RECOVERY_PATIENCE: Duration = Duration::from_secs(20);
 /// Three replicas on three backends, each with its own settings (its own connection to the
 /// store, its own memory), with `store` flags.
 fn replicas(store: &[&str]) -> Vec<Running> {
-    replicas_of(store, |flags| settings_with("text", flags))
+    replicas_of(store, TOKEN_RATE_LIMIT, |flags| {
+        settings_with("text", flags)
+    })
 }
 
 /// [`replicas`] in production mode, trusting the identity provider at `jwks_url`.
 fn production_replicas(store: &[&str], jwks_url: &str) -> Vec<Running> {
-    replicas_of(store, |flags| {
+    replicas_of(store, TOKEN_RATE_LIMIT, |flags| {
         production_settings("text", jwks_url, "https://app.example", flags)
     })
 }
 
-fn replicas_of(store: &[&str], settings: impl Fn(&[&str]) -> Config) -> Vec<Running> {
+fn replicas_of(
+    store: &[&str],
+    token_rate_limit: &str,
+    settings: impl Fn(&[&str]) -> Config,
+) -> Vec<Running> {
     let timeout = TIMEOUT_MS.to_string();
     let mut flags = vec![
         "--token-rate-limit",
-        TOKEN_RATE_LIMIT,
+        token_rate_limit,
         "--auth-failure-rate-limit",
         AUTH_FAILURE_RATE_LIMIT,
         "--trusted-proxies",
@@ -269,6 +280,56 @@ async fn three_replicas_sharing_redis_give_a_client_one_quota() {
         .parse()
         .expect("a TTL");
     assert!((1..=60_000).contains(&ttl), "{ttl}");
+}
+
+/// The suite's `limits/per-replica` check, on the replicas' URLs.
+async fn judged_across(replicas: &[Running]) -> Outcome {
+    let urls: Vec<String> = replicas
+        .iter()
+        .map(|replica| replica.under_test.base_url.clone())
+        .collect();
+    let probe = Probe {
+        path: "/token",
+        headers: Vec::new(),
+        body: TUTORIAL_BODY.to_owned(),
+    };
+    let client = conformance::runner::client().expect("a client");
+    conformance::replicas::run(&client, &urls, &probe).await
+}
+
+/// The suite tells a deployment whose replicas share their limits from one whose replicas
+/// each keep their own: the same three replicas, with a one-second window so the check's
+/// wait for a refill is short.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_suite_warns_of_limits_held_per_replica() {
+    let Some(redis) = RedisServer::start_or_skip("the suite's check across replicas") else {
+        return;
+    };
+    let settings = |flags: &[&str]| settings_with("text", flags);
+    let in_memory = judged_across(&replicas_of(&[], FAST_RATE_LIMIT, settings)).await;
+    assert!(
+        matches!(&in_memory.verdict, Verdict::Warn(why) if why.contains("[limits-per-replica]")),
+        "{in_memory:?}"
+    );
+    assert_eq!(in_memory.findings.len(), 1, "{in_memory:?}");
+    assert_eq!(in_memory.findings[0].defect.level(), Level::Should);
+
+    let flags = redis_flags(&redis, "local");
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let shared = judged_across(&replicas_of(&flags, FAST_RATE_LIMIT, settings)).await;
+    assert_eq!(shared.verdict, Verdict::Pass, "{shared:?}");
+
+    // One URL is no deployment to judge.
+    let one = replicas_of(&[], FAST_RATE_LIMIT, settings);
+    let client = conformance::runner::client().expect("a client");
+    let probe = Probe {
+        path: "/token",
+        headers: Vec::new(),
+        body: TUTORIAL_BODY.to_owned(),
+    };
+    let alone =
+        conformance::replicas::run(&client, &[one[0].under_test.base_url.clone()], &probe).await;
+    assert!(matches!(alone.verdict, Verdict::Skip(_)), "{alone:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

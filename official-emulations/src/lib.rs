@@ -174,6 +174,10 @@ pub const SHOWN_ONLY_IN_PRODUCTION: &[Defect] = &[
     Defect::NoChallenge,
 ];
 
+/// The defects only a deployment of several replicas can show (`--url` given for each):
+/// their levels are pinned by `cross-backend/tests/shared_limits.rs`.
+pub const SHOWN_ONLY_ACROSS_REPLICAS: &[Defect] = &[Defect::LimitsPerReplica];
+
 /// docs/conformance.md's table of the suite on the official servers: for each, the totals
 /// and the defects, FAILs (real harm) apart from WARNs (this contract's stricter taste).
 pub fn markdown_table(reports: &[(&str, Report)]) -> String {

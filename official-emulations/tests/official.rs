@@ -17,7 +17,7 @@ use conformance::profile::Profile;
 use conformance::{Report, Selection, ServerUnderTest, Verdict};
 use official_emulations::{
     GO, NODE, NOT_SHOWN_BY_OFFICIAL_SERVERS, OFFICIAL, PHP, PYTHON, Quirks, RUBY, RUST, SEED,
-    SHOWN_ONLY_IN_PRODUCTION, markdown_table, start,
+    SHOWN_ONLY_ACROSS_REPLICAS, SHOWN_ONLY_IN_PRODUCTION, markdown_table, start,
 };
 use serde_json::{Value, json};
 use testkit::exchange::exchange;
@@ -162,10 +162,11 @@ async fn a_judge_with_one_level_changed_is_caught() {
         NOT_SHOWN_BY_OFFICIAL_SERVERS
             .iter()
             .chain(SHOWN_ONLY_IN_PRODUCTION)
+            .chain(SHOWN_ONLY_ACROSS_REPLICAS)
             .copied()
             .collect(),
-        "the defects no official server shows (the mutants, the production mutants and the \
-         production judge's tests pin their levels)"
+        "the defects no official server shows (the mutants, the production mutants, the \
+         production judge's tests and the replicas' test pin their levels)"
     );
     let honest: Vec<Vec<&str>> = reports
         .iter()

@@ -80,6 +80,8 @@ impl From<crate::Error> for Stop {
 pub struct RunOptions {
     /// `--url`: the server's base URL (`{port}` filled with `--spawn`'s port).
     pub url: Option<String>,
+    /// Every `--url` when several are given: one deployment's replicas.
+    pub replica_urls: Vec<String>,
     /// `--name`: the server's name in reports.
     pub name: Option<String>,
     /// `--spawn`: the shell command starting the server under test.
@@ -217,6 +219,41 @@ pub fn matrix(
     }
 }
 
+/// `limits/per-replica` over `--url`'s replicas, with the request the profile's clients
+/// send (a caller's token with the production profile's `provider`).
+async fn across_replicas(
+    options: &RunOptions,
+    provider: Option<&crate::identity_provider::IdentityProvider>,
+) -> Result<crate::report::Outcome, Stop> {
+    use crate::identity_provider::{CALLER, CallerKey};
+    use crate::replicas::Probe;
+    let client = crate::runner::client()?;
+    let probe = match (options.profile, provider) {
+        (Profile::LivekitEndpoint, _) => Probe {
+            path: crate::cases::SOURCE_PATH,
+            headers: Vec::new(),
+            body: "{}".to_owned(),
+        },
+        (_, Some(provider)) => Probe {
+            path: "/token",
+            headers: vec![(
+                "authorization",
+                format!(
+                    "Bearer {}",
+                    provider.token(CallerKey::P256, CALLER, &serde_json::json!({}))
+                ),
+            )],
+            body: crate::replicas::TUTORIAL_BODY.to_owned(),
+        },
+        (_, None) => Probe {
+            path: "/token",
+            headers: Vec::new(),
+            body: crate::replicas::TUTORIAL_BODY.to_owned(),
+        },
+    };
+    Ok(crate::replicas::run(&client, &options.replica_urls, &probe).await)
+}
+
 /// `--only` or `--skip` prefixes with a renamed case's old ID replaced by its new one, and
 /// a note saying so.
 fn current_ids(prefixes: &[String]) -> Vec<String> {
@@ -239,6 +276,11 @@ fn run_suite(
     selection: &Selection,
     format: ResponseFormat,
 ) -> Result<u8, Stop> {
+    if options.spawn.is_some() && !options.replica_urls.is_empty() {
+        return Err(Stop::Usage(
+            "several --url are the replicas of a running deployment: not with --spawn".into(),
+        ));
+    }
     // Refused before anything starts; `--list --browser` still lists the browser cases.
     #[cfg(not(feature = "browser"))]
     if options.browser {
@@ -274,6 +316,14 @@ fn run_suite(
             let outcomes = runtime.block_on(crate::browser::run(&server, selection));
             report.outcomes.extend(outcomes);
         }
+        report
+    };
+    let report = if options.replica_urls.is_empty() {
+        report
+    } else {
+        let mut report = report;
+        let outcome = runtime.block_on(across_replicas(options, provider.as_ref()))?;
+        report.outcomes.push(outcome);
         report
     };
     let as_expected = outputs::write(options, &report).map_err(Stop::Usage)?;

@@ -41,6 +41,22 @@ pub fn explain(id: &str) -> Result<String, String> {
             "Sends: from a page on another origin in headless Chromium, a preflighted fetch \
              (see `conformance/src/browser/page.html`)."
         );
+    } else if current == crate::replicas::ID {
+        header(
+            &mut out,
+            crate::replicas::ID,
+            crate::replicas::REQUIREMENT,
+            &[Defect::LimitsPerReplica],
+        );
+        let _ = writeln!(out, "Profiles: any, with several --url (one per replica)");
+        let _ = writeln!(
+            out,
+            "Sends: the profile's token request (POST /token, with a caller's token in \
+             production; POST /livekit/token with livekit-endpoint) to the first replica until \
+             an answer carries RateLimit-Policy (at most {}), waits one window, then the quota \
+             plus 10 of them, round robin over the replicas.",
+            crate::replicas::LEARNING_CAP
+        );
     } else {
         return Err(unknown(current));
     }
@@ -208,10 +224,7 @@ fn escaped(bytes: &[u8]) -> String {
 /// The message for an unknown ID: the IDs sharing its area, or how to list them.
 fn unknown(id: &str) -> String {
     let area = id.split('/').next().unwrap_or(id);
-    let near: Vec<&str> = crate::cases::CASES
-        .iter()
-        .map(|case| case.id)
-        .chain(crate::production::caller_cases().map(|case| case.id))
+    let near: Vec<&str> = crate::suite::case_ids()
         .filter(|candidate| candidate.starts_with(&format!("{area}/")))
         .take(8)
         .collect();
@@ -229,12 +242,7 @@ mod tests {
     /// Every case of every profile explains, with its source and the defects a miss shows.
     #[test]
     fn every_case_explains_with_a_source() {
-        let ids = crate::cases::CASES
-            .iter()
-            .map(|case| case.id)
-            .chain(crate::production::caller_cases().map(|case| case.id))
-            .chain(crate::browser::CHECKS.iter().map(|(id, _)| *id));
-        for id in ids {
+        for id in crate::suite::case_ids() {
             let text = explain(id).unwrap_or_else(|err| panic!("{err}"));
             assert!(text.starts_with(&format!("{id}\n")), "{text}");
             assert!(source_of(id).is_some(), "{id} has no source");
@@ -246,12 +254,7 @@ mod tests {
     #[test]
     fn every_source_prefix_names_a_case() {
         for (prefix, _) in SOURCES {
-            let any = crate::cases::CASES
-                .iter()
-                .map(|case| case.id)
-                .chain(crate::production::caller_cases().map(|case| case.id))
-                .chain(crate::browser::CHECKS.iter().map(|(id, _)| *id))
-                .any(|id| id.starts_with(prefix));
+            let any = crate::suite::case_ids().any(|id| id.starts_with(prefix));
             assert!(any, "{prefix} matches no case");
         }
     }

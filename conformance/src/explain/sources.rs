@@ -84,6 +84,11 @@ pub const SOURCES: &[(&str, &str)] = &[
     ),
     ("browser/", "Fetch Standard §3.2, as Chromium enforces it"),
     (
+        "limits/",
+        "draft-ietf-httpapi-ratelimit-headers (RateLimit-Policy); OWASP API4:2023 \
+         (unrestricted resource consumption); docs/operations.md (limits shared by replicas)",
+    ),
+    (
         "caller/",
         "RFC 6750 (Bearer tokens: §2.1 the Authorization header, §3 WWW-Authenticate); RFC \
          7519 (JWT); RFC 8725 (JWT Best Current Practices)",
