@@ -84,8 +84,8 @@ pub enum Defect {
     OtherStatus,
     /// A valid variant no official client sends (a charset, chunking, `HEAD`) is refused.
     RefusesVariant,
-    /// A request the contract refuses is served, with no harm: it is well signed, or as
-    /// valid as a real one.
+    /// A request the contract refuses is served, with no harm: it is well signed, as valid
+    /// as a real one, or what it gets is of use to nobody (a token LiveKit refuses).
     AcceptsHarmlessly,
     /// A path the contract treats as unknown (`/token/`, `/tok%65n`) is routed, as RFC 3986
     /// normalisation or a framework's non-strict routing does.

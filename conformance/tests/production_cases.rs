@@ -324,9 +324,10 @@ async fn each_defect_is_caught_at_its_level_and_the_control_passes() {
         .map_or(0, |outcome| outcome.findings.len());
     assert_eq!(findings, 3, "{dev}");
 
+    // A token for a name LiveKit refuses is useless to all: taste (issue 30).
     let mut expected = passed.clone();
     for at in 1..5 {
-        expected[at] = (CASES[at], "fail", vec![Defect::TokenForInvalidInput]);
+        expected[at] = (CASES[at], "warn", vec![Defect::AcceptsHarmlessly]);
     }
     assert_eq!(
         verdicts(unlimited),

@@ -167,16 +167,20 @@ const REFUSED: [CallerCase; 5] = [
         Defect::CallerForgery,
         token(Basic, Refused),
     ),
+    // A valid token elsewhere than the header is still the caller's own: serving it gives
+    // nobody else a token. A URL leaks it to logs (RFC 6750 §2.3: SHOULD NOT), and a cookie
+    // rides cross-site requests, but their answers are readable only where CORS allows, which
+    // the cors cases hold as MUST. So admitting them is taste (issue 30).
     case(
         "caller/refused/token-in-query",
-        "A token in the query string is ignored (RFC 6750 §2.3 is not offered): 401.",
-        Defect::CallerForgery,
+        "A token in the query string is ignored (RFC 6750 §2.3 is not offered): 401; serving its caller harms nobody else.",
+        Defect::AcceptsHarmlessly,
         token(InQuery, Refused),
     ),
     case(
         "caller/refused/token-in-cookie",
-        "A token in a cookie is ignored: 401.",
-        Defect::CallerForgery,
+        "A token in a cookie is ignored: 401; serving its caller harms nobody else.",
+        Defect::AcceptsHarmlessly,
         token(InCookie, Refused),
     ),
     case(
@@ -192,7 +196,10 @@ const REFUSED: [CallerCase; 5] = [
     ),
 ];
 
-/// What the server mints: usable by LiveKit, and by nobody without the server's secret.
+/// What the server mints: usable by LiveKit, and by nobody without the server's secret. A
+/// token for a name over LiveKit's limit is refused at connect: useless to its own caller,
+/// and to nobody else, so minting it is taste; a token for a shortened name is for someone
+/// or somewhere else, which stays harm (issue 30).
 const MINTED: [CallerCase; 5] = [
     case(
         "caller/minted/dev-credentials",
@@ -202,8 +209,8 @@ const MINTED: [CallerCase; 5] = [
     ),
     case(
         "caller/too-long/identity",
-        "A caller whose identity claim is 300 bytes, over LiveKit's 256-byte limit on identities, gets 403 on POST /token, never a token.",
-        Defect::TokenForInvalidInput,
+        "A caller whose identity claim is 300 bytes, over LiveKit's 256-byte limit on identities, gets 403 on POST /token; a token for it is useless (LiveKit refuses it), one for a shortened name is for someone or somewhere else.",
+        Defect::AcceptsHarmlessly,
         post(
             TokenEndpoint::Tutorial,
             LongIdentity,
@@ -216,8 +223,8 @@ const MINTED: [CallerCase; 5] = [
     ),
     case(
         "caller/too-long/identity-standard",
-        "A caller whose identity claim is 300 bytes, over LiveKit's 256-byte limit on identities, gets 403 on POST /livekit/token, never a token.",
-        Defect::TokenForInvalidInput,
+        "A caller whose identity claim is 300 bytes, over LiveKit's 256-byte limit on identities, gets 403 on POST /livekit/token; a token for it is useless (LiveKit refuses it), one for a shortened name is for someone or somewhere else.",
+        Defect::AcceptsHarmlessly,
         post(
             TokenEndpoint::Standard,
             LongIdentity,
@@ -230,8 +237,8 @@ const MINTED: [CallerCase; 5] = [
     ),
     case(
         "caller/too-long/room",
-        "A roomName of 300 bytes, over LiveKit's 256-byte limit on room names, gets 400 on POST /token, never a token.",
-        Defect::TokenForInvalidInput,
+        "A roomName of 300 bytes, over LiveKit's 256-byte limit on room names, gets 400 on POST /token; a token for it is useless (LiveKit refuses it), one for a shortened name is for someone or somewhere else.",
+        Defect::AcceptsHarmlessly,
         post(
             TokenEndpoint::Tutorial,
             Valid(CallerKey::P256),
@@ -244,8 +251,8 @@ const MINTED: [CallerCase; 5] = [
     ),
     case(
         "caller/too-long/room-standard",
-        "A room_name of 300 bytes, over LiveKit's 256-byte limit on room names, gets 400 on POST /livekit/token, never a token.",
-        Defect::TokenForInvalidInput,
+        "A room_name of 300 bytes, over LiveKit's 256-byte limit on room names, gets 400 on POST /livekit/token; a token for it is useless (LiveKit refuses it), one for a shortened name is for someone or somewhere else.",
+        Defect::AcceptsHarmlessly,
         post(
             TokenEndpoint::Standard,
             Valid(CallerKey::P256),
@@ -380,11 +387,12 @@ mod tests {
         );
     }
 
-    /// Only the leeway, an oversized but validly signed token and the order of a webhook's
-    /// checks are SHOULD: every other miss lets the wrong caller in, keeps the right one out,
-    /// or mints what LiveKit refuses.
+    /// Only the leeway, a valid caller's token oversized or outside the header, names over
+    /// LiveKit's limit (served for the name asked) and the order of a webhook's checks are
+    /// SHOULD: every other miss lets the wrong caller in, keeps the right one out, or mints
+    /// for another identity or room.
     #[test]
-    fn every_case_is_must_but_the_leeway_the_oversized_token_and_the_webhook_order() {
+    fn every_case_is_must_but_those_whose_answer_harms_nobody() {
         let should: Vec<_> = caller_cases()
             .filter(|case| case.level() == Level::Should)
             .map(|case| case.id)
@@ -394,6 +402,12 @@ mod tests {
             [
                 "caller/valid/exp-within-leeway",
                 "caller/valid/nbf-within-leeway",
+                "caller/refused/token-in-query",
+                "caller/refused/token-in-cookie",
+                "caller/too-long/identity",
+                "caller/too-long/identity-standard",
+                "caller/too-long/room",
+                "caller/too-long/room-standard",
                 "caller/too-long/token",
                 "webhook/verified-before-body",
             ]

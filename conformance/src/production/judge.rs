@@ -46,7 +46,7 @@ pub(super) fn judge(
         Expected::AdmittedWithinLeeway => Vec::new(),
         Expected::Refused => refused(got, token_sent, defect),
         Expected::NotImpersonated => not_impersonated(got, endpoint, named),
-        Expected::NotMinted { status, over } => not_minted(got, endpoint, status, over),
+        Expected::NotMinted { status, over } => not_minted(got, endpoint, status, over, defect),
         Expected::NamesAllowedOrigin => names_allowed_origin(got),
         Expected::NamesNoOtherOrigin => names_no_other_origin(got),
         Expected::PreflightAllowed => preflight_allowed(got),
@@ -153,9 +153,15 @@ fn not_impersonated(got: &Answer, endpoint: TokenEndpoint, other: &str) -> Vec<F
 }
 
 /// Findings for an answer that must refuse a name over LiveKit's limit with `status`: a
-/// token minted for it is one LiveKit refuses, and one for a shortened name is for someone
-/// or somewhere else.
-fn not_minted(got: &Answer, endpoint: TokenEndpoint, status: u16, over: Over) -> Vec<Finding> {
+/// token minted for it is one LiveKit refuses (`defect`, the case's), and one for a
+/// shortened name is for someone or somewhere else.
+fn not_minted(
+    got: &Answer,
+    endpoint: TokenEndpoint,
+    status: u16,
+    over: Over,
+    defect: Defect,
+) -> Vec<Finding> {
     let (what, claim, asked) = match over {
         Over::Identity => ("identity", "sub", long_identity()),
         Over::Room => ("room name", "video.room", long_room()),
@@ -181,9 +187,9 @@ fn not_minted(got: &Answer, endpoint: TokenEndpoint, status: u16, over: Over) ->
                     ),
                 )],
                 _ => vec![Finding::new(
-                    Defect::TokenForInvalidInput,
+                    defect,
                     format!(
-                        "{}: a token for a {} byte {what}, over LiveKit's {LIVEKIT_NAME_LIMIT}-byte limit",
+                        "{}: a token for a {} byte {what}, over LiveKit's {LIVEKIT_NAME_LIMIT}-byte limit: LiveKit refuses it",
                         got.status,
                         asked.len()
                     ),

@@ -51,15 +51,21 @@ fn a_name_over_the_limit_is_refused_minted_or_shortened() {
         json!({"token": signed("s", &json!({"sub": "alice", "video": {"room": room}}))}).to_string()
     };
     let judged = |got: Answer| {
-        not_minted(&got, TokenEndpoint::Tutorial, 400, Over::Room)
-            .into_iter()
-            .map(|finding| finding.defect)
-            .collect::<Vec<_>>()
+        not_minted(
+            &got,
+            TokenEndpoint::Tutorial,
+            400,
+            Over::Room,
+            Defect::AcceptsHarmlessly,
+        )
+        .into_iter()
+        .map(|finding| finding.defect)
+        .collect::<Vec<_>>()
     };
     assert_eq!(judged(answer_with(400, String::new())), []);
     assert_eq!(
         judged(answer_with(200, token_for(&room))),
-        [Defect::TokenForInvalidInput]
+        [Defect::AcceptsHarmlessly]
     );
     assert_eq!(
         judged(answer_with(200, token_for(&room[..LIVEKIT_NAME_LIMIT]))),
@@ -67,7 +73,7 @@ fn a_name_over_the_limit_is_refused_minted_or_shortened() {
     );
     assert_eq!(
         judged(answer_with(200, "{}".to_owned())),
-        [Defect::TokenForInvalidInput]
+        [Defect::AcceptsHarmlessly]
     );
     assert_eq!(
         judged(answer_with(403, String::new())),
@@ -80,8 +86,26 @@ fn a_name_over_the_limit_is_refused_minted_or_shortened() {
     let identity = "i".repeat(TOO_LONG);
     let standard = json!({"participant_token": signed("s", &json!({"sub": identity}))});
     let got = answer_with(201, standard.to_string());
-    let findings = not_minted(&got, TokenEndpoint::Standard, 403, Over::Identity);
-    assert_eq!(findings[0].defect, Defect::TokenForInvalidInput);
+    let findings = not_minted(
+        &got,
+        TokenEndpoint::Standard,
+        403,
+        Over::Identity,
+        Defect::AcceptsHarmlessly,
+    );
+    assert_eq!(findings[0].defect, Defect::AcceptsHarmlessly);
+    // Shortened to the limit, two long identities would share one: harm, whatever the case.
+    let shortened =
+        json!({"participant_token": signed("s", &json!({"sub": &identity[..LIVEKIT_NAME_LIMIT]}))});
+    let got = answer_with(201, shortened.to_string());
+    let findings = not_minted(
+        &got,
+        TokenEndpoint::Standard,
+        403,
+        Over::Identity,
+        Defect::AcceptsHarmlessly,
+    );
+    assert_eq!(findings[0].defect, Defect::WrongIdentityOrRoom);
 }
 
 #[test]
@@ -166,12 +190,14 @@ proptest! {
 }
 
 /// Issue 30: a server that admitted a validly signed token padded past 8 KiB was told it
-/// admitted a forgery (MUST), though its caller is authenticated. Admitting it is taste now;
-/// every forgery proper stays harm, and a 5xx stays a server fault.
+/// admitted a forgery (MUST), though its caller is authenticated. Admitting it, or a valid
+/// token in the query or a cookie, is taste now; every forgery proper and a missing or
+/// other-scheme credential stay harm, and a 5xx stays a server fault.
 #[test]
-fn an_admitted_oversized_token_is_taste_and_a_forgery_harm() {
+fn an_admitted_valid_caller_is_taste_and_a_forgery_harm() {
     let served = answer_with(200, json!({"token": "x"}).to_string());
     let failed = answer_with(500, String::new());
+    let mut taste = Vec::new();
     for case in caller_cases() {
         let CallerCheck::Exchange {
             request: request @ CallerRequest::Post { credential, .. },
@@ -187,7 +213,10 @@ fn an_admitted_oversized_token_is_taste_and_a_forgery_harm() {
                 .collect::<Vec<_>>()
         };
         let expected = match credential {
-            Credential::Forged(crate::identity_provider::Forgery::Oversized) => {
+            Credential::Forged(crate::identity_provider::Forgery::Oversized)
+            | Credential::InQuery
+            | Credential::InCookie => {
+                taste.push(case.id);
                 Defect::AcceptsHarmlessly
             }
             _ => Defect::CallerForgery,
@@ -195,4 +224,12 @@ fn an_admitted_oversized_token_is_taste_and_a_forgery_harm() {
         assert_eq!(defects(&served), [expected], "{}", case.id);
         assert_eq!(defects(&failed), [Defect::ServerError], "{}", case.id);
     }
+    assert_eq!(
+        taste,
+        [
+            "caller/refused/token-in-query",
+            "caller/refused/token-in-cookie",
+            "caller/too-long/token",
+        ]
+    );
 }
