@@ -145,7 +145,7 @@ pub const CASES: &[Case] = &[
         "endpoint/identity-too-long",
         "An identity over LiveKit's 256-byte limit gets 400 naming it.",
         exchange(source(SOURCE_LONG_IDENTITY), source_error(400, "participant_identity")),
-    ).served_shows(Defect::TokenForInvalidInput),
+    ).served_shows(Defect::AcceptsHarmlessly),
     case(
         "endpoint/text-plain",
         "A body not sent as JSON gets 415, in JSON.",
