@@ -8,6 +8,8 @@
 #[path = "support/browser.rs"]
 mod support;
 
+use std::io::Write as _;
+
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::HeaderMap;
