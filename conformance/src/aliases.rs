@@ -45,7 +45,7 @@ mod tests {
 
     #[test]
     fn every_alias_names_a_current_case_and_no_current_case_is_an_old_name() {
-        let ids: Vec<&str> = crate::suite::case_ids().collect();
+        let ids: Vec<&str> = crate::catalogue::case_ids().collect();
         for alias in ALIASES {
             assert!(ids.contains(&alias.new), "{} is no case", alias.new);
             assert!(!ids.contains(&alias.old), "{} is still a case", alias.old);

@@ -33,7 +33,8 @@
 //! - `local_server`: the suite's own loopback HTTP servers (the JWKS, the browser
 //!   check's page), on hyper, with a timeout on the request head.
 //! - `clock`: the suite's one clock, dating every token it signs, forges or judges.
-//! - [`suite`]: what identifies the suite in a report: its version and case-set digest.
+//! - [`suite`]: the suite's name and version, as reports state them.
+//! - [`catalogue`]: every case of every profile, and the case-set digest reports state.
 //! - [`error`]: what stops a run, typed.
 //! - [`command`]: what the `conformance` command does (the binary only parses arguments).
 //!
@@ -45,6 +46,7 @@ pub mod aliases;
 pub mod browser;
 pub mod case;
 pub mod cases;
+pub mod catalogue;
 mod clock;
 pub mod command;
 pub mod error;

@@ -197,7 +197,7 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
     assert_eq!(report["target"]["url"], seed.base_url.as_str());
     assert_eq!(
         report["suite"]["case_set"],
-        conformance::suite::case_set_digest()
+        conformance::catalogue::case_set_digest()
     );
     assert_eq!(report["suite"]["version"], conformance::suite::VERSION);
     let started = report["started_at"].as_str().unwrap_or_default();
@@ -209,7 +209,7 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
         stdout(&output).starts_with(&format!(
             "token-server-conformance {} (cases {}), profile openvidu-basic, seed (emulated) ({}), {started}\n",
             conformance::suite::VERSION,
-            conformance::suite::case_set_digest(),
+            conformance::catalogue::case_set_digest(),
             seed.base_url
         )),
         "the text report names what judged the server:\n{}",
@@ -242,7 +242,7 @@ async fn the_json_report_meets_its_schema_and_junit_carries_levels() {
         ),
         format!(
             "name=\"case-set\" value=\"{}\"",
-            conformance::suite::case_set_digest()
+            conformance::catalogue::case_set_digest()
         ),
         "name=\"profile\" value=\"openvidu-basic\"".to_owned(),
         "name=\"target-name\" value=\"seed (emulated)\"".to_owned(),

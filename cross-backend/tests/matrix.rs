@@ -40,6 +40,7 @@ fn fixed(mut report: Report, name: String) -> (String, Value) {
     report.run.name.clone_from(&name);
     report.run.url = "in-process".to_owned();
     report.run.started_at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_601_600);
+    report.run.case_set = Some(conformance::catalogue::case_set_digest());
     (name, report.json())
 }
 

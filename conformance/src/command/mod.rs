@@ -65,10 +65,10 @@ impl fmt::Display for Stop {
     }
 }
 
-impl From<crate::Error> for Stop {
-    fn from(err: crate::Error) -> Self {
+impl From<crate::error::Error> for Stop {
+    fn from(err: crate::error::Error) -> Self {
         match err {
-            crate::Error::InvalidUrl { .. } => Self::Usage(err.to_string()),
+            crate::error::Error::InvalidUrl { .. } => Self::Usage(err.to_string()),
             // Whether the suite or the server is at fault, nothing was judged.
             _ => Self::Harness(err.to_string()),
         }
@@ -318,6 +318,8 @@ fn run_suite(
         }
         report
     };
+    let mut report = report;
+    report.run.case_set = Some(crate::catalogue::case_set_digest());
     let report = if options.replica_urls.is_empty() {
         report
     } else {

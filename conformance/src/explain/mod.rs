@@ -116,7 +116,10 @@ fn http_case(out: &mut String, case: &Case) {
         .map(|profile| profile.name())
         .collect();
     let _ = writeln!(out, "Profiles: {}", profiles.join(", "));
-    if let Some(why) = case.needs.unmet(&crate::ServerUnderTest::new("")) {
+    if let Some(why) = case
+        .needs
+        .unmet(&crate::server_under_test::ServerUnderTest::new(""))
+    {
         let _ = writeln!(out, "Applies to: not the default server ({why})");
     }
     match case.check {
@@ -224,7 +227,7 @@ fn escaped(bytes: &[u8]) -> String {
 /// The message for an unknown ID: the IDs sharing its area, or how to list them.
 fn unknown(id: &str) -> String {
     let area = id.split('/').next().unwrap_or(id);
-    let near: Vec<&str> = crate::suite::case_ids()
+    let near: Vec<&str> = crate::catalogue::case_ids()
         .filter(|candidate| candidate.starts_with(&format!("{area}/")))
         .take(8)
         .collect();
@@ -242,7 +245,7 @@ mod tests {
     /// Every case of every profile explains, with its source and the defects a miss shows.
     #[test]
     fn every_case_explains_with_a_source() {
-        for id in crate::suite::case_ids() {
+        for id in crate::catalogue::case_ids() {
             let text = explain(id).unwrap_or_else(|err| panic!("{err}"));
             assert!(text.starts_with(&format!("{id}\n")), "{text}");
             assert!(source_of(id).is_some(), "{id} has no source");
@@ -254,7 +257,7 @@ mod tests {
     #[test]
     fn every_source_prefix_names_a_case() {
         for (prefix, _) in SOURCES {
-            let any = crate::suite::case_ids().any(|id| id.starts_with(prefix));
+            let any = crate::catalogue::case_ids().any(|id| id.starts_with(prefix));
             assert!(any, "{prefix} matches no case");
         }
     }

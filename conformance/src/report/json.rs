@@ -36,7 +36,7 @@ impl Report {
             "suite": {
                 "name": crate::suite::NAME,
                 "version": crate::suite::VERSION,
-                "case_set": crate::suite::case_set_digest(),
+                "case_set": self.run.case_set,
             },
             "profile": self.run.profile.name(),
             "target": {"name": self.run.name, "url": self.run.url},

@@ -52,7 +52,7 @@ impl Report {
         // properties.
         for (name, value) in [
             ("suite-version", crate::suite::VERSION.to_owned()),
-            ("case-set", crate::suite::case_set_digest()),
+            ("case-set", self.run.case_set.clone().unwrap_or_default()),
             ("profile", self.run.profile.name().to_owned()),
             ("target-name", self.run.name.clone()),
             ("target-url", self.run.url.clone()),

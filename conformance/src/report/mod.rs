@@ -123,6 +123,9 @@ pub struct RunInfo {
     pub profile: Profile,
     /// When the run started.
     pub started_at: SystemTime,
+    /// The digest of the suite's case set (`catalogue::case_set_digest`), which the command
+    /// line states; `None` until it is set.
+    pub case_set: Option<String>,
 }
 
 impl RunInfo {
@@ -133,6 +136,7 @@ impl RunInfo {
             url: server.base_url.clone(),
             profile,
             started_at: SystemTime::now(),
+            case_set: None,
         }
     }
 
@@ -154,11 +158,15 @@ impl RunInfo {
         } else {
             format!("{} ({})", self.name, self.url)
         };
+        let cases = self
+            .case_set
+            .as_ref()
+            .map(|digest| format!(" (cases {digest})"))
+            .unwrap_or_default();
         format!(
-            "{} {} (cases {}), profile {}, {target}, {}",
+            "{} {}{cases}, profile {}, {target}, {}",
             crate::suite::NAME,
             crate::suite::VERSION,
-            crate::suite::case_set_digest(),
             self.profile.name(),
             self.started_at_rfc3339()
         )
@@ -358,6 +366,7 @@ mod tests {
                 url: "http://127.0.0.1:1".into(),
                 profile: Profile::Full,
                 started_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000),
+                case_set: Some("sha256:0123456789abcdef".into()),
             },
             outcomes: vec![
                 outcome("token/valid", Verdict::Pass),
@@ -375,9 +384,8 @@ mod tests {
     fn text_ends_with_the_summary() {
         let text = report().to_string();
         let header = format!(
-            "token-server-conformance {} (cases {}), profile full, backend (http://127.0.0.1:1), 2026-11-30T00:53:20Z",
+            "token-server-conformance {} (cases sha256:0123456789abcdef), profile full, backend (http://127.0.0.1:1), 2026-11-30T00:53:20Z",
             crate::suite::VERSION,
-            crate::suite::case_set_digest()
         );
         assert!(text.starts_with(&header), "{text}");
         let (_, text) = text.split_once('\n').expect("a header line");
