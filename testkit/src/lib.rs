@@ -15,5 +15,6 @@ pub mod binary_checks;
 pub mod comparable;
 pub mod exchange;
 pub mod exposition;
+pub mod missing_tool;
 pub mod redis_server;
 pub mod server_process;
