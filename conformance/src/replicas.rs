@@ -27,6 +27,10 @@ pub const REQUIREMENT: &str = "Given several --url for one deployment's replicas
 /// limit.
 pub const LEARNING_CAP: usize = 2000;
 
+/// The longest window the check waits for a refill: longer would outlive the production
+/// profile's caller token (valid five minutes) and keep a CI job waiting.
+pub const LONGEST_WINDOW_SECONDS: u64 = 240;
+
 /// The tutorials' token request.
 pub const TUTORIAL_BODY: &str = r#"{"roomName":"room1","participantName":"alice"}"#;
 
@@ -117,6 +121,13 @@ async fn check(
             "no RateLimit-Policy within {LEARNING_CAP} requests: no limit to judge"
         )));
     };
+    if policy.window_seconds > LONGEST_WINDOW_SECONDS {
+        return Err(Verdict::Skip(format!(
+            "the window is {} s, longer than the {LONGEST_WINDOW_SECONDS} s the check waits \
+             for the quota to refill",
+            policy.window_seconds
+        )));
+    }
     // The quota refills in one window.
     tokio::time::sleep(Duration::from_secs(policy.window_seconds)).await;
     let burst = policy.quota + PAST_THE_QUOTA;
@@ -202,6 +213,40 @@ mod tests {
         ] {
             assert_eq!(parse_policy(none), None, "{none:?}");
         }
+    }
+
+    /// A server whose policy's window is a day is skipped at once, not waited for.
+    #[tokio::test]
+    async fn a_window_too_long_to_wait_for_is_skipped() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = [0; 4096];
+                let _ = stream.read(&mut request).await;
+                let answer = "HTTP/1.1 429 Too Many Requests\r\nratelimit-policy: \"t\";q=5;w=86400\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                let _ = stream.write_all(answer.as_bytes()).await;
+            }
+        });
+        let probe = Probe {
+            path: "/token",
+            headers: Vec::new(),
+            body: TUTORIAL_BODY.to_owned(),
+        };
+        let client = crate::runner::client().expect("a client");
+        let outcome = tokio::time::timeout(
+            Duration::from_secs(10),
+            run(&client, &[url.clone(), url], &probe),
+        )
+        .await
+        .expect("no wait for the window");
+        assert!(
+            matches!(&outcome.verdict, Verdict::Skip(why) if why.contains("86400 s")),
+            "{outcome:?}"
+        );
     }
 
     proptest::proptest! {

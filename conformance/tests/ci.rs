@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cross_backend::seed::{Seed, start_seed};
-use support::{against, conformance, owned, stdout};
+use support::{TRUST_THE_SUITE, against, conformance, owned, stdout};
 
 fn ids(text: &str, verdict: &str) -> Vec<String> {
     text.lines()
@@ -358,15 +358,8 @@ async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server(
                 "LIVEKIT_API_KEY=APIconformance",
                 "--env",
                 "LIVEKIT_API_SECRET=conformance-production-secret-0123456789",
-                "--env",
-                "CALLER_JWKS_URL={jwks_url}",
-                "--env",
-                "CALLER_ISSUER={issuer}",
-                "--env",
-                "CALLER_AUDIENCE={audience}",
-                "--env",
-                "CORS_ALLOWED_ORIGINS={origin}",
             ]);
+            args.extend(TRUST_THE_SUITE);
         }
         owned(&args)
     };

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{conformance, owned, stdout};
+use support::{TRUST_THE_SUITE, conformance, owned, stdout};
 
 /// The FAILs this server earns, each real harm: a caller token without `exp` is admitted
 /// (`jwtVerify` requires `exp` only when asked to), so a leaked one never stops working.
@@ -76,7 +76,8 @@ async fn a_node_production_server_gets_its_exact_verdicts_and_fails_only_on_harm
     };
     let out = tempfile::tempdir().expect("temp dir");
     let json = out.path().join("report.json");
-    let output = conformance(owned(&[
+    let mut args = owned(&TRUST_THE_SUITE);
+    args.extend(owned(&[
         "--profile",
         "production",
         "--spawn",
@@ -86,21 +87,13 @@ async fn a_node_production_server_gets_its_exact_verdicts_and_fails_only_on_harm
         "--env",
         "SERVER_PORT={port}",
         "--env",
-        "CALLER_JWKS_URL={jwks_url}",
-        "--env",
-        "CALLER_ISSUER={issuer}",
-        "--env",
-        "CALLER_AUDIENCE={audience}",
-        "--env",
-        "CORS_ALLOWED_ORIGINS={origin}",
-        "--env",
         "LIVEKIT_API_KEY=APInodefixture",
         "--env",
         "LIVEKIT_API_SECRET=node-fixture-secret-0123456789abcdefghij",
         "--json",
         json.to_str().expect("UTF-8 path"),
-    ]))
-    .await;
+    ]));
+    let output = conformance(args).await;
     let text = stdout(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
     let report: Value = std::fs::read_to_string(&json)

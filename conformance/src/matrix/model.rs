@@ -157,3 +157,60 @@ impl Matrix {
         areas
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Any JSON, as a report file might hold after a bad edit or another tool's writing.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            ".{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("cases".to_owned()),
+                        Just("id".to_owned()),
+                        Just("outcome".to_owned()),
+                        Just("findings".to_owned()),
+                        Just("defects".to_owned()),
+                        Just("summary".to_owned()),
+                        ".{0,6}",
+                    ],
+                    inner,
+                    0..6,
+                )
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// Any JSON gives a matrix or an error naming the file, never a panic; with this
+        /// schema's version, a matrix whose page and badges render.
+        #[test]
+        fn any_report_reads_without_panicking(mut report in any_json(), versioned in any::<bool>()) {
+            if versioned && let Value::Object(fields) = &mut report {
+                fields.insert("schema_version".into(), json!(JSON_SCHEMA_VERSION));
+            }
+            match Matrix::from_reports(&[("r.json".to_owned(), report)]) {
+                Ok(matrix) => {
+                    prop_assert_eq!(matrix.columns.len(), 1);
+                    let _ = matrix.html("t");
+                    let _ = matrix.columns[0].badge();
+                    let _ = matrix.columns[0].badge_file();
+                }
+                Err(err) => prop_assert!(err.starts_with("r.json: ")),
+            }
+        }
+    }
+}

@@ -39,6 +39,20 @@ pub fn against(url: &str, extra: &[&str]) -> Vec<String> {
     .collect()
 }
 
+/// `--env` arguments telling a spawned production server to trust the suite's identity
+/// provider, by the suite's placeholders (this repository's setting names, which the Node
+/// fixture reads too).
+pub const TRUST_THE_SUITE: [&str; 8] = [
+    "--env",
+    "CALLER_JWKS_URL={jwks_url}",
+    "--env",
+    "CALLER_ISSUER={issuer}",
+    "--env",
+    "CALLER_AUDIENCE={audience}",
+    "--env",
+    "CORS_ALLOWED_ORIGINS={origin}",
+];
+
 /// Owned arguments.
 pub fn owned(args: &[&str]) -> Vec<String> {
     args.iter().map(|arg| (*arg).to_owned()).collect()
