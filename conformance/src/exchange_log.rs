@@ -3,10 +3,14 @@
 //!
 //! reqwest logs every read and write of a connection, escaped, when it is built with
 //! `connection_verbose`, through the `log` facade; this module's logger keeps those lines
-//! until the runner prints them under their case. The scenarios on raw connections are
-//! not recorded.
+//! until the runner prints them under their case. The scenarios' raw connections are
+//! [`Recorded`], which keeps their bytes the same way.
 
+use std::pin::Pin;
 use std::sync::{Mutex, OnceLock};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// reqwest's log target for a connection's bytes.
 const TARGET: &str = "reqwest::connect::verbose";
@@ -25,15 +29,20 @@ impl log::Log for Capture {
 
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
-            let line = record.args().to_string();
-            self.lines
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(line);
+            self.push(record.args().to_string());
         }
     }
 
     fn flush(&self) {}
+}
+
+impl Capture {
+    fn push(&self, line: String) {
+        self.lines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(line);
+    }
 }
 
 /// Starts recording every exchange; `false` when another logger was installed first.
@@ -66,12 +75,64 @@ pub fn take() -> String {
     lines.iter().map(|line| render(line)).collect()
 }
 
+/// Keeps `bytes` a raw connection `wrote` (or read), in reqwest's form, when recording.
+fn raw(wrote: bool, bytes: &[u8]) {
+    if let (true, Some(capture)) = (enabled(), CAPTURE.get())
+        && !bytes.is_empty()
+    {
+        let direction = if wrote { "write" } else { "read" };
+        // `escape_ascii` escapes as reqwest's log does: CRLF as `\r\n`, quotes as `\"`.
+        capture.push(format!("raw {direction}: b\"{}\"", bytes.escape_ascii()));
+    }
+}
+
+/// A raw connection whose bytes are recorded for `--show-exchange`, as reqwest's are.
+#[derive(Debug)]
+pub struct Recorded<S>(pub S);
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorded<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.0).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            raw(false, &buf.filled()[before..]);
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorded<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.0).poll_write(cx, buf);
+        if let Poll::Ready(Ok(written)) = polled {
+            raw(true, &buf[..written]);
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
 /// Prints the exchanges of the case `id` just run, when recording.
 pub fn print_for(id: &str) {
     if enabled() {
         let exchanges = take();
         if exchanges.is_empty() {
-            println!("--- {id}: no exchange recorded (raw-connection scenarios are not)");
+            println!("--- {id}: no exchange recorded");
         } else {
             print!("--- {id}\n{exchanges}");
         }
@@ -118,6 +179,15 @@ mod tests {
             "< HTTP/1.1 200 OK\\r\\n\n"
         );
         assert_eq!(render("something else"), "  something else\n");
+        // A raw connection's bytes, as `raw` keeps them.
+        let kept = format!(
+            "raw write: b\"{}\"",
+            b"GET / HTTP/1.1\r\n\r\n\"\xff".escape_ascii()
+        );
+        assert_eq!(
+            render(&kept),
+            "> GET / HTTP/1.1\\r\\n\n> \\r\\n\n> \\\"\\xff\n"
+        );
         assert_eq!(
             render(r#"0000002a write (vectored): b"a: 1\r\n\r\n"b"{\"x\":1}""#),
             "> a: 1\\r\\n\n> \\r\\n\n> {\\\"x\\\":1}\n"

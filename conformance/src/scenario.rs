@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+
+use crate::exchange_log::Recorded;
 use tokio::time::timeout;
 
 use crate::case::{Finding, Scenario};
@@ -41,7 +43,7 @@ pub async fn probe(server: &ServerUnderTest) -> Result<(), Error> {
     connect(server).await.map(drop)
 }
 
-async fn connect(server: &ServerUnderTest) -> Result<TcpStream, Error> {
+async fn connect(server: &ServerUnderTest) -> Result<Recorded<TcpStream>, Error> {
     let address = server.authority()?;
     let refused = |reason: String| Error::Connect {
         address: address.clone(),
@@ -53,7 +55,7 @@ async fn connect(server: &ServerUnderTest) -> Result<TcpStream, Error> {
     )
     .await
     {
-        Ok(Ok(stream)) => Ok(stream),
+        Ok(Ok(stream)) => Ok(Recorded(stream)),
         Ok(Err(err)) => Err(refused(err.to_string())),
         Err(_) => Err(refused("timed out".to_owned())),
     }
@@ -99,7 +101,7 @@ fn valid_request(authority: &str) -> String {
 }
 
 /// Reads one response, saying on failure what the scenario waited for.
-async fn read_response(stream: &mut TcpStream) -> Result<RawResponse, String> {
+async fn read_response(stream: &mut Recorded<TcpStream>) -> Result<RawResponse, String> {
     ResponseReader::new(PATIENCE)
         .response(stream, false)
         .await

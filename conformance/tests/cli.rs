@@ -194,3 +194,30 @@ async fn show_exchange_prints_the_bytes_sent_and_received() {
     // Only the case that ran is shown.
     assert!(!text.contains("--- token/unicode-names"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_exchange_records_a_scenarios_raw_connection() {
+    let server = start(&BACKENDS[0], &settings("text"));
+    let output = conformance(args(
+        &server.under_test.base_url,
+        &["--only", "http/keep-alive", "--show-exchange"],
+    ))
+    .await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let exchange = text
+        .split_once("--- http/keep-alive\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    // Two requests on one connection, and both answers.
+    assert_eq!(
+        exchange.matches("> POST /token HTTP/1.1\\r\\n\n").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(
+        exchange.matches("< HTTP/1.1 200 OK\\r\\n").count(),
+        2,
+        "{text}"
+    );
+}
