@@ -120,6 +120,11 @@ struct Cli {
     /// ({jwks_url}); 0 picks a free one, which only --spawn's server can be told.
     #[arg(long, default_value_t = 0)]
     jwks_port: u16,
+    /// With the production profile: Wycheproof's JSON Web Signature vectors
+    /// (testvectors_v1/json_web_signature_test.json from a checkout of C2SP/wycheproof),
+    /// sent as callers' tokens with their keys in the JWKS (caller/forged/wycheproof).
+    #[arg(long, value_name = "FILE")]
+    wycheproof: Option<PathBuf>,
     /// Also check CORS in a real browser: headless Chromium fetches a token and an error
     /// from another origin (needs chromium and chromedriver; SKIP when they are missing).
     /// Needs the browser feature: cargo install conformance --features browser.
@@ -253,6 +258,7 @@ impl From<Cli> for RunOptions {
             caller_issuer: cli.caller_issuer,
             caller_audience: cli.caller_audience,
             jwks_port: cli.jwks_port,
+            wycheproof: cli.wycheproof,
             browser: cli.browser,
         }
     }

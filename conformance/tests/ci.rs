@@ -321,8 +321,12 @@ async fn spawn_starts_judges_and_stops_a_real_backend() {
 async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server() {
     let exe = backend_binary();
     let dir = tempfile::tempdir().expect("temp dir");
+    let vectors = dir.path().join("json_web_signature_test.json");
+    std::fs::write(&vectors, test_keys::wycheproof_format::file()).expect("write the vectors");
     let args = |production: bool| {
         let mut args = vec![
+            "--wycheproof",
+            vectors.to_str().expect("UTF-8"),
             "--spawn",
             exe.to_str().expect("UTF-8"),
             "--env",
@@ -367,12 +371,67 @@ async fn the_production_profile_fills_its_placeholders_and_fails_an_open_server(
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(text.contains("PASS caller/forged/alg-none"), "{text}");
+    assert!(text.contains("PASS caller/forged/wycheproof"), "{text}");
     // The tutorial contract gives anyone a token: every forgery is admitted.
     let open = conformance(args(false)).await;
     let text = stdout(&open);
     assert_eq!(open.status.code(), Some(1), "{text}");
     assert!(text.contains("FAIL caller/forged/alg-none"), "{text}");
     assert!(text.contains("caller-forgery"), "{text}");
+    assert!(
+        text.contains("FAIL caller/forged/wycheproof")
+            && text.contains("tcId 2 (rejectsModifiedSignature)"),
+        "{text}"
+    );
+}
+
+/// `--wycheproof` is refused, in one line naming it, outside the production profile and for a
+/// file that is not Wycheproof's JSON Web Signature vectors; nothing is run.
+#[tokio::test(flavor = "multi_thread")]
+async fn wycheproof_files_are_checked_before_anything_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let other = dir.path().join("json_web_key_test.json");
+    std::fs::write(
+        &other,
+        r#"{"testGroups": [{"type": "JsonWebKey", "tests": []}]}"#,
+    )
+    .expect("write");
+    let missing = dir.path().join("missing.json");
+    let other_type = r#"test group 0 is of type "JsonWebKey", not JsonWebSignature"#;
+    for (profile, file, says) in [
+        (
+            "full",
+            &other,
+            "applies to the production profile only".to_owned(),
+        ),
+        (
+            "production",
+            &other,
+            format!("{}: {other_type}", other.display()),
+        ),
+        (
+            "production",
+            &missing,
+            format!("{}: No such file", missing.display()),
+        ),
+    ] {
+        let file = file.to_str().expect("UTF-8");
+        let args = [
+            "--url",
+            "http://127.0.0.1:1",
+            "--profile",
+            profile,
+            "--wycheproof",
+            file,
+        ];
+        let says = format!("--wycheproof {says}");
+        let output = conformance(owned(&args)).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(&says), "{stderr}");
+        assert!(output.stdout.is_empty(), "nothing runs");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

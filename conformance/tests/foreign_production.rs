@@ -76,8 +76,13 @@ async fn a_node_production_server_gets_its_exact_verdicts_and_fails_only_on_harm
     };
     let out = tempfile::tempdir().expect("temp dir");
     let json = out.path().join("report.json");
+    // Vectors in Wycheproof's format: jose, verifying with the JWKS, must refuse each.
+    let vectors = out.path().join("json_web_signature_test.json");
+    std::fs::write(&vectors, test_keys::wycheproof_format::file()).expect("write the vectors");
     let mut args = owned(&TRUST_THE_SUITE);
     args.extend(owned(&[
+        "--wycheproof",
+        vectors.to_str().expect("UTF-8 path"),
         "--profile",
         "production",
         "--spawn",

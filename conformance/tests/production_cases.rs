@@ -1,20 +1,23 @@
 //! The production profile's cases on what a server mints and how it reads webhooks, judged
 //! against small fixture servers: one with no defect, which must pass them cleanly, and one
 //! per defect, which each case must catch at its level. The fixtures trust any caller token
-//! without checking it (the `caller/forged/` cases are not run here), so they stay small.
+//! without checking its signature (of the `caller/forged/` cases only Wycheproof's vectors,
+//! which no claims reader admits, are run here), so they stay small.
 //! Run: `cargo test -p conformance --test production_cases`.
 
 use std::sync::Arc;
 
 use base64::Engine as _;
 use conformance::harm::Defect;
-use conformance::identity_provider::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider};
+use conformance::identity_provider::{
+    DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider, JwsVectors,
+};
 use conformance::judge::decode_segment;
 use conformance::production::{DEV_API_KEY, DEV_API_SECRET, LIVEKIT_NAME_LIMIT};
 use conformance::{Report, Selection, ServerUnderTest, Verdict};
 use serde_json::{Value, json};
 use sha2::Digest as _;
-use test_keys::{sign_with_secret, unix_now};
+use test_keys::{sign_with_secret, unix_now, wycheproof_format};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -41,6 +44,8 @@ struct Fixture {
     no_name_limits: bool,
     /// Reads a webhook's whole body before looking at its `Authorization`.
     reads_webhooks_first: bool,
+    /// Mints for any `Authorization` header, reading nothing of it.
+    admits_any_authorization: bool,
 }
 
 impl Fixture {
@@ -192,12 +197,18 @@ async fn token(fixture: Fixture, stream: &mut TcpStream, request: &Request) {
     let Some(body) = read_body(stream, request).await else {
         return;
     };
-    let sub = request
+    let bearer = request
         .authorization
         .as_deref()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .and_then(|token| decode_segment(token, 1).ok())
-        .and_then(|claims| claims["sub"].as_str().map(str::to_owned));
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let sub = match bearer {
+        _ if fixture.admits_any_authorization && request.authorization.is_some() => {
+            Some("anyone".to_owned())
+        }
+        bearer => bearer
+            .and_then(|token| decode_segment(token, 1).ok())
+            .and_then(|claims| claims["sub"].as_str().map(str::to_owned)),
+    };
     let Some(identity) = sub else {
         return respond(
             stream,
@@ -255,12 +266,17 @@ async fn start(fixture: Fixture) -> ServerUnderTest {
 
 /// The cases of [`CASES`] run against `fixture`.
 async fn judge(fixture: Fixture, provider: Arc<IdentityProvider>) -> Report {
+    judge_only(fixture, &provider, CASES).await
+}
+
+/// The cases `ids` run against `fixture`.
+async fn judge_only(fixture: Fixture, provider: &IdentityProvider, ids: &[&str]) -> Report {
     let server = start(fixture).await;
     let selection = Selection {
-        only: CASES.iter().map(|id| (*id).to_owned()).collect(),
+        only: ids.iter().map(|id| (*id).to_owned()).collect(),
         ..Selection::default()
     };
-    conformance::production::run(&server, &provider, &selection)
+    conformance::production::run(&server, provider, &selection)
         .await
         .expect("the fixture answers")
 }
@@ -341,5 +357,73 @@ async fn each_defect_is_caught_at_its_level_and_the_control_passes() {
         verdicts(reads_first),
         expected,
         "webhook bodies read first:\n{reads_first}"
+    );
+}
+
+/// Wycheproof's vectors (here in its format, made with the test keys): their keys are in the
+/// JWKS from the first fetch; a server reading the claims refuses them all, as every server
+/// must; one admitting any `Authorization` header fails with each vector sent named by its `tcId`,
+/// exactly the invalid ones a header can carry under a caller's algorithm; without the file
+/// the case is skipped, saying how to give it.
+#[tokio::test(flavor = "multi_thread")]
+async fn wycheproof_vectors_are_published_sent_and_each_admitted_one_named() {
+    const CASE: &str = "caller/forged/wycheproof";
+    let vectors =
+        JwsVectors::parse(&wycheproof_format::file()).expect("vectors in Wycheproof's format");
+    let provider = IdentityProvider::start_with(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE, Some(vectors))
+        .await
+        .expect("the identity provider starts");
+    let jwks: Value = reqwest::get(provider.jwks_url())
+        .await
+        .expect("the JWKS answers")
+        .json()
+        .await
+        .expect("JSON");
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|key| key["kid"].as_str())
+        .filter(|kid| kid.starts_with("wycheproof-format-"))
+        .collect();
+    assert_eq!(
+        kids,
+        [wycheproof_format::ES256_KID, wycheproof_format::EDDSA_KID]
+    );
+
+    let control = judge_only(Fixture::default(), &provider, &[CASE]).await;
+    assert_eq!(verdicts(&control), [(CASE, "pass", vec![])], "{control}");
+
+    let open = Fixture {
+        admits_any_authorization: true,
+        ..Fixture::default()
+    };
+    let report = judge_only(open, &provider, &[CASE]).await;
+    assert_eq!(
+        verdicts(&report),
+        [(CASE, "fail", vec![Defect::CallerForgery])],
+        "{report}"
+    );
+    let outcome = |report: &Report| {
+        let found = report.outcomes.iter().find(|outcome| outcome.id == CASE);
+        found.expect("the case has an outcome").clone()
+    };
+    let named: Vec<u64> = outcome(&report)
+        .findings
+        .iter()
+        .filter_map(|finding| {
+            let rest = finding.reason.strip_prefix("tcId ")?;
+            rest.split_once(' ')?.0.parse().ok()
+        })
+        .collect();
+    assert_eq!(named, wycheproof_format::SENT, "{report}");
+
+    let without = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
+        .await
+        .expect("the identity provider starts");
+    let report = judge_only(open, &without, &[CASE]).await;
+    assert!(
+        matches!(&outcome(&report).verdict, Verdict::Skip(reason) if reason.contains("--wycheproof FILE")),
+        "{report}"
     );
 }

@@ -5,7 +5,7 @@
 //! Run: `cargo test -p cross-backend --test production`.
 
 use conformance::identity_provider::{
-    CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, Forgery, IdentityProvider,
+    CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, Forgery, IdentityProvider, JwsVectors,
 };
 use cross_backend::backends::BACKENDS;
 use cross_backend::in_process::{production_settings, start};
@@ -375,13 +375,17 @@ async fn without_keys_every_backend_answers_503_alike() {
     }
 }
 
-/// The suite's production profile, rotation included, passes every backend without a WARN.
+/// The suite's production profile, rotation and vectors in Wycheproof's format included,
+/// passes every backend without a WARN or a SKIP.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_production_profile_passes_every_backend() {
     let runs = BACKENDS.iter().map(|backend| async move {
-        let provider = IdentityProvider::start(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE)
-            .await
-            .expect("the identity provider starts");
+        let vectors = JwsVectors::parse(&test_keys::wycheproof_format::file())
+            .expect("vectors in Wycheproof's format");
+        let provider =
+            IdentityProvider::start_with(0, DEFAULT_ISSUER, DEFAULT_AUDIENCE, Some(vectors))
+                .await
+                .expect("the identity provider starts");
         let settings = production_settings(
             "text",
             &provider.jwks_url(),

@@ -5,6 +5,8 @@
 //! bench. The suite's own signing (its identity provider, its webhooks) is product code and
 //! stays in `conformance`.
 
+pub mod wycheproof_format;
+
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 

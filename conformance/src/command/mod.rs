@@ -132,6 +132,8 @@ pub struct RunOptions {
     pub caller_audience: String,
     /// `--jwks-port`.
     pub jwks_port: u16,
+    /// `--wycheproof`: Wycheproof's JSON Web Signature vectors, for the production profile.
+    pub wycheproof: Option<PathBuf>,
     /// `--browser`.
     pub browser: bool,
 }

@@ -1,10 +1,11 @@
 //! What a run starts before judging: the identity provider of the production profile, and
 //! the server under test when `--spawn` asks for it, with the placeholders filled in.
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::{RunOptions, Stop};
-use crate::identity_provider::IdentityProvider;
+use crate::identity_provider::{IdentityProvider, JwsVectors};
 use crate::production::ALLOWED_ORIGIN;
 use crate::profile::Profile;
 use crate::spawn::{self, SpawnSpec, Spawned};
@@ -16,13 +17,20 @@ pub(super) fn identity_provider(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Option<IdentityProvider>, Stop> {
     if options.profile != Profile::Production {
-        return Ok(None);
+        return match options.wycheproof {
+            Some(_) => Err(Stop::Usage(
+                "--wycheproof applies to the production profile only".into(),
+            )),
+            None => Ok(None),
+        };
     }
+    let vectors = options.wycheproof.as_deref().map(jws_vectors).transpose()?;
     let provider = runtime
-        .block_on(IdentityProvider::start(
+        .block_on(IdentityProvider::start_with(
             options.jwks_port,
             &options.caller_issuer,
             &options.caller_audience,
+            vectors,
         ))
         .map_err(|err| Stop::Harness(format!("cannot serve the JWKS: {err}")))?;
     println!(
@@ -32,6 +40,13 @@ pub(super) fn identity_provider(
         provider.audience()
     );
     Ok(Some(provider))
+}
+
+/// The usable vectors of the file `--wycheproof` names.
+fn jws_vectors(path: &Path) -> Result<JwsVectors, Stop> {
+    let refused = |why: String| Stop::Usage(format!("--wycheproof {}: {why}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|err| refused(err.to_string()))?;
+    JwsVectors::parse(&text).map_err(|err| refused(err.to_string()))
 }
 
 /// The server's URL, and the server itself when `--spawn` started it (listening by then).

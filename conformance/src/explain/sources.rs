@@ -100,6 +100,12 @@ pub const SOURCES: &[(&str, &str)] = &[
          Sheet",
     ),
     (
+        "caller/forged/wycheproof",
+        "C2SP Project Wycheproof, testvectors_v1/json_web_signature_test.json (JsonWebSignature \
+         vectors: modified or missing signatures, alg none, algorithm confusion, embedded jwk); \
+         RFC 7515 §5.2 (JWS validation)",
+    ),
+    (
         "caller/refused/token-in-",
         "RFC 6750 §2.3 and §5.3 (no bearer tokens in page URLs; cookies are sent cross-site)",
     ),

@@ -5,7 +5,7 @@ use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use super::keys::{CallerKey, JWKS, OCT_SECRET, ROTATED_JWK};
+use super::keys::{ATTACKER_KID, CallerKey, JWKS, OCT_SECRET, ROTATED_JWK};
 use super::{ASSUMED_LEEWAY_SECONDS, CALLER};
 use crate::clock::unix_now;
 
@@ -164,13 +164,13 @@ pub fn forged_token(issuer: &str, audience: &str, attacker_url: &str, forgery: F
         Forgery::NoExpiry => without(&mut claims, "exp"),
         Forgery::JkuHeader => {
             let mut header = Header::new(Algorithm::ES256);
-            header.kid = Some("attacker".to_owned());
+            header.kid = Some(ATTACKER_KID.to_owned());
             header.jku = Some(format!("{attacker_url}/attacker-jwks.json"));
             return attacker(header, &claims);
         }
         Forgery::X5uHeader => {
             let mut header = Header::new(Algorithm::ES256);
-            header.kid = Some("attacker".to_owned());
+            header.kid = Some(ATTACKER_KID.to_owned());
             header.x5u = Some(format!("{attacker_url}/attacker.pem"));
             return attacker(header, &claims);
         }

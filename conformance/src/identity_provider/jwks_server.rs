@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use hyper::StatusCode;
+use serde_json::Value;
 
 use super::keys::{attacker_jwks, jwks_document};
 use crate::local_server::{HEADER_READ_TIMEOUT, LocalServer, response};
@@ -27,15 +28,18 @@ pub(super) enum Serving {
 #[derive(Debug)]
 pub(super) struct Shared {
     pub(super) serving: Mutex<Serving>,
+    /// Keys published beside the provider's own (Wycheproof's, when given).
+    pub(super) extra_keys: Vec<Value>,
     pub(super) fetches: AtomicUsize,
     pub(super) attacker_fetches: AtomicUsize,
 }
 
 impl Shared {
-    /// Serving the published keys, nothing fetched yet.
-    pub(super) fn new() -> Self {
+    /// Serving the published keys and `extra_keys`, nothing fetched yet.
+    pub(super) fn new(extra_keys: Vec<Value>) -> Self {
         Self {
             serving: Mutex::new(Serving::Keys { rotated: false }),
+            extra_keys,
             fetches: AtomicUsize::new(0),
             attacker_fetches: AtomicUsize::new(0),
         }
@@ -75,7 +79,7 @@ fn answer(shared: &Shared, target: &str) -> (StatusCode, String) {
     match (target, shared.serving()) {
         ("/jwks.json", Serving::Keys { rotated }) => {
             shared.fetches.fetch_add(1, Ordering::SeqCst);
-            (StatusCode::OK, jwks_document(rotated))
+            (StatusCode::OK, jwks_document(rotated, &shared.extra_keys))
         }
         ("/jwks.json", Serving::Down) => {
             shared.fetches.fetch_add(1, Ordering::SeqCst);
@@ -95,7 +99,7 @@ mod tests {
 
     #[test]
     fn each_fetch_is_counted_where_it_belongs() {
-        let shared = Shared::new();
+        let shared = Shared::new(Vec::new());
         assert_eq!(answer(&shared, "/jwks.json").0, StatusCode::OK);
         assert_eq!(answer(&shared, "/jwks.json?x").0, StatusCode::NOT_FOUND);
         assert_eq!(answer(&shared, "/attacker.pem").0, StatusCode::OK);

@@ -2,6 +2,8 @@
 //! Ed25519, and a P-256 key published only after a rotation), and the JWKS documents served
 //! from them, with the traps no server may use.
 
+use std::collections::BTreeSet;
+
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
@@ -61,14 +63,16 @@ impl CallerKey {
     }
 }
 
-/// The JWKS as served: the published keys, the rotated one if published, and the traps.
-pub(super) fn jwks_document(rotated: bool) -> String {
+/// The JWKS as served: the published keys, the rotated one if published, the traps, and
+/// `extra` keys (Wycheproof's, when given).
+pub(super) fn jwks_document(rotated: bool, extra: &[Value]) -> String {
     let mut jwks: Value = serde_json::from_str(JWKS).unwrap_or_default();
     let rsa = jwks["keys"][0].clone();
     if let Some(keys) = jwks["keys"].as_array_mut() {
         if rotated && let Ok(key) = serde_json::from_str(ROTATED_JWK) {
             keys.push(key);
         }
+        keys.extend_from_slice(extra);
         let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(OCT_SECRET);
         keys.push(json!({"kty": "oct", "kid": "oct-1", "alg": "HS256", "k": secret}));
         // The RSA key again, without `alg`: for signatures under any RSA algorithm allowed,
@@ -87,9 +91,24 @@ pub(super) fn jwks_document(rotated: bool) -> String {
     jwks.to_string()
 }
 
+/// Every `kid` the suite's own keys use, in its JWKS or in its forgeries' headers: keys
+/// from elsewhere are never published under them.
+pub(super) fn suite_kids() -> BTreeSet<String> {
+    let jwks: Value = serde_json::from_str(&jwks_document(true, &[])).unwrap_or_default();
+    let published = jwks["keys"].as_array().into_iter().flatten();
+    published
+        .filter_map(|key| key["kid"].as_str())
+        .chain([ATTACKER_KID])
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `kid` of the attacker's key, which only headers pointing elsewhere name.
+pub(super) const ATTACKER_KID: &str = "attacker";
+
 /// The attacker's own JWKS, which `jku` points to: no server may fetch it.
 pub(super) fn attacker_jwks() -> String {
     let mut key: Value = serde_json::from_str(ROTATED_JWK).unwrap_or_default();
-    key["kid"] = json!("attacker");
+    key["kid"] = json!(ATTACKER_KID);
     json!({"keys": [key]}).to_string()
 }

@@ -10,11 +10,14 @@
 //!
 //! - `keys`: the keys, and the JWKS documents made of them.
 //! - `forging`: callers' tokens, valid or forged.
+//! - `wycheproof`: Wycheproof's JSON Web Signature vectors, read from a file, whose keys the
+//!   provider publishes when given them.
 //! - `jwks_server`: the JWKS endpoint, on the suite's loopback HTTP server.
 
 mod forging;
 mod jwks_server;
 mod keys;
+mod wycheproof;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,6 +28,7 @@ use serde_json::Value;
 pub use forging::{Forgery, caller_claims, caller_token, forged_token};
 use jwks_server::{Serving, Shared};
 pub use keys::CallerKey;
+pub use wycheproof::{JwsVector, JwsVectors, VectorsError};
 
 use crate::local_server::LocalServer;
 
@@ -44,19 +48,41 @@ pub struct IdentityProvider {
     audience: String,
     shared: Arc<Shared>,
     server: LocalServer,
+    vectors: Option<JwsVectors>,
 }
 
 impl IdentityProvider {
     /// Starts serving the JWKS on `127.0.0.1:port` (0: a free port).
     pub async fn start(port: u16, issuer: &str, audience: &str) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared::new());
+        Self::start_with(port, issuer, audience, None).await
+    }
+
+    /// Starts serving the JWKS, with the keys of Wycheproof's `vectors` in it from the first
+    /// fetch when given.
+    pub async fn start_with(
+        port: u16,
+        issuer: &str,
+        audience: &str,
+        vectors: Option<JwsVectors>,
+    ) -> std::io::Result<Self> {
+        let extra_keys = vectors
+            .as_ref()
+            .map(|v| v.keys().to_vec())
+            .unwrap_or_default();
+        let shared = Arc::new(Shared::new(extra_keys));
         let server = jwks_server::start(port, Arc::clone(&shared)).await?;
         Ok(Self {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             shared,
             server,
+            vectors,
         })
+    }
+
+    /// Wycheproof's vectors, whose keys the JWKS carries, when the provider was given them.
+    pub fn jws_vectors(&self) -> Option<&JwsVectors> {
+        self.vectors.as_ref()
     }
 
     fn address(&self) -> SocketAddr {

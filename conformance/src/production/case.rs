@@ -165,6 +165,9 @@ pub enum CallerScenario {
     NoDevCredentials,
     /// A forged webhook announcing a body it mostly withholds: 401 without waiting for it.
     VerifiesWebhookBeforeBody,
+    /// Each of Wycheproof's invalid JSON Web Signature vectors, under its key in the JWKS:
+    /// never a 2xx. Needs the vectors (`--wycheproof`).
+    RefusesWycheproofVectors,
 }
 
 /// The endpoints that mint tokens.

@@ -1,11 +1,13 @@
 //! Every production case, as data: the credential sent, the answer expected, the defect a
 //! miss shows. The order is the order they run in: the key source first, while the server
-//! may not have loaded the keys yet, and rotation last, since it waits.
+//! may not have loaded the keys yet, then rotation, since it waits, and Wycheproof's vectors
+//! last: there may be hundreds, and a server's limit on failed callers must not meet the
+//! flood of unknown keys, which counts each refusal.
 
 use super::case::Body::{LongRoom, Room1, StandardAs, Tutorial};
 use super::case::CallerScenario::{
-    FollowsNoKeyHeaders, NoDevCredentials, PicksUpRotatedKey, SurvivesKeySourceDown,
-    ThrottlesUnknownKeys, VerifiesWebhookBeforeBody,
+    FollowsNoKeyHeaders, NoDevCredentials, PicksUpRotatedKey, RefusesWycheproofVectors,
+    SurvivesKeySourceDown, ThrottlesUnknownKeys, VerifiesWebhookBeforeBody,
 };
 use super::case::Credential::{
     Basic, Forged, InCookie, InQuery, LongIdentity, Missing, Valid, WithinLeeway,
@@ -32,6 +34,7 @@ pub fn caller_cases() -> impl Iterator<Item = &'static CallerCase> {
         .chain(&OVERSIZED)
         .chain(&WEBHOOK)
         .chain(&REST)
+        .chain(&WYCHEPROOF)
 }
 
 const fn case(
@@ -357,6 +360,17 @@ const REST: [CallerCase; 7] = [
     ),
 ];
 
+/// Wycheproof's JSON Web Signature vectors, from the file `--wycheproof` names (SKIP without
+/// it). Their payload is `foo`, never a caller, so only a 2xx is judged: any other refusal,
+/// a 429 from a limit on failed callers included, kept the vector out (the other forgery
+/// cases judge the challenge).
+const WYCHEPROOF: [CallerCase; 1] = [case(
+    "caller/forged/wycheproof",
+    "Every invalid vector of Wycheproof's JSON Web Signature tests under an RS256, ES256 or EdDSA key (--wycheproof FILE), sent as a caller's token with its key in the JWKS, is kept out: never a 2xx, named by its tcId.",
+    Defect::CallerForgery,
+    CallerCheck::Scenario(RefusesWycheproofVectors),
+)];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,6 +426,6 @@ mod tests {
                 "webhook/verified-before-body",
             ]
         );
-        assert_eq!(caller_cases().count(), 50);
+        assert_eq!(caller_cases().count(), 51);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::case::{CallerCase, CallerCheck};
+use super::case::{CallerCase, CallerCheck, CallerScenario};
 use super::cases::caller_cases;
 use super::exchange::Caller;
 use super::judge::judge;
@@ -54,7 +54,8 @@ async fn run_cases(
     let mut outcomes = Vec::with_capacity(caller_cases().count());
     for case in caller_cases() {
         let started = Instant::now();
-        if let Some(reason) = selection.why_skipped(case.id) {
+        let unavailable = || without_what_it_needs(case, provider);
+        if let Some(reason) = selection.why_skipped(case.id).or_else(unavailable) {
             outcomes.push(outcome(case, Verdict::Skip(reason), Vec::new(), started));
             continue;
         }
@@ -67,6 +68,18 @@ async fn run_cases(
         outcomes.push(outcome(case, verdict, findings, started));
     }
     outcomes
+}
+
+/// Why `case` cannot run with this provider: Wycheproof's vectors are the user's to give.
+fn without_what_it_needs(case: &CallerCase, provider: &IdentityProvider) -> Option<String> {
+    let needs_vectors = matches!(
+        case.check,
+        CallerCheck::Scenario(CallerScenario::RefusesWycheproofVectors)
+    );
+    (needs_vectors && provider.jws_vectors().is_none()).then(|| {
+        "no vectors given: --wycheproof FILE (Wycheproof's testvectors_v1/json_web_signature_test.json)"
+            .to_owned()
+    })
 }
 
 /// The findings of one case; `Err` when the server could not be asked.

@@ -36,7 +36,43 @@ impl Caller<'_> {
             }
             CallerScenario::NoDevCredentials => self.dev_credentials().await,
             CallerScenario::VerifiesWebhookBeforeBody => self.webhook_before_body().await,
+            CallerScenario::RefusesWycheproofVectors => self.refuses_jws_vectors().await,
         }
+    }
+
+    /// Sends each of Wycheproof's vectors as a caller's token: a 2xx admits a caller the
+    /// server could not have verified, a 5xx is the server's fault; each finding names the
+    /// vector's `tcId`. Nothing to send without the vectors (the runner skips the case).
+    async fn refuses_jws_vectors(&self) -> Result<Vec<Finding>, String> {
+        let Some(vectors) = self.provider.jws_vectors() else {
+            return Ok(Vec::new());
+        };
+        let mut findings = Vec::new();
+        for vector in vectors.vectors() {
+            let authorization = format!("Bearer {}", vector.jws);
+            let got = self
+                .post("/token", &[("authorization", &authorization)], TOKEN_BODY)
+                .await?;
+            let named = |finding: Finding| {
+                let reason = format!(
+                    "tcId {} ({}): {}",
+                    vector.tc_id, vector.comment, finding.reason
+                );
+                Finding::new(finding.defect, reason)
+            };
+            if (200..300).contains(&got.status) {
+                findings.push(named(Finding::new(
+                    Defect::CallerForgery,
+                    format!(
+                        "{}: a token for a caller who is not authenticated",
+                        got.status
+                    ),
+                )));
+            } else if got.status >= 500 {
+                findings.push(named(server_error(got.status)));
+            }
+        }
+        Ok(findings)
     }
 
     /// `POST /token` as a valid caller signing with `key`.
