@@ -207,5 +207,11 @@ mod tests {
                 .collect();
             proptest::prop_assert_eq!(kept, bytes);
         }
+
+        /// Any line at all, from reqwest or not, renders without a panic.
+        #[test]
+        fn any_text_renders(line in proptest::prelude::any::<String>()) {
+            let _ = render(&line);
+        }
     }
 }

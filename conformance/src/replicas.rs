@@ -12,7 +12,10 @@
 use std::time::{Duration, Instant};
 
 use crate::case::Finding;
+use crate::cases::{SOURCE_PATH, TUTORIAL_BODY};
 use crate::harm::{Defect, Level};
+use crate::identity_provider::{CallerKey, IdentityProvider};
+use crate::profile::Profile;
 use crate::report::{Outcome, Verdict};
 
 /// The check's ID.
@@ -31,9 +34,6 @@ pub const LEARNING_CAP: usize = 2000;
 /// profile's caller token (valid five minutes) and keep a CI job waiting.
 pub const LONGEST_WINDOW_SECONDS: u64 = 240;
 
-/// The tutorials' token request.
-pub const TUTORIAL_BODY: &str = r#"{"roomName":"room1","participantName":"alice"}"#;
-
 /// The extra requests past the quota.
 const PAST_THE_QUOTA: u64 = 10;
 
@@ -46,6 +46,28 @@ pub struct Probe {
     pub headers: Vec<(&'static str, String)>,
     /// The JSON body.
     pub body: String,
+}
+
+impl Probe {
+    /// The request `profile`'s clients send: LiveKit's standard endpoint's, or the tutorials'
+    /// token request, with a caller's token from `provider` in production.
+    pub fn for_profile(profile: Profile, provider: Option<&IdentityProvider>) -> Self {
+        match profile {
+            Profile::LivekitEndpoint => Self {
+                path: SOURCE_PATH,
+                headers: Vec::new(),
+                body: "{}".to_owned(),
+            },
+            _ => Self {
+                path: "/token",
+                headers: provider
+                    .map(|provider| ("authorization", provider.bearer(CallerKey::P256)))
+                    .into_iter()
+                    .collect(),
+                body: TUTORIAL_BODY.to_owned(),
+            },
+        }
+    }
 }
 
 /// A `RateLimit-Policy`'s quota and window.
@@ -231,11 +253,7 @@ mod tests {
                 let _ = stream.write_all(answer.as_bytes()).await;
             }
         });
-        let probe = Probe {
-            path: "/token",
-            headers: Vec::new(),
-            body: TUTORIAL_BODY.to_owned(),
-        };
+        let probe = Probe::for_profile(Profile::Full, None);
         let client = crate::runner::client().expect("a client");
         let outcome = tokio::time::timeout(
             Duration::from_secs(10),

@@ -107,13 +107,7 @@ async fn a_node_production_server_gets_its_exact_verdicts_and_fails_only_on_harm
         .unwrap_or_else(|| panic!("no JSON report:\n{text}\n{stderr}"));
     println!("{text}");
     // A production report meets the schema too (its IDs have two slashes).
-    let schema: Value =
-        serde_json::from_str(include_str!("../report.schema.json")).expect("the schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
-    let errors: Vec<String> = validator
-        .iter_errors(&report)
-        .map(|e| e.to_string())
-        .collect();
+    let errors = support::schema_errors(&report);
     assert!(errors.is_empty(), "{errors:#?}");
 
     // Every case answered and judged: none skipped, none unanswered.

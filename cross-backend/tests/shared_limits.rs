@@ -12,7 +12,8 @@ use conformance::harm::Level;
 use conformance::identity_provider::{
     CALLER, CallerKey, DEFAULT_AUDIENCE, DEFAULT_ISSUER, IdentityProvider,
 };
-use conformance::replicas::{Probe, TUTORIAL_BODY};
+use conformance::profile::Profile;
+use conformance::replicas::Probe;
 use conformance::report::{Outcome, Verdict};
 use cross_backend::backends::BACKENDS;
 use cross_backend::in_process::{Running, production_settings, settings_with, start};
@@ -288,11 +289,7 @@ async fn judged_across(replicas: &[Running]) -> Outcome {
         .iter()
         .map(|replica| replica.under_test.base_url.clone())
         .collect();
-    let probe = Probe {
-        path: "/token",
-        headers: Vec::new(),
-        body: TUTORIAL_BODY.to_owned(),
-    };
+    let probe = Probe::for_profile(Profile::Full, None);
     let client = conformance::runner::client().expect("a client");
     conformance::replicas::run(&client, &urls, &probe).await
 }
@@ -322,11 +319,7 @@ async fn the_suite_warns_of_limits_held_per_replica() {
     // One URL is no deployment to judge.
     let one = replicas_of(&[], FAST_RATE_LIMIT, settings);
     let client = conformance::runner::client().expect("a client");
-    let probe = Probe {
-        path: "/token",
-        headers: Vec::new(),
-        body: TUTORIAL_BODY.to_owned(),
-    };
+    let probe = Probe::for_profile(Profile::Full, None);
     let alone =
         conformance::replicas::run(&client, &[one[0].under_test.base_url.clone()], &probe).await;
     assert!(matches!(alone.verdict, Verdict::Skip(_)), "{alone:?}");

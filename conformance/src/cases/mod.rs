@@ -23,6 +23,8 @@ pub const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 pub const WEBHOOK_PATH: &str = "/livekit/webhook";
 /// The standard endpoint's path.
 pub const SOURCE_PATH: &str = "/livekit/token";
+/// The tutorials' token request for `room1`.
+pub const TUTORIAL_BODY: &str = r#"{"roomName":"room1","participantName":"alice"}"#;
 
 /// Every area's cases, in the order the areas run.
 const AREAS: [&[Case]; 5] = [

@@ -29,7 +29,7 @@ const PREFLIGHT_FOR_JSON_POST: Headers = &[
 ];
 
 /// A valid token request: room `room1`, participant `alice`.
-pub(super) const VALID: &[u8] = br#"{"roomName":"room1","participantName":"alice"}"#;
+pub(super) const VALID: &[u8] = super::TUTORIAL_BODY.as_bytes();
 
 /// A response any page may read.
 pub(super) const ANY_ORIGIN: &[HeaderRule] = &[AllowsAnyOrigin];

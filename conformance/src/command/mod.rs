@@ -227,32 +227,8 @@ async fn across_replicas(
     options: &RunOptions,
     provider: Option<&crate::identity_provider::IdentityProvider>,
 ) -> Result<crate::report::Outcome, Stop> {
-    use crate::identity_provider::{CALLER, CallerKey};
-    use crate::replicas::Probe;
     let client = crate::runner::client()?;
-    let probe = match (options.profile, provider) {
-        (Profile::LivekitEndpoint, _) => Probe {
-            path: crate::cases::SOURCE_PATH,
-            headers: Vec::new(),
-            body: "{}".to_owned(),
-        },
-        (_, Some(provider)) => Probe {
-            path: "/token",
-            headers: vec![(
-                "authorization",
-                format!(
-                    "Bearer {}",
-                    provider.token(CallerKey::P256, CALLER, &serde_json::json!({}))
-                ),
-            )],
-            body: crate::replicas::TUTORIAL_BODY.to_owned(),
-        },
-        (_, None) => Probe {
-            path: "/token",
-            headers: Vec::new(),
-            body: crate::replicas::TUTORIAL_BODY.to_owned(),
-        },
-    };
+    let probe = crate::replicas::Probe::for_profile(options.profile, provider);
     Ok(crate::replicas::run(&client, &options.replica_urls, &probe).await)
 }
 
@@ -322,14 +298,10 @@ fn run_suite(
     };
     let mut report = report;
     report.run.case_set = Some(crate::catalogue::case_set_digest());
-    let report = if options.replica_urls.is_empty() {
-        report
-    } else {
-        let mut report = report;
+    if !options.replica_urls.is_empty() {
         let outcome = runtime.block_on(across_replicas(options, provider.as_ref()))?;
         report.outcomes.push(outcome);
-        report
-    };
+    }
     let as_expected = outputs::write(options, &report).map_err(Stop::Usage)?;
     if let Some(mut spawned) = spawned {
         let tail = spawned.tail();

@@ -134,6 +134,11 @@ impl IdentityProvider {
         caller_token(&self.issuer, &self.audience, key, sub, extra)
     }
 
+    /// `Bearer` and a valid token for [`CALLER`] signed with `key`: an `Authorization` value.
+    pub fn bearer(&self, key: CallerKey) -> String {
+        format!("Bearer {}", self.token(key, CALLER, &serde_json::json!({})))
+    }
+
     /// A token for [`CALLER`] with one deliberate flaw; `jku` and `x5u` point to this
     /// provider, which counts any fetch of them.
     pub fn forged(&self, forgery: Forgery) -> String {

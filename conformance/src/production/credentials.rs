@@ -27,11 +27,6 @@ pub(super) fn long_room() -> String {
     "r".repeat(TOO_LONG)
 }
 
-/// `Authorization: Bearer` with a valid token for the caller, signed with `key`.
-pub(super) fn bearer(provider: &IdentityProvider, key: CallerKey) -> String {
-    format!("Bearer {}", provider.token(key, CALLER, &json!({})))
-}
-
 /// How `credential` is presented, with tokens from `provider`.
 pub(super) fn present(provider: &IdentityProvider, credential: Credential) -> Presented {
     let authorization = |value: String| Presented {
@@ -42,7 +37,7 @@ pub(super) fn present(provider: &IdentityProvider, credential: Credential) -> Pr
     match credential {
         Credential::Missing => Presented::default(),
         Credential::Basic => authorization("Basic YWxpY2U6cGFzc3dvcmQ=".to_owned()),
-        Credential::Valid(key) => authorization(bearer(provider, key)),
+        Credential::Valid(key) => authorization(provider.bearer(key)),
         Credential::WithinLeeway { not_before } => {
             let now = unix_now();
             let extra = if not_before {

@@ -4,11 +4,9 @@ use reqwest::header::HeaderMap;
 
 use super::case::{Body, CallerRequest, Credential, TokenEndpoint};
 use super::credentials::{long_room, present};
+use crate::cases::TUTORIAL_BODY;
 use crate::identity_provider::IdentityProvider;
 use crate::server_under_test::ServerUnderTest;
-
-/// The tutorials' body for `room1`, as they write it.
-pub(super) const TOKEN_BODY: &str = r#"{"roomName":"room1","participantName":"Alice"}"#;
 
 /// What one request got.
 #[derive(Debug)]
@@ -129,7 +127,7 @@ pub fn request_text(request: &CallerRequest) -> String {
 /// The bytes of `body` on `endpoint`.
 fn body_of(endpoint: TokenEndpoint, body: Body) -> String {
     match body {
-        Body::Tutorial => TOKEN_BODY.to_owned(),
+        Body::Tutorial => TUTORIAL_BODY.to_owned(),
         // The identities are the suite's own constants, with nothing to escape.
         Body::StandardAs(identity) => {
             format!(r#"{{"room_name":"room1","participant_identity":"{identity}"}}"#)

@@ -5,14 +5,14 @@
 use std::time::{Duration, Instant};
 
 use super::case::{CallerScenario, TokenEndpoint};
-use super::credentials::bearer;
-use super::exchange::{Answer, Caller, TOKEN_BODY, answer};
+use super::exchange::{Answer, Caller, answer};
 use super::judge::{refused, server_error, signed_with_dev_secret};
 use super::{
     ANNOUNCED_WEBHOOK_BYTES, DEV_API_KEY, DEV_API_SECRET, FLOOD, RECOVERY_PATIENCE,
     ROTATION_PATIENCE, WEBHOOK_PATIENCE,
 };
 use crate::case::{Finding, Flaw, Signer, WebhookAuth};
+use crate::cases::TUTORIAL_BODY;
 use crate::harm::Defect;
 use crate::identity_provider::{CallerKey, Forgery};
 use crate::wire::ReadError;
@@ -49,10 +49,7 @@ impl Caller<'_> {
         };
         let mut findings = Vec::new();
         for vector in vectors.vectors() {
-            let authorization = format!("Bearer {}", vector.jws);
-            let got = self
-                .post("/token", &[("authorization", &authorization)], TOKEN_BODY)
-                .await?;
+            let got = self.token_with(&format!("Bearer {}", vector.jws)).await?;
             let named = |finding: Finding| {
                 let reason = format!(
                     "tcId {} ({}): {}",
@@ -77,9 +74,13 @@ impl Caller<'_> {
 
     /// `POST /token` as a valid caller signing with `key`.
     async fn token_as(&self, key: CallerKey) -> Result<Answer, String> {
-        let authorization = bearer(self.provider, key);
-        self.post("/token", &[("authorization", &authorization)], TOKEN_BODY)
-            .await
+        self.token_with(&self.provider.bearer(key)).await
+    }
+
+    /// The tutorials' `POST /token` with this `Authorization`.
+    async fn token_with(&self, authorization: &str) -> Result<Answer, String> {
+        let headers = [("authorization", authorization)];
+        self.post("/token", &headers, TUTORIAL_BODY).await
     }
 
     async fn survives_key_source_down(&self) -> Result<Vec<Finding>, String> {
@@ -119,10 +120,7 @@ impl Caller<'_> {
         let before = self.provider.fetches();
         for _ in 0..FLOOD {
             let forged = self.provider.forged(Forgery::UnknownKid);
-            let authorization = format!("Bearer {forged}");
-            let got = self
-                .post("/token", &[("authorization", &authorization)], TOKEN_BODY)
-                .await?;
+            let got = self.token_with(&format!("Bearer {forged}")).await?;
             findings.extend(refused(&got, true, Defect::CallerForgery));
         }
         let fetched = self.provider.fetches() - before;
@@ -185,7 +183,7 @@ impl Caller<'_> {
         let mut findings = Vec::new();
         let mut judged = 0;
         for endpoint in TokenEndpoint::ALL {
-            let authorization = bearer(self.provider, CallerKey::P256);
+            let authorization = self.provider.bearer(CallerKey::P256);
             let got = self
                 .post(
                     endpoint.path(),

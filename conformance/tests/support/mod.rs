@@ -7,6 +7,21 @@ use std::process::Output;
 
 use cross_backend::in_process::{API_KEY, API_SECRET, TTL_SECONDS};
 
+/// The validator of `conformance/report.schema.json`, the JSON report's schema.
+pub fn report_schema() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../report.schema.json")).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("a valid schema")
+}
+
+/// Why `report` does not meet the JSON report's schema (nothing when it does).
+pub fn schema_errors(report: &serde_json::Value) -> Vec<String> {
+    report_schema()
+        .iter_errors(report)
+        .map(|error| error.to_string())
+        .collect()
+}
+
 /// Runs the `conformance` command line with `args` and collects its output.
 pub async fn conformance(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
